@@ -1,0 +1,73 @@
+//! # multi-account
+//!
+//! Multi-account linking and switching for Rust web apps, like Google's account
+//! switcher: a person signs in to several accounts in one browser and moves between
+//! them without signing in again.
+//!
+//! This is the framework-agnostic core over [SeaORM](https://www.sea-ql.org/SeaORM/):
+//!
+//! - [`MultiAccountUser`] — derive it on your user `Model` (`#[derive(MultiAccountUser)]`);
+//! - [`LinkedAccount`] — derive it in a module to generate the linked-accounts entity;
+//! - [`LinkService`] — link, unlink, switch checks and the one-query [`AccountGroup`];
+//! - [`format_subject`] / [`parse_subject`] — the `"user?id=<id>"` session subject;
+//! - [`migration::LinkedAccountsMigration`] — the table, for your `Migrator`.
+//!
+//! The actix-web integration (middleware, extractors, handlers, routes) lives in the
+//! `multi-account-actix` crate.
+//!
+//! ```ignore
+//! // src/user.rs
+//! use multi_account::MultiAccountUser;
+//! use sea_orm::entity::prelude::*;
+//!
+//! #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, MultiAccountUser)]
+//! #[sea_orm(table_name = "users")]
+//! #[multi_account(linked_account = crate::linked_account::Entity, display_fields(email))]
+//! pub struct Model {
+//!     #[sea_orm(primary_key)]
+//!     pub id: i64,
+//!     pub email: String,
+//! }
+//! # /* Relation, ActiveModelBehavior as usual */
+//!
+//! // src/linked_account.rs
+//! #[derive(multi_account::LinkedAccount)]
+//! #[linked_account(user = crate::user::Entity)]
+//! pub struct LinkedAccount;
+//! ```
+
+mod account_id;
+mod error;
+mod group;
+mod link_service;
+mod linked_account;
+#[cfg(feature = "migration")]
+pub mod migration;
+mod schema;
+mod subject;
+mod user;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use account_id::{AccountId, MAX_ID_LEN};
+pub use error::LinkError;
+pub use group::AccountGroup;
+pub use link_service::{LinkOutcome, LinkService};
+pub use linked_account::{LinkStatus, LinkedAccountColumn, LinkedAccountOf};
+pub use schema::{create_linked_accounts_table, linked_accounts_schema};
+pub use subject::{SubjectError, format_subject, parse_subject};
+pub use user::{MultiAccountEntity, MultiAccountUser};
+
+pub use multi_account_derive::{LinkedAccount, MultiAccountUser};
+
+/// The longest session token the link service accepts (the middleware writes 32
+/// characters).
+pub const MAX_SESSION_TOKEN_LEN: usize = 64;
+
+/// The default subject short name.
+pub const DEFAULT_SHORT_NAME: &str = "user";
+
+/// The default `max_linked_accounts`.
+pub const DEFAULT_MAX_LINKED_ACCOUNTS: usize = 5;

@@ -1,0 +1,65 @@
+//! The sea-orm-migration migration for the linked-accounts table.
+
+use std::marker::PhantomData;
+
+use sea_orm::EntityTrait;
+use sea_orm::sea_query::Table;
+use sea_orm_migration::{DbErr, MigrationName, MigrationTrait, SchemaManager, async_trait};
+
+use crate::schema::linked_accounts_schema;
+
+/// Creates (and on `down`, drops) the table of the linked-accounts entity `L`,
+/// with its unique index on `(primary_user_id, session_token, linked_user_id)`.
+///
+/// Add it to your `Migrator` after the migration that creates your users table:
+///
+/// ```ignore
+/// impl MigratorTrait for Migrator {
+///     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+///         vec![
+///             Box::new(m20240101_000001_create_users::Migration),
+///             multi_account::migration::LinkedAccountsMigration::<linked_account::Entity>::boxed(),
+///         ]
+///     }
+/// }
+/// ```
+pub struct LinkedAccountsMigration<L>(PhantomData<fn() -> L>);
+
+impl<L> LinkedAccountsMigration<L> {
+    /// The migration, boxed for `MigratorTrait::migrations`.
+    pub fn boxed() -> Box<dyn MigrationTrait>
+    where
+        L: EntityTrait + Default,
+    {
+        Box::new(Self(PhantomData))
+    }
+}
+
+impl<L> Default for LinkedAccountsMigration<L> {
+    fn default() -> Self {
+        Self(PhantomData)
+    }
+}
+
+impl<L> MigrationName for LinkedAccountsMigration<L> {
+    fn name(&self) -> &str {
+        "m20261124_000001_multi_account_create_linked_accounts"
+    }
+}
+
+#[async_trait::async_trait]
+#[allow(elided_lifetimes_in_paths)] // the trait is declared this way upstream
+impl<L: EntityTrait + Default> MigrationTrait for LinkedAccountsMigration<L> {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let (table, indexes) = linked_accounts_schema::<L>(manager.get_database_backend());
+        manager.create_table(table).await?;
+        for index in indexes {
+            manager.create_index(index).await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_table(Table::drop().table(L::default()).to_owned()).await
+    }
+}
