@@ -13,14 +13,23 @@ pub use crate::user::{MultiAccountEntity, MultiAccountUser};
 #[diagnostic::on_unimplemented(
     message = "`active_check` value of type `{Self}` cannot be compared with the field's type `{F}`",
     label = "expected a value of type `{F}`",
-    note = "`value` must be an expression of the field's type, e.g. an enum variant like `UserStatus::Active` or a string for a `String` field"
+    note = "`value` must be an expression of the field's type, e.g. an enum variant like `UserStatus::Active`, or a string for a `String` field"
 )]
-pub trait ActiveCheckValue<F> {}
-impl<F: PartialEq<V>, V> ActiveCheckValue<F> for V {}
+pub trait ActiveCheckValue<F> {
+    /// Whether `field` holds this value.
+    fn matches(&self, field: &F) -> bool;
+    /// This value as a SeaORM value, for the active filter.
+    fn into_value(self) -> sea_orm::Value;
+}
 
-/// Type-checks an `active_check` value against its field's type; the derive spans
-/// the call on the user's value so a mismatch points there.
-pub const fn assert_active_value<F, V: ActiveCheckValue<F>>(_value: &V) {}
+impl<F: PartialEq<V>, V: Into<sea_orm::Value>> ActiveCheckValue<F> for V {
+    fn matches(&self, field: &F) -> bool {
+        field == self
+    }
+    fn into_value(self) -> sea_orm::Value {
+        self.into()
+    }
+}
 
 /// Type-checks the `linked_account = ..` option of `#[derive(MultiAccountUser)]`.
 pub const fn assert_linked_account<U: MultiAccountEntity, L: LinkedAccountOf<U>>() {}

@@ -1,0 +1,224 @@
+//! `#[derive(LinkedAccount)]`: generates the linked-accounts SeaORM entity.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Data, DeriveInput, Fields, Path};
+
+use crate::attr::{LinkedAccountOptions, parse_options};
+
+/// The default table name.
+const DEFAULT_TABLE: &str = "linked_accounts";
+
+/// Expands the derive. With an error, it still emits the entity (with `i64` user
+/// ids and no relations) so code that names it compiles and the user sees only
+/// the one error.
+pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
+    let mut errors = darling::Error::accumulator();
+    match &input.data {
+        Data::Struct(data) if matches!(data.fields, Fields::Unit) => {}
+        _ => errors.push(
+            syn::Error::new(
+                input.ident.span(),
+                "`LinkedAccount` is derived on a unit marker struct, e.g. `pub struct LinkedAccount;`; the entity is generated next to it",
+            )
+            .into(),
+        ),
+    }
+    let parsed = errors.handle(parse_options::<LinkedAccountOptions>(&input.attrs, "linked_account"));
+    let parse_failed = parsed.is_none();
+    let (options, attr) = parsed.unwrap_or_default();
+    // After a parse error (already reported) a missing `user` is not news.
+    if options.user.is_none() && !parse_failed {
+        let span = attr.map_or_else(|| input.ident.span(), |attr| attr.span());
+        errors.push(
+            syn::Error::new(
+                span,
+                "missing `user`: name the user entity whose `Model` derives `MultiAccountUser`, e.g. `#[linked_account(user = crate::user::Entity)]`",
+            )
+            .into(),
+        );
+    }
+    let table_name = options.table_name.as_ref().map_or_else(|| DEFAULT_TABLE.to_owned(), |name| name.value());
+    let entity = expand(options.user.as_ref(), &table_name);
+    let errors = errors.finish().err().map(darling::Error::write_errors);
+    quote! {
+        #entity
+        #errors
+    }
+}
+
+fn expand(user: Option<&Path>, table_name: &str) -> TokenStream {
+    let private = quote!(::multi_account::__private);
+    // The user path is resolved where the user wrote it (this module), then used
+    // from the inner module through `super::`.
+    let (user_alias, user_id, relation_def, linked_account_impl) = match user {
+        Some(user) => {
+            let user_alias = quote_spanned! {user.span()=>
+                #[doc(hidden)]
+                type __MultiAccountUserEntity = #user;
+            };
+            let user_id = quote_spanned! {user.span()=>
+                <UserEntity as #private::MultiAccountEntity>::Id
+            };
+            let relation_def = quote! {
+                match self {
+                    Self::PrimaryUser => Entity::belongs_to(<UserEntity as ::core::default::Default>::default())
+                        .from(Column::PrimaryUserId)
+                        .to(<UserEntity as #private::MultiAccountEntity>::id_column())
+                        .on_delete(sea_orm::sea_query::ForeignKeyAction::Cascade)
+                        .into(),
+                    Self::LinkedUser => Entity::belongs_to(<UserEntity as ::core::default::Default>::default())
+                        .from(Column::LinkedUserId)
+                        .to(<UserEntity as #private::MultiAccountEntity>::id_column())
+                        .on_delete(sea_orm::sea_query::ForeignKeyAction::Cascade)
+                        .into(),
+                }
+            };
+            let linked_account_impl = quote! {
+                #[automatically_derived]
+                impl #private::LinkedAccountOf<UserEntity> for Entity {
+                    fn column(column: #private::LinkedAccountColumn) -> Column {
+                        column_of(column)
+                    }
+                    fn link_id(model: &Model) -> i64 {
+                        model.id
+                    }
+                    fn link_status(model: &Model) -> #private::LinkStatus {
+                        model.status
+                    }
+                    fn linked_user_id(model: &Model) -> &UserId {
+                        &model.linked_user_id
+                    }
+                }
+            };
+            (user_alias, user_id, relation_def, linked_account_impl)
+        }
+        None => {
+            // Fallback after an error: a complete entity that names no user.
+            let user_alias = quote! {
+                #[doc(hidden)]
+                type __MultiAccountUserEntity = ();
+            };
+            let relation_def = quote!(::core::unreachable!("`#[derive(LinkedAccount)]` failed to expand"));
+            let linked_account_impl = quote! {
+                impl<U: #private::MultiAccountEntity> #private::LinkedAccountOf<U> for Entity {
+                    fn column(column: #private::LinkedAccountColumn) -> Column {
+                        column_of(column)
+                    }
+                    fn link_id(model: &Model) -> i64 {
+                        model.id
+                    }
+                    fn link_status(model: &Model) -> #private::LinkStatus {
+                        model.status
+                    }
+                    fn linked_user_id(_: &Model) -> &U::Id {
+                        ::core::unreachable!("`#[derive(LinkedAccount)]` failed to expand")
+                    }
+                }
+            };
+            (user_alias, quote!(i64), relation_def, linked_account_impl)
+        }
+    };
+
+    quote! {
+        #user_alias
+
+        #[doc(hidden)]
+        mod __multi_account_linked_account {
+            use ::multi_account::__private::sea_orm;
+            use sea_orm::entity::prelude::*;
+
+            #[allow(dead_code)]
+            type UserEntity = super::__MultiAccountUserEntity;
+
+            /// The user's primary-key type: the type of `primary_user_id` and
+            /// `linked_user_id`.
+            pub type UserId = #user_id;
+
+            /// One account linked to a primary account in one browser session.
+            #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+            #[sea_orm(table_name = #table_name)]
+            pub struct Model {
+                /// Auto-increment id; its order is the link order.
+                #[sea_orm(primary_key)]
+                pub id: i64,
+                /// The primary account (the one that signed in first).
+                #[sea_orm(unique_key = "group")]
+                pub primary_user_id: UserId,
+                /// The browser session the link belongs to.
+                #[sea_orm(unique_key = "group", column_type = "String(StringLen::N(64))")]
+                pub session_token: String,
+                /// The linked account.
+                #[sea_orm(unique_key = "group", indexed)]
+                pub linked_user_id: UserId,
+                /// Whether the link is in effect.
+                pub status: #private::LinkStatus,
+                /// When the link was created.
+                pub inserted_at: ChronoDateTimeUtc,
+                /// When the link last changed.
+                pub updated_at: ChronoDateTimeUtc,
+            }
+
+            /// The two belongs-to relations to the user entity.
+            #[derive(Copy, Clone, Debug, EnumIter)]
+            pub enum Relation {
+                /// `primary_user_id` → user.
+                PrimaryUser,
+                /// `linked_user_id` → user.
+                LinkedUser,
+            }
+
+            impl RelationTrait for Relation {
+                fn def(&self) -> RelationDef {
+                    #relation_def
+                }
+            }
+
+            #[sea_orm::prelude::async_trait::async_trait]
+            impl ActiveModelBehavior for ActiveModel {
+                async fn before_save<C>(mut self, _db: &C, insert: bool) -> Result<Self, DbErr>
+                where
+                    C: ConnectionTrait,
+                {
+                    let now = #private::chrono::Utc::now();
+                    if insert {
+                        if self.inserted_at.is_not_set() {
+                            self.inserted_at = sea_orm::ActiveValue::Set(now);
+                        }
+                        if self.status.is_not_set() {
+                            self.status = sea_orm::ActiveValue::Set(#private::LinkStatus::Active);
+                        }
+                    }
+                    self.updated_at = sea_orm::ActiveValue::Set(now);
+                    Ok(self)
+                }
+            }
+
+            impl Model {
+                /// Whether the link is in effect.
+                pub fn is_active(&self) -> bool {
+                    self.status == #private::LinkStatus::Active
+                }
+            }
+
+            fn column_of(column: #private::LinkedAccountColumn) -> Column {
+                match column {
+                    #private::LinkedAccountColumn::Id => Column::Id,
+                    #private::LinkedAccountColumn::PrimaryUserId => Column::PrimaryUserId,
+                    #private::LinkedAccountColumn::SessionToken => Column::SessionToken,
+                    #private::LinkedAccountColumn::LinkedUserId => Column::LinkedUserId,
+                    #private::LinkedAccountColumn::Status => Column::Status,
+                    #private::LinkedAccountColumn::InsertedAt => Column::InsertedAt,
+                    #private::LinkedAccountColumn::UpdatedAt => Column::UpdatedAt,
+                }
+            }
+
+            #linked_account_impl
+        }
+
+        pub use __multi_account_linked_account::{
+            ActiveModel, Column, Entity, Model, PrimaryKey, Relation, UserId,
+        };
+    }
+}
