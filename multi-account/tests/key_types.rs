@@ -1,0 +1,46 @@
+//! Link, group and switch work for every supported primary-key type.
+
+mod support;
+
+use multi_account::{LinkError, LinkOutcome, LinkService, MultiAccountUser, format_subject, parse_subject};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
+use support::{i32_user, i64_user, sqlite, string_user, uuid_user};
+
+macro_rules! key_type_test {
+    ($name:ident, $user:ident, [$a:expr, $b:expr, $c:expr]) => {
+        #[tokio::test]
+        async fn $name() {
+            let db: DatabaseConnection = sqlite().await;
+            let ids = [$a, $b, $c];
+            for (index, id) in ids.iter().enumerate() {
+                $user::ActiveModel {
+                    id: Set(id.clone()),
+                    label: Set(format!("account {index}")),
+                    state: Set(if index == 2 { "off".to_owned() } else { "on".to_owned() }),
+                }
+                .insert(&db)
+                .await
+                .unwrap();
+            }
+            type Links = LinkService<$user::Model>;
+            assert_eq!(Links::link(&db, &ids[0], &ids[1], "t").await.unwrap(), LinkOutcome::Linked);
+            // `state = "off"` fails the string active_check.
+            assert!(matches!(Links::link(&db, &ids[0], &ids[2], "t").await, Err(LinkError::Inactive)));
+            let group = Links::group(&db, &ids[0], "t").await.unwrap().unwrap();
+            let got: Vec<_> = group.iter().map(|user| user.id()).collect();
+            assert_eq!(got, vec![ids[0].clone(), ids[1].clone()]);
+            assert_eq!(Links::can_switch(&db, &ids[0], &ids[1], "t").await.unwrap().label, "account 1");
+            assert!(Links::can_switch(&db, &ids[0], &ids[2], "t").await.is_err());
+
+            // Subject round trip with the custom short name.
+            let subject = format_subject($user::Model::SHORT_NAME, &ids[1]);
+            assert!(subject.starts_with("member?id="));
+            assert_eq!(parse_subject($user::Model::SHORT_NAME, &subject), Ok(ids[1].clone()));
+        }
+    };
+}
+
+key_type_test!(uuid_keys, uuid_user, [uuid::Uuid::new_v4(), uuid::Uuid::new_v4(), uuid::Uuid::new_v4()]);
+key_type_test!(i32_keys, i32_user, [7_i32, -3, 2_000_000_000]);
+key_type_test!(i64_keys, i64_user, [1_i64 << 40, 2, 3]);
+key_type_test!(string_keys, string_user, ["alice".to_owned(), "bob smith".to_owned(), "ç".to_owned()]);
