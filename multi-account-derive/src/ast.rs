@@ -107,7 +107,8 @@ impl SeaOrmAttrs {
             let tokens: Vec<TokenTree> = list.tokens.clone().into_iter().collect();
             for (index, token) in tokens.iter().enumerate() {
                 let TokenTree::Ident(ident) = token else { continue };
-                let at_item_start = index == 0 || matches!(&tokens[index - 1], TokenTree::Punct(p) if p.as_char() == ',');
+                let at_item_start =
+                    index == 0 || matches!(&tokens[index - 1], TokenTree::Punct(p) if p.as_char() == ',');
                 if !at_item_start {
                     continue;
                 }

@@ -17,10 +17,10 @@ pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
         Err(error) => return error.to_compile_error(),
     };
     let mut errors = darling::Error::accumulator();
-    let (options, attr) = errors
-        .handle(parse_options::<UserOptions>(&input.attrs, "multi_account"))
-        .unwrap_or_default();
-    let config = validate(&model, &options, attr, &input.ident, &mut errors);
+    let parsed = errors.handle(parse_options::<UserOptions>(&input.attrs, "multi_account"));
+    let options_parsed = parsed.is_some();
+    let (options, attr) = parsed.unwrap_or_default();
+    let config = validate(&model, &options, attr, &input.ident, options_parsed, &mut errors);
     let generated = config.as_ref().map(expand).unwrap_or_default();
     let errors = errors.finish().err().map(darling::Error::write_errors);
     quote! {
@@ -63,12 +63,11 @@ fn expand(config: &UserConfig<'_>) -> TokenStream {
 
     let display_idents: Vec<_> = config.display_fields.iter().map(|field| field.ident).collect();
     let display_types: Vec<_> = config.display_fields.iter().map(|field| field.ty).collect();
-    let display_docs: Vec<_> = display_idents
-        .iter()
-        .map(|ident| format!(" `Model::{}`.", crate::ast::unraw(ident)))
-        .collect();
+    let display_docs: Vec<_> =
+        display_idents.iter().map(|ident| format!(" `Model::{}`.", crate::ast::unraw(ident))).collect();
 
-    let user_impl = config.linked_account.map(|linked_account| {
+    let linked_account = config.linked_account.filter(|_| !config.composite_key);
+    let user_impl = linked_account.map(|linked_account| {
         quote! {
             #[automatically_derived]
             impl #private::MultiAccountUser for Model {

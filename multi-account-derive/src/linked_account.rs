@@ -52,27 +52,17 @@ fn expand(user: Option<&Path>, table_name: &str) -> TokenStream {
     let private = quote!(::multi_account::__private);
     // The user path is resolved where the user wrote it (this module), then used
     // from the inner module through `super::`.
-    let (user_alias, user_id, relation_def, linked_account_impl) = match user {
+    let (user_alias, relation_def, linked_account_impl) = match user {
         Some(user) => {
             let user_alias = quote_spanned! {user.span()=>
                 #[doc(hidden)]
                 type __MultiAccountUserEntity = #user;
-            };
-            let user_id = quote_spanned! {user.span()=>
-                <UserEntity as #private::MultiAccountEntity>::Id
+                const _: () = #private::assert_user_entity::<#user>();
             };
             let relation_def = quote! {
                 match self {
-                    Self::PrimaryUser => Entity::belongs_to(<UserEntity as ::core::default::Default>::default())
-                        .from(Column::PrimaryUserId)
-                        .to(<UserEntity as #private::MultiAccountEntity>::id_column())
-                        .on_delete(sea_orm::sea_query::ForeignKeyAction::Cascade)
-                        .into(),
-                    Self::LinkedUser => Entity::belongs_to(<UserEntity as ::core::default::Default>::default())
-                        .from(Column::LinkedUserId)
-                        .to(<UserEntity as #private::MultiAccountEntity>::id_column())
-                        .on_delete(sea_orm::sea_query::ForeignKeyAction::Cascade)
-                        .into(),
+                    Self::PrimaryUser => #private::belongs_to_user::<Entity, UserEntity>(Column::PrimaryUserId),
+                    Self::LinkedUser => #private::belongs_to_user::<Entity, UserEntity>(Column::LinkedUserId),
                 }
             };
             let linked_account_impl = quote! {
@@ -92,17 +82,21 @@ fn expand(user: Option<&Path>, table_name: &str) -> TokenStream {
                     }
                 }
             };
-            (user_alias, user_id, relation_def, linked_account_impl)
+            (user_alias, relation_def, linked_account_impl)
         }
         None => {
-            // Fallback after an error: a complete entity that names no user.
+            // Fallback after an error: a complete entity keyed by `i64` that names
+            // no user, so code using it still compiles.
             let user_alias = quote! {
                 #[doc(hidden)]
-                type __MultiAccountUserEntity = ();
+                type __MultiAccountUserEntity = #private::FallbackUserEntity;
             };
             let relation_def = quote!(::core::unreachable!("`#[derive(LinkedAccount)]` failed to expand"));
             let linked_account_impl = quote! {
-                impl<U: #private::MultiAccountEntity> #private::LinkedAccountOf<U> for Entity {
+                impl<U> #private::LinkedAccountOf<U> for Entity
+                where
+                    U: EntityTrait<PrimaryKey: PrimaryKeyTrait<ValueType: #private::UserKey>>,
+                {
                     fn column(column: #private::LinkedAccountColumn) -> Column {
                         column_of(column)
                     }
@@ -112,12 +106,12 @@ fn expand(user: Option<&Path>, table_name: &str) -> TokenStream {
                     fn link_status(model: &Model) -> #private::LinkStatus {
                         model.status
                     }
-                    fn linked_user_id(_: &Model) -> &U::Id {
+                    fn linked_user_id(_: &Model) -> &#private::UserIdOf<U> {
                         ::core::unreachable!("`#[derive(LinkedAccount)]` failed to expand")
                     }
                 }
             };
-            (user_alias, quote!(i64), relation_def, linked_account_impl)
+            (user_alias, relation_def, linked_account_impl)
         }
     };
 
@@ -126,6 +120,11 @@ fn expand(user: Option<&Path>, table_name: &str) -> TokenStream {
 
         #[doc(hidden)]
         mod __multi_account_linked_account {
+            // The std prelude, imported explicitly: names in a derive's nested module
+            // would otherwise fall back to the user's module (where `Result` may be
+            // an alias) before reaching the prelude.
+            #[allow(unused_imports)]
+            use ::std::prelude::rust_2021::*;
             use ::multi_account::__private::sea_orm;
             use sea_orm::entity::prelude::*;
 
@@ -134,7 +133,7 @@ fn expand(user: Option<&Path>, table_name: &str) -> TokenStream {
 
             /// The user's primary-key type: the type of `primary_user_id` and
             /// `linked_user_id`.
-            pub type UserId = #user_id;
+            pub type UserId = #private::UserIdOf<UserEntity>;
 
             /// One account linked to a primary account in one browser session.
             #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

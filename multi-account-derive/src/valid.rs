@@ -24,6 +24,9 @@ pub(crate) struct UserConfig<'a> {
     pub(crate) display_fields: Vec<&'a ModelField<'a>>,
     pub(crate) max_linked_accounts: usize,
     pub(crate) short_name: String,
+    /// More than one primary key was marked (already reported): emit only what
+    /// does not depend on the key, so the mistake stays one error.
+    pub(crate) composite_key: bool,
 }
 
 /// Validates `options` against `model`. Returns `None` for the config only when
@@ -33,10 +36,12 @@ pub(crate) fn validate<'a>(
     options: &'a UserOptions,
     attr: Option<&'a Attribute>,
     struct_ident: &Ident,
+    options_parsed: bool,
     errors: &mut darling::error::Accumulator,
 ) -> Option<UserConfig<'a>> {
     let linked_account = options.linked_account.as_ref();
-    if linked_account.is_none() {
+    // After a parse error (already reported) the options are unknown, not missing.
+    if linked_account.is_none() && options_parsed {
         let span = attr.map_or_else(|| struct_ident.span(), |attr| attr.span());
         errors.push(
             syn::Error::new(
@@ -47,26 +52,31 @@ pub(crate) fn validate<'a>(
         );
     }
     let active_check = options.active_check.as_ref().and_then(|check| active_check(model, check, errors));
-    let display_fields = options
-        .display_fields
-        .as_ref()
-        .map(|fields| display_fields(model, fields, errors))
-        .unwrap_or_default();
+    let display_fields =
+        options.display_fields.as_ref().map(|fields| display_fields(model, fields, errors)).unwrap_or_default();
     let max_linked_accounts = options
         .max_linked_accounts
         .as_ref()
         .and_then(|max| max_linked_accounts(max, errors))
         .unwrap_or(DEFAULT_MAX_LINKED_ACCOUNTS);
     let short_name = options.short_name.as_ref().map_or_else(|| "user".to_owned(), |name| short_name(name, errors));
-    let id = primary_key(model, struct_ident, errors)?;
-    Some(UserConfig { id, linked_account, active_check, display_fields, max_linked_accounts, short_name })
+    let (id, composite_key) = primary_key(model, struct_ident, errors)?;
+    Some(UserConfig {
+        id,
+        linked_account,
+        active_check,
+        display_fields,
+        max_linked_accounts,
+        short_name,
+        composite_key,
+    })
 }
 
 fn primary_key<'a>(
     model: &'a Model<'a>,
     struct_ident: &Ident,
     errors: &mut darling::error::Accumulator,
-) -> Option<&'a ModelField<'a>> {
+) -> Option<(&'a ModelField<'a>, bool)> {
     let mut keys = model.fields.iter().filter(|field| field.primary_key);
     let Some(id) = keys.next() else {
         errors.push(
@@ -86,9 +96,9 @@ fn primary_key<'a>(
             )
             .into(),
         );
-        return None;
+        return Some((id, true));
     }
-    Some(id)
+    Some((id, false))
 }
 
 fn field_error(ident: &Ident, option: &str, model: &Model<'_>) -> darling::Error {
@@ -124,7 +134,8 @@ fn display_fields<'a>(
     for path in paths.iter() {
         let Some(ident) = path.get_ident() else {
             errors.push(
-                syn::Error::new(path.span(), "`display_fields` takes field names, e.g. `display_fields(name, email)`").into(),
+                syn::Error::new(path.span(), "`display_fields` takes field names, e.g. `display_fields(name, email)`")
+                    .into(),
             );
             continue;
         };
@@ -152,7 +163,9 @@ fn max_linked_accounts(max: &VerbatimExpr, errors: &mut darling::error::Accumula
         Expr::Lit(ExprLit { lit: Lit::Int(int), .. }) => match int.base10_parse::<usize>() {
             Ok(0) => "`max_linked_accounts` must be at least 1; use 1 or more (the default is 5)",
             Ok(value) => return Some(value),
-            Err(_) => "`max_linked_accounts` must be a positive integer that fits in `usize`, e.g. `max_linked_accounts = 5`",
+            Err(_) => {
+                "`max_linked_accounts` must be a positive integer that fits in `usize`, e.g. `max_linked_accounts = 5`"
+            }
         },
         Expr::Unary(ExprUnary { op: UnOp::Neg(_), .. }) => {
             "`max_linked_accounts` cannot be negative; use a positive integer such as `max_linked_accounts = 5`"
@@ -180,4 +193,3 @@ fn short_name(name: &syn::LitStr, errors: &mut darling::error::Accumulator) -> S
     }
     value
 }
-

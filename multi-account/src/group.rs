@@ -98,31 +98,21 @@ where
 
     let mut linked = U::UserEntity::find().filter(U::active_condition()).into_query();
     linked
-        .inner_join(
-            link,
-            link_col(Col::LinkedUserId).equals((U::UserEntity::default(), user_id_col)),
-        )
+        .inner_join(link, link_col(Col::LinkedUserId).equals((U::UserEntity::default(), user_id_col)))
         .and_where(link_col(Col::PrimaryUserId).eq(primary_id.clone()))
         .and_where(link_col(Col::SessionToken).eq(session_token))
         .and_where(link_col(Col::Status).eq(LinkStatus::Active))
         .expr_as(link_col(Col::Id), Alias::new(ORDER_ALIAS));
 
-    statement
-        .union(UnionType::All, linked)
-        .order_by(Alias::new(ORDER_ALIAS), Order::Asc);
+    statement.union(UnionType::All, linked).order_by(Alias::new(ORDER_ALIAS), Order::Asc);
 
-    let mut users = U::UserEntity::find()
-        .from_raw_sql(backend.build(&statement))
-        .all(db)
-        .await?
-        .into_iter();
+    let mut users = U::UserEntity::find().from_raw_sql(backend.build(&statement)).all(db).await?.into_iter();
     // The primary sorts first (order 0); if the first row is not the primary, the
     // primary is missing or inactive and the session has no group.
     match users.next() {
-        Some(first) if &first.id() == primary_id => Ok(Some(AccountGroup {
-            primary: first,
-            linked: users.filter(|user| &user.id() != primary_id).collect(),
-        })),
+        Some(first) if &first.id() == primary_id => {
+            Ok(Some(AccountGroup { primary: first, linked: users.filter(|user| &user.id() != primary_id).collect() }))
+        }
         _ => Ok(None),
     }
 }

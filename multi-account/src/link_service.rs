@@ -40,10 +40,7 @@ pub struct LinkService<U>(PhantomData<fn() -> U>);
 type Link<U> = <U as MultiAccountUser>::LinkedAccount;
 
 fn column<U: MultiAccountUser>(column: Col) -> Expr {
-    Expr::col((
-        <Link<U> as Default>::default(),
-        <Link<U> as LinkedAccountOf<U::UserEntity>>::column(column),
-    ))
+    Expr::col((<Link<U> as Default>::default(), <Link<U> as LinkedAccountOf<U::UserEntity>>::column(column)))
 }
 
 fn check_token(session_token: &str) -> Result<(), LinkError> {
@@ -134,9 +131,8 @@ impl<U: MultiAccountUser> LinkService<U> {
             .filter(column::<U>(Col::SessionToken).eq(session_token))
             .all(txn)
             .await?;
-        let existing = links
-            .iter()
-            .find(|link| <Link<U> as LinkedAccountOf<U::UserEntity>>::linked_user_id(link) == linked_id);
+        let existing =
+            links.iter().find(|link| <Link<U> as LinkedAccountOf<U::UserEntity>>::linked_user_id(link) == linked_id);
         if let Some(link) = existing
             && <Link<U> as LinkedAccountOf<U::UserEntity>>::link_status(link) == LinkStatus::Active
         {
@@ -232,10 +228,7 @@ impl<U: MultiAccountUser> LinkService<U> {
         let update = Query::update()
             .table(<Link<U> as Default>::default())
             .value(<Link<U> as LinkedAccountOf<U::UserEntity>>::column(Col::Status), LinkStatus::Inactive)
-            .value(
-                <Link<U> as LinkedAccountOf<U::UserEntity>>::column(Col::UpdatedAt),
-                chrono::Utc::now(),
-            )
+            .value(<Link<U> as LinkedAccountOf<U::UserEntity>>::column(Col::UpdatedAt), chrono::Utc::now())
             .and_where(column::<U>(Col::PrimaryUserId).eq(primary_id.clone()))
             .and_where(column::<U>(Col::SessionToken).eq(session_token))
             .and_where(column::<U>(Col::LinkedUserId).eq(linked_id.clone()))

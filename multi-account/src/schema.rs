@@ -23,9 +23,7 @@ pub fn linked_accounts_schema<L: EntityTrait + Default>(
 /// ```ignore
 /// multi_account::create_linked_accounts_table::<linked_account::Entity>(&db).await?;
 /// ```
-pub async fn create_linked_accounts_table<L: EntityTrait + Default>(
-    db: &impl ConnectionTrait,
-) -> Result<(), DbErr> {
+pub async fn create_linked_accounts_table<L: EntityTrait + Default>(db: &impl ConnectionTrait) -> Result<(), DbErr> {
     let (table, indexes) = linked_accounts_schema::<L>(db.get_database_backend());
     db.execute(&table).await?;
     for index in indexes {

@@ -45,7 +45,9 @@ proptest! {
 
 #[test]
 fn malformed_subjects_are_refused() {
-    for bad in ["", "user", "user?id=", "user?id=1 ", "user?id=+1", "user?id=01", "user?id=1x", "user?ID=1", "xuser?id=1"] {
+    for bad in
+        ["", "user", "user?id=", "user?id=1 ", "user?id=+1", "user?id=01", "user?id=1x", "user?ID=1", "xuser?id=1"]
+    {
         assert!(parse_subject::<i64>("user", bad).is_err(), "{bad:?}");
     }
     let too_long = format!("user?id={}", "a".repeat(multi_account::MAX_ID_LEN + 1));

@@ -1,0 +1,25 @@
+mod user {
+    use multi_account::MultiAccountUser;
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, MultiAccountUser)]
+    #[sea_orm(table_name = "users")]
+    #[multi_account(linked_account = crate::linked_account::Entity)]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+mod linked_account {
+    #[derive(multi_account::LinkedAccount)]
+    #[linked_account(table_name = "links")]
+    pub struct LinkedAccount;
+}
+
+fn main() {}
