@@ -1,1 +1,65 @@
+//! # multi-account-actix
+//!
+//! The actix-web integration of [`multi_account`]: sign in to several accounts in
+//! one browser and switch between them without signing in again.
+//!
+//! - [`SessionToken`] — middleware that gives every session a random link token;
+//! - [`CurrentUser`], [`PrimaryUser`], [`MultiAccount`] — extractors, loaded lazily,
+//!   once per request, in one query in multi-account mode;
+//! - [`MultiAccountConfig::routes`] — link, switch, remove and sign-out-all routes;
+//! - [`MultiAccountHandlers`] — redirect paths and the auto-submit page;
+//! - [`AccountSwitcher`] — the switcher view model for any template engine;
+//! - [`session`] — the session helpers (sign in, keys), [`csrf`] — CSRF tokens.
+//!
+//! ```ignore
+//! use actix_session::{SessionMiddleware, storage::CookieSessionStore};
+//! use actix_web::{App, HttpServer, cookie::Key, web};
+//! use multi_account_actix::{CurrentUser, MultiAccountConfig, SessionToken};
+//!
+//! let multi_account = MultiAccountConfig::new(db.clone());
+//! HttpServer::new(move || {
+//!     App::new()
+//!         .configure(multi_account.routes::<user::Model>())
+//!         .route("/", web::get().to(home))
+//!         .wrap(SessionToken)
+//!         .wrap(SessionMiddleware::new(CookieSessionStore::default(), key.clone()))
+//! });
+//! ```
+//!
+//! ## Security model
+//!
+//! Stricter than the reference designs: a link completes only for the primary
+//! that started it in this session (a fresh link intent), with a CSRF token, and
+//! only for another signed-in account; switches need the token too; the session id
+//! and CSRF token are renewed on link, switch and unlink; redirects go to local
+//! paths only; malformed input is a 4xx, never a 500.
 
+mod audit;
+mod config;
+pub mod csrf;
+mod error;
+mod extractors;
+mod flash;
+mod handlers;
+mod html;
+mod link_intent;
+mod loader;
+mod local_redirect;
+mod routes;
+pub mod session;
+pub mod session_keys;
+mod session_token;
+mod switcher;
+#[cfg(feature = "test-support")]
+pub mod test_support;
+
+pub use audit::AUDIT_TARGET;
+pub use config::{MultiAccountConfig, Paths};
+pub use error::MultiAccountError;
+pub use extractors::{CurrentUser, MultiAccount, PrimaryUser};
+pub use flash::{put_flash, take_flash};
+pub use handlers::{AutoSubmitForm, DefaultHandlers, MultiAccountHandlers};
+pub use link_intent::DEFAULT_LINK_INTENT_TTL;
+pub use local_redirect::local_path;
+pub use session_token::{SessionToken, SessionTokenMiddleware, new_session_token};
+pub use switcher::{AccountSwitcher, FormAction, SwitcherAccount};

@@ -1,0 +1,141 @@
+//! Configuration shared by the loader, the handlers and the routes.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use sea_orm::DatabaseConnection;
+
+use crate::handlers::{DefaultHandlers, MultiAccountHandlers};
+use crate::link_intent::{DEFAULT_LINK_INTENT_TTL, system_now};
+
+/// Route paths. Each holds one `{..}` segment for the account id.
+#[derive(Clone, Debug)]
+pub struct Paths {
+    /// Link an account to a primary: GET starts or resumes, POST completes.
+    pub link: String,
+    /// Switch to an account in the group.
+    pub switch: String,
+    /// Remove (sign out of) one account.
+    pub remove: String,
+    /// Sign out of every account in this browser.
+    pub sign_out_all: String,
+}
+
+impl Default for Paths {
+    fn default() -> Self {
+        Self {
+            link: "/link/p/{primary_user_id}".to_owned(),
+            switch: "/link/switch_to/{user_id}".to_owned(),
+            remove: "/link/remove/{user_id}".to_owned(),
+            sign_out_all: "/link/sign-out-all".to_owned(),
+        }
+    }
+}
+
+impl Paths {
+    /// `template` with its `{..}` segment replaced by `id`.
+    pub(crate) fn fill(template: &str, id: &str) -> String {
+        match (template.find('{'), template.find('}')) {
+            (Some(start), Some(end)) if start < end => format!("{}{id}{}", &template[..start], &template[end + 1..]),
+            _ => template.to_owned(),
+        }
+    }
+}
+
+/// Everything multi-account needs at run time: the database, the paths, the
+/// handler hooks and the on/off switch. Cheap to clone (shared state inside).
+///
+/// ```ignore
+/// let multi_account = MultiAccountConfig::new(db.clone());
+/// HttpServer::new(move || {
+///     App::new()
+///         .configure(multi_account.routes::<user::Model>())
+///         .wrap(SessionToken)
+///         .wrap(SessionMiddleware::new(CookieSessionStore::default(), key.clone()))
+/// })
+/// ```
+#[derive(Clone)]
+pub struct MultiAccountConfig {
+    pub(crate) db: DatabaseConnection,
+    pub(crate) paths: Arc<Paths>,
+    pub(crate) handlers: Arc<dyn MultiAccountHandlers>,
+    pub(crate) enabled: Arc<AtomicBool>,
+    pub(crate) link_intent_ttl: Duration,
+    pub(crate) clock: Arc<dyn Fn() -> u64 + Send + Sync>,
+}
+
+impl std::fmt::Debug for MultiAccountConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MultiAccountConfig")
+            .field("paths", &self.paths)
+            .field("enabled", &self.is_enabled())
+            .field("link_intent_ttl", &self.link_intent_ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MultiAccountConfig {
+    /// Defaults: the paths of [`Paths::default`], [`DefaultHandlers`], enabled, and
+    /// a 10-minute link intent.
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self {
+            db,
+            paths: Arc::new(Paths::default()),
+            handlers: Arc::new(DefaultHandlers),
+            enabled: Arc::new(AtomicBool::new(true)),
+            link_intent_ttl: DEFAULT_LINK_INTENT_TTL,
+            clock: Arc::new(system_now),
+        }
+    }
+
+    /// Uses other route paths.
+    pub fn with_paths(mut self, paths: Paths) -> Self {
+        self.paths = Arc::new(paths);
+        self
+    }
+
+    /// Uses your redirect paths and auto-submit page.
+    pub fn with_handlers(mut self, handlers: impl MultiAccountHandlers) -> Self {
+        self.handlers = Arc::new(handlers);
+        self
+    }
+
+    /// How long an account may take to sign in and complete a link.
+    pub fn with_link_intent_ttl(mut self, ttl: Duration) -> Self {
+        self.link_intent_ttl = ttl;
+        self
+    }
+
+    /// Replaces the clock (Unix seconds) used for link intents; for tests.
+    pub fn with_clock(mut self, clock: impl Fn() -> u64 + Send + Sync + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// The database connection.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// The route paths.
+    pub fn paths(&self) -> &Paths {
+        &self.paths
+    }
+
+    /// Whether multi-account is switched on. Off: no group queries, the routes
+    /// answer 404, and a session on a linked account is back on its primary.
+    pub fn is_enabled(&self) -> bool {
+        self.enabled.load(Ordering::Relaxed)
+    }
+
+    /// Switches multi-account on or off at run time, for every clone of this
+    /// config (and so every worker).
+    pub fn set_enabled(&self, enabled: bool) {
+        self.enabled.store(enabled, Ordering::Relaxed);
+    }
+
+    pub(crate) fn now(&self) -> u64 {
+        (self.clock)()
+    }
+}

@@ -1,0 +1,129 @@
+//! Extractors for handlers: the current user, the primary user and the whole
+//! multi-account state. Each loads lazily, at most once per request.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+
+use actix_session::SessionExt;
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest};
+use multi_account::{AccountGroup, MultiAccountUser};
+
+use crate::config::MultiAccountConfig;
+use crate::csrf::csrf_token;
+use crate::error::MultiAccountError;
+use crate::loader::{Accounts, config, load};
+use crate::switcher::AccountSwitcher;
+
+type LocalBoxFuture<T> = Pin<Box<dyn Future<Output = T>>>;
+
+/// The signed-in account acting now. Refuses with 401 when nobody is signed in;
+/// use `Option<CurrentUser<U>>` for pages open to everyone.
+///
+/// ```ignore
+/// async fn home(CurrentUser(user): CurrentUser<user::Model>) -> String {
+///     format!("Signed in as {}", user.email)
+/// }
+/// ```
+#[derive(Clone, Debug)]
+pub struct CurrentUser<U>(pub U);
+
+impl<U: MultiAccountUser> FromRequest for CurrentUser<U> {
+    type Error = MultiAccountError;
+    type Future = LocalBoxFuture<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let accounts = load::<U>(&req).await?;
+            accounts.current.clone().map(CurrentUser).ok_or(MultiAccountError::Unauthorized)
+        })
+    }
+}
+
+/// The primary account of a multi-account session. Refuses with 401 outside
+/// multi-account mode; use `Option<PrimaryUser<U>>` to make it optional.
+#[derive(Clone, Debug)]
+pub struct PrimaryUser<U>(pub U);
+
+impl<U: MultiAccountUser> FromRequest for PrimaryUser<U> {
+    type Error = MultiAccountError;
+    type Future = LocalBoxFuture<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let accounts = load::<U>(&req).await?;
+            let primary = accounts.group.as_ref().map(|group| group.primary().clone());
+            primary.map(PrimaryUser).ok_or(MultiAccountError::Unauthorized)
+        })
+    }
+}
+
+/// Everything about the signed-in accounts: current, primary and group, plus what
+/// the account switcher needs. Never refuses (signed out is a valid state).
+#[derive(Debug)]
+pub struct MultiAccount<U> {
+    accounts: Rc<Accounts<U>>,
+    config: MultiAccountConfig,
+    csrf_token: String,
+}
+
+impl<U: MultiAccountUser> MultiAccount<U> {
+    /// The account acting now.
+    pub fn current(&self) -> Option<&U> {
+        self.accounts.current.as_ref()
+    }
+
+    /// The primary account, in multi-account mode.
+    pub fn primary(&self) -> Option<&U> {
+        self.group().map(AccountGroup::primary)
+    }
+
+    /// The group, in multi-account mode.
+    pub fn group(&self) -> Option<&AccountGroup<U>> {
+        self.accounts.group.as_ref()
+    }
+
+    /// Whether the session holds a group (primary plus links).
+    pub fn is_multi_account(&self) -> bool {
+        self.accounts.group.is_some()
+    }
+
+    /// Every account the switcher lists: the group, or just the current account.
+    pub fn accounts(&self) -> Vec<&U> {
+        match (&self.accounts.group, &self.accounts.current) {
+            (Some(group), Some(current)) if !group.contains(&current.id()) => {
+                group.iter().chain(std::iter::once(current)).collect()
+            }
+            (Some(group), _) => group.iter().collect(),
+            (None, current) => current.iter().collect(),
+        }
+    }
+
+    /// The session's CSRF token, for your own forms.
+    pub fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+
+    /// The account switcher view model, ready for any template engine.
+    pub fn switcher(&self) -> AccountSwitcher<U::Display> {
+        AccountSwitcher::new(self, &self.config)
+    }
+}
+
+impl<U: MultiAccountUser> FromRequest for MultiAccount<U> {
+    type Error = MultiAccountError;
+    type Future = LocalBoxFuture<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let config = config(&req)?.get_ref().clone();
+            let accounts = load::<U>(&req).await?;
+            let csrf_token = csrf_token(&req.get_session())?;
+            Ok(MultiAccount { accounts, config, csrf_token })
+        })
+    }
+}

@@ -1,0 +1,48 @@
+//! The pending link intent: "primary P started adding an account in this session
+//! at time T and wants to come back to R". Completing a link requires a fresh one.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use actix_session::{Session, SessionInsertError};
+use serde::{Deserialize, Serialize};
+
+use crate::session_keys;
+
+/// How long a link intent stays valid by default.
+pub const DEFAULT_LINK_INTENT_TTL: Duration = Duration::from_secs(10 * 60);
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub(crate) struct LinkIntent {
+    /// The primary's id, canonical text.
+    pub(crate) primary: String,
+    /// Unix seconds at creation.
+    pub(crate) created_at: u64,
+    /// Local path to return to once the link completes.
+    pub(crate) return_to: String,
+}
+
+/// Unix seconds now, by the system clock.
+pub(crate) fn system_now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs())
+}
+
+impl LinkIntent {
+    pub(crate) fn new(primary: String, return_to: String, now: u64) -> Self {
+        Self { primary, created_at: now, return_to }
+    }
+
+    pub(crate) fn store(&self, session: &Session) -> Result<(), SessionInsertError> {
+        session.insert(session_keys::LINK_INTENT, self)
+    }
+
+    pub(crate) fn clear(session: &Session) {
+        session.remove(session_keys::LINK_INTENT);
+    }
+
+    /// The session's intent for `primary` if it is younger than `ttl`.
+    pub(crate) fn fresh(session: &Session, primary: &str, ttl: Duration, now: u64) -> Option<Self> {
+        let intent = session.get::<Self>(session_keys::LINK_INTENT).ok().flatten()?;
+        let age = now.saturating_sub(intent.created_at);
+        (intent.primary == primary && intent.created_at <= now && age < ttl.as_secs()).then_some(intent)
+    }
+}

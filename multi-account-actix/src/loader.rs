@@ -1,0 +1,155 @@
+//! Resolves who is signed in (current, primary, group) once per request, on the
+//! first extractor that asks, and re-checks it against the database every time.
+
+use std::rc::Rc;
+
+use actix_session::{Session, SessionExt};
+use actix_web::{HttpMessage, HttpRequest};
+use actix_web::web::Data;
+use multi_account::{AccountGroup, LinkService, MultiAccountEntity, MultiAccountUser};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{DbErr, EntityTrait, QueryFilter};
+use tokio::sync::OnceCell;
+
+use crate::config::MultiAccountConfig;
+use crate::error::MultiAccountError;
+use crate::link_intent::LinkIntent;
+use crate::session::{
+    clear_multi_account_session, get_user_id, multi_account_session, put_user_id,
+};
+use crate::session_keys;
+
+/// Who is signed in, as resolved for one request.
+#[derive(Debug)]
+pub(crate) struct Accounts<U> {
+    /// The account acting now.
+    pub(crate) current: Option<U>,
+    /// The session's account group, in multi-account mode.
+    pub(crate) group: Option<AccountGroup<U>>,
+}
+
+impl<U> Accounts<U> {
+    fn signed_out() -> Self {
+        Self { current: None, group: None }
+    }
+}
+
+/// The per-request slot: one `OnceCell` so that extractors polled together
+/// still share one load.
+type Slot<U> = Rc<OnceCell<Rc<Accounts<U>>>>;
+
+pub(crate) fn config(req: &HttpRequest) -> Result<Data<MultiAccountConfig>, MultiAccountError> {
+    req.app_data::<Data<MultiAccountConfig>>().cloned().ok_or(MultiAccountError::NotConfigured)
+}
+
+/// The accounts of this request, loading them on first use.
+pub(crate) async fn load<U: MultiAccountUser>(req: &HttpRequest) -> Result<Rc<Accounts<U>>, MultiAccountError> {
+    let config = config(req)?;
+    let slot = {
+        let mut extensions = req.extensions_mut();
+        match extensions.get::<Slot<U>>() {
+            Some(slot) => slot.clone(),
+            None => {
+                let slot: Slot<U> = Rc::default();
+                extensions.insert(slot.clone());
+                slot
+            }
+        }
+    };
+    let session = req.get_session();
+    let accounts = slot.get_or_init(|| async { Rc::new(resolve::<U>(&config, &session).await) }).await;
+    Ok(accounts.clone())
+}
+
+/// Logs a database failure; the request continues as signed out.
+fn database_failure<U>(error: &dyn std::fmt::Display) -> Accounts<U> {
+    tracing::error!(%error, "multi-account: loading the signed-in accounts failed; treating the request as signed out");
+    Accounts::signed_out()
+}
+
+async fn resolve<U: MultiAccountUser>(config: &MultiAccountConfig, session: &Session) -> Accounts<U> {
+    let Some(user_id) = get_user_id::<U>(session) else {
+        // Nobody is signed in: links must not outlive the sign-in that made them.
+        if session.contains_key(session_keys::PRIMARY_USER_ID) {
+            clear_multi_account_session(session);
+        }
+        return Accounts::signed_out();
+    };
+    let multi = multi_account_session::<U>(session);
+
+    if !config.is_enabled() {
+        // Switched off: a session sitting on a linked account goes back to its
+        // primary, and nothing but the app's own user load runs.
+        let id = match multi {
+            Some((primary_id, _)) if primary_id != user_id => {
+                restore_primary::<U>(session, &primary_id);
+                primary_id
+            }
+            _ => user_id,
+        };
+        return standard::<U>(config, session, &id).await;
+    }
+
+    let Some((primary_id, token)) = multi else {
+        return standard::<U>(config, session, &user_id).await;
+    };
+    let group = match LinkService::<U>::group(&config.db, &primary_id, &token).await {
+        Ok(Some(group)) => group,
+        Ok(None) => {
+            // The primary was deleted or deactivated: leave multi-account mode.
+            tracing::info!(primary = %primary_id, "multi-account: stale or inactive primary; clearing the group");
+            clear_multi_account_session(session);
+            if user_id == primary_id {
+                session.remove(session_keys::USER);
+                return Accounts::signed_out();
+            }
+            return standard::<U>(config, session, &user_id).await;
+        }
+        Err(error) => return database_failure(&error),
+    };
+
+    if let Some(current) = group.get(&user_id) {
+        let current = current.clone();
+        return Accounts { current: Some(current), group: Some(group) };
+    }
+    // Not in the group: either it just signed in to complete a pending link, or it
+    // was removed, expired or deactivated and the session returns to the primary.
+    let pending = LinkIntent::fresh(session, &primary_id.to_string(), config.link_intent_ttl, config.now()).is_some();
+    if pending && user_id != primary_id {
+        match find_active::<U>(config, &user_id).await {
+            Ok(Some(current)) => return Accounts { current: Some(current), group: Some(group) },
+            Ok(None) => {}
+            Err(error) => return database_failure(&error),
+        }
+    }
+    tracing::info!(user = %user_id, primary = %primary_id, "multi-account: current account left the group; back to the primary");
+    restore_primary::<U>(session, &primary_id);
+    Accounts { current: Some(group.primary().clone()), group: Some(group) }
+}
+
+/// Standard (single-account) mode: the app's own user load, with `active_check`.
+async fn standard<U: MultiAccountUser>(config: &MultiAccountConfig, session: &Session, id: &U::Id) -> Accounts<U> {
+    match find_active::<U>(config, id).await {
+        Ok(Some(current)) => Accounts { current: Some(current), group: None },
+        Ok(None) => {
+            session.remove(session_keys::USER);
+            Accounts::signed_out()
+        }
+        Err(error) => database_failure(&error),
+    }
+}
+
+fn restore_primary<U: MultiAccountUser>(session: &Session, primary_id: &U::Id) {
+    if let Err(error) = put_user_id::<U>(session, primary_id) {
+        tracing::error!(%error, "multi-account: could not write the session");
+    }
+}
+
+/// The user with `id` if it exists and passes `active_check`. One query.
+pub(crate) async fn find_active<U: MultiAccountUser>(
+    config: &MultiAccountConfig,
+    id: &U::Id,
+) -> Result<Option<U>, DbErr> {
+    let id_column = (U::UserEntity::default(), <U::UserEntity as MultiAccountEntity>::id_column());
+    U::UserEntity::find().filter(Expr::col(id_column).eq(id.clone())).filter(U::active_condition()).one(&config.db).await
+}

@@ -1,0 +1,314 @@
+//! The link, switch, remove and sign-out-all routes.
+
+use actix_session::{Session, SessionExt};
+use actix_web::http::header;
+use actix_web::web::{self, Data, ServiceConfig};
+use actix_web::{HttpRequest, HttpResponse};
+use multi_account::{AccountId, LinkError, LinkService, MultiAccountUser};
+use serde::Deserialize;
+
+use crate::audit::{OptionalId, event, refused};
+use crate::config::{MultiAccountConfig, Paths};
+use crate::csrf::{self, CSRF_FIELD, csrf_token};
+use crate::error::MultiAccountError;
+use crate::flash::put_flash;
+use crate::handlers::AutoSubmitForm;
+use crate::html::percent_encode;
+use crate::link_intent::LinkIntent;
+use crate::loader::{config, load};
+use crate::local_redirect::{local_path, same_origin_referer};
+use crate::session::{
+    get_primary_user_id, get_session_token, multi_account_session, put_multi_account_session, put_user_id,
+};
+use crate::session_token::new_session_token;
+
+/// The CSRF token of a form or query string.
+#[derive(Debug, Deserialize)]
+pub(crate) struct CsrfParam {
+    csrf_token: Option<String>,
+}
+
+impl MultiAccountConfig {
+    /// Registers this config and the four routes for the user model `U`, at
+    /// [`Paths`]. Pass it to `App::configure`:
+    ///
+    /// ```ignore
+    /// App::new().configure(multi_account.routes::<user::Model>())
+    /// ```
+    pub fn routes<U: MultiAccountUser>(&self) -> impl FnOnce(&mut ServiceConfig) + use<U> {
+        let config = self.clone();
+        move |cfg: &mut ServiceConfig| {
+            let paths = config.paths.clone();
+            cfg.app_data(Data::new(config))
+                .route(&paths.link, web::get().to(link_start::<U>))
+                .route(&paths.link, web::post().to(link_complete::<U>))
+                .route(&paths.switch, web::get().to(switch_get::<U>))
+                .route(&paths.switch, web::post().to(switch_post::<U>))
+                .route(&paths.remove, web::post().to(remove::<U>))
+                .route(&paths.sign_out_all, web::post().to(sign_out_all::<U>));
+        }
+    }
+}
+
+/// The config, or 404 when multi-account is switched off.
+fn enabled(req: &HttpRequest) -> Result<Data<MultiAccountConfig>, MultiAccountError> {
+    let config = config(req)?;
+    if !config.is_enabled() {
+        return Err(MultiAccountError::Disabled);
+    }
+    Ok(config)
+}
+
+fn parse_id<U: MultiAccountUser>(text: &str) -> Result<U::Id, MultiAccountError> {
+    U::Id::parse_canonical(text).ok_or(MultiAccountError::MalformedId)
+}
+
+fn check_csrf(session: &Session, action: &'static str, presented: Option<&str>) -> Result<(), MultiAccountError> {
+    if csrf::verify(session, presented) {
+        return Ok(());
+    }
+    refused(action, "csrf", &"", &"");
+    Err(MultiAccountError::Csrf)
+}
+
+/// A 303 to a local path (anything else becomes `/`).
+fn redirect(path: &str) -> HttpResponse {
+    let target = local_path(path).unwrap_or("/");
+    HttpResponse::SeeOther().insert_header((header::LOCATION, target)).finish()
+}
+
+/// Renews the session id and the CSRF token: every privilege change does both.
+fn renew(session: &Session) -> Result<(), MultiAccountError> {
+    session.renew();
+    csrf::rotate(session)?;
+    Ok(())
+}
+
+fn link_path(config: &MultiAccountConfig, primary: &impl std::fmt::Display) -> String {
+    Paths::fill(&config.paths.link, &percent_encode(&primary.to_string(), false))
+}
+
+/// GET link: as the primary (or an account of its group), record a link intent
+/// and go to sign-in; as the account that just signed in for a fresh intent,
+/// render the auto-submitting form.
+async fn link_start<U: MultiAccountUser>(
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, MultiAccountError> {
+    let config = enabled(&req)?;
+    let primary_id = parse_id::<U>(&path)?;
+    let session = req.get_session();
+    let accounts = load::<U>(&req).await?;
+    let Some(current) = accounts.current.as_ref() else {
+        refused("link", "signed_out", &primary_id, &"");
+        return Err(MultiAccountError::Unauthorized);
+    };
+    let current_id = current.id();
+    let session_primary = get_primary_user_id::<U>(&session);
+    let now = config.now();
+
+    let own_group = session_primary.as_ref() == Some(&primary_id);
+    if own_group
+        && current_id != primary_id
+        && LinkIntent::fresh(&session, &primary_id.to_string(), config.link_intent_ttl, now).is_some()
+    {
+        let form = AutoSubmitForm {
+            action: link_path(&config, &primary_id),
+            csrf_field: CSRF_FIELD,
+            csrf_token: csrf_token(&session)?,
+        };
+        return Ok(config.handlers.render_auto_submit(&req, &form));
+    }
+
+    let may_start = match &accounts.group {
+        Some(group) => own_group && group.contains(&current_id),
+        None => current_id == primary_id,
+    };
+    if !may_start {
+        refused("link", "not_signed_in_primary", &primary_id, &current_id);
+        return Err(MultiAccountError::Forbidden("link: the path is not this session's signed-in primary"));
+    }
+    if session_primary.is_none() {
+        let token = get_session_token(&session).unwrap_or_else(new_session_token);
+        put_multi_account_session::<U>(&session, &primary_id, &token)?;
+    }
+    let link = link_path(&config, &primary_id);
+    let return_to = same_origin_referer(&req)
+        .filter(|referer| *referer != link)
+        .unwrap_or_else(|| config.handlers.after_link_path(&req));
+    LinkIntent::new(primary_id.to_string(), return_to, now).store(&session)?;
+    event("link_started", &primary_id, &current_id);
+    Ok(redirect(&config.handlers.sign_in_path(&req, &link)))
+}
+
+/// POST link: completes a link. Requires the path id to be this session's
+/// primary, a fresh intent, another account signed in, and the CSRF token.
+async fn link_complete<U: MultiAccountUser>(
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<CsrfParam>,
+) -> Result<HttpResponse, MultiAccountError> {
+    let config = enabled(&req)?;
+    let primary_id = parse_id::<U>(&path)?;
+    let session = req.get_session();
+    check_csrf(&session, "link", form.csrf_token.as_deref())?;
+    let accounts = load::<U>(&req).await?;
+    let current_id = accounts.current.as_ref().map(MultiAccountUser::id);
+    let forbid = |reason: &'static str| {
+        refused("link", reason, &primary_id, &OptionalId(current_id.as_ref()));
+        MultiAccountError::Forbidden(reason)
+    };
+    let Some(current_id) = current_id.clone() else { return Err(forbid("signed_out")) };
+    let Some((session_primary, token)) = multi_account_session::<U>(&session) else {
+        return Err(forbid("no_multi_account_session"));
+    };
+    if session_primary != primary_id {
+        return Err(forbid("path_is_not_session_primary"));
+    }
+    if current_id == primary_id {
+        return Err(forbid("current_is_primary"));
+    }
+    let Some(intent) = LinkIntent::fresh(&session, &primary_id.to_string(), config.link_intent_ttl, config.now())
+    else {
+        return Err(forbid("no_fresh_link_intent"));
+    };
+
+    match LinkService::<U>::link(&config.db, &primary_id, &current_id, &token).await {
+        Ok(outcome) => {
+            LinkIntent::clear(&session);
+            renew(&session)?;
+            tracing::info!(target: crate::audit::AUDIT_TARGET, event = "link", primary = %primary_id, user = %current_id, outcome = ?outcome);
+            Ok(redirect(&intent.return_to))
+        }
+        Err(LinkError::Database(error)) => {
+            tracing::error!(%error, "multi-account: link failed");
+            Err(MultiAccountError::Unavailable)
+        }
+        Err(error) => {
+            // Refused by the rules (full group, inactive account, ..): back to the
+            // primary with a message.
+            refused("link", error.reason(), &primary_id, &current_id);
+            LinkIntent::clear(&session);
+            put_user_id::<U>(&session, &primary_id)?;
+            renew(&session)?;
+            put_flash(&session, &error.to_string());
+            Ok(redirect(&intent.return_to))
+        }
+    }
+}
+
+async fn switch_get<U: MultiAccountUser>(
+    req: HttpRequest,
+    path: web::Path<String>,
+    query: web::Query<CsrfParam>,
+) -> Result<HttpResponse, MultiAccountError> {
+    switch::<U>(&req, &path, query.csrf_token.as_deref()).await
+}
+
+async fn switch_post<U: MultiAccountUser>(
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<CsrfParam>,
+) -> Result<HttpResponse, MultiAccountError> {
+    switch::<U>(&req, &path, form.csrf_token.as_deref()).await
+}
+
+/// Switches to an account of this session's group.
+async fn switch<U: MultiAccountUser>(
+    req: &HttpRequest,
+    target: &str,
+    presented: Option<&str>,
+) -> Result<HttpResponse, MultiAccountError> {
+    let config = enabled(req)?;
+    let target_id = parse_id::<U>(target)?;
+    let session = req.get_session();
+    check_csrf(&session, "switch", presented)?;
+    let Some((primary_id, token)) = multi_account_session::<U>(&session) else {
+        refused("switch", "no_multi_account_session", &"", &target_id);
+        return Err(MultiAccountError::Forbidden("switch: not a multi-account session"));
+    };
+    match LinkService::<U>::can_switch(&config.db, &primary_id, &target_id, &token).await {
+        Ok(target) => {
+            put_user_id::<U>(&session, &target.id())?;
+            renew(&session)?;
+            event("switch", &primary_id, &target_id);
+            let back = same_origin_referer(req).unwrap_or_else(|| config.handlers.after_switch_path(req));
+            Ok(redirect(&back))
+        }
+        Err(LinkError::Database(error)) => {
+            tracing::error!(%error, "multi-account: switch failed");
+            Err(MultiAccountError::Unavailable)
+        }
+        Err(error) => {
+            refused("switch", error.reason(), &primary_id, &target_id);
+            Err(MultiAccountError::Forbidden("switch: the account is not in this session's group"))
+        }
+    }
+}
+
+/// Removes one account from the group; if it was acting, back to the primary.
+async fn remove<U: MultiAccountUser>(
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<CsrfParam>,
+) -> Result<HttpResponse, MultiAccountError> {
+    let config = enabled(&req)?;
+    let target_id = parse_id::<U>(&path)?;
+    let session = req.get_session();
+    check_csrf(&session, "unlink", form.csrf_token.as_deref())?;
+    let Some((primary_id, token)) = multi_account_session::<U>(&session) else {
+        refused("unlink", "no_multi_account_session", &"", &target_id);
+        return Err(MultiAccountError::Forbidden("unlink: not a multi-account session"));
+    };
+    let back = same_origin_referer(&req).unwrap_or_else(|| config.handlers.after_switch_path(&req));
+    if target_id == primary_id {
+        refused("unlink", "primary", &primary_id, &target_id);
+        put_flash(&session, "The primary account cannot be removed; sign out of all accounts instead.");
+        return Ok(redirect(&back));
+    }
+    match LinkService::<U>::unlink(&config.db, &primary_id, &target_id, &token).await {
+        Ok(true) => {}
+        Ok(false) => {
+            refused("unlink", "not_linked", &primary_id, &target_id);
+            return Err(MultiAccountError::Forbidden("unlink: the account is not linked in this session"));
+        }
+        Err(error) => {
+            tracing::error!(%error, "multi-account: unlink failed");
+            return Err(MultiAccountError::Unavailable);
+        }
+    }
+    if crate::session::get_user_id::<U>(&session).as_ref() == Some(&target_id) {
+        put_user_id::<U>(&session, &primary_id)?;
+    }
+    renew(&session)?;
+    event("unlink", &primary_id, &target_id);
+    Ok(redirect(&back))
+}
+
+/// Signs out of every account: deletes this session's links, then clears the
+/// session.
+async fn sign_out_all<U: MultiAccountUser>(
+    req: HttpRequest,
+    form: web::Form<CsrfParam>,
+) -> Result<HttpResponse, MultiAccountError> {
+    let config = enabled(&req)?;
+    let session = req.get_session();
+    check_csrf(&session, "sign_out_all", form.csrf_token.as_deref())?;
+    let primary = get_primary_user_id::<U>(&session);
+    if let Some(token) = get_session_token(&session) {
+        match LinkService::<U>::unlink_session(&config.db, &token).await {
+            Ok(removed) => tracing::info!(
+                target: crate::audit::AUDIT_TARGET,
+                event = "sign_out_all",
+                primary = %OptionalId(primary.as_ref()),
+                links_removed = removed,
+            ),
+            Err(error) => {
+                tracing::error!(%error, "multi-account: sign-out-all failed");
+                return Err(MultiAccountError::Unavailable);
+            }
+        }
+    }
+    session.purge();
+    Ok(redirect(&config.handlers.sign_out_path(&req)))
+}

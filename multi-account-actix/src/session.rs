@@ -1,0 +1,107 @@
+//! Read and write the multi-account session keys over [`actix_session::Session`],
+//! mirroring AshMultiAccount's session module.
+//!
+//! Readers never fail: a missing, tampered or malformed value reads as `None` (and
+//! is logged at `debug`), because a session value is user input. Writers fail only
+//! when the session store cannot serialize, which does not happen for these types.
+
+use actix_session::{Session, SessionInsertError};
+use multi_account::{AccountId, MultiAccountUser, format_subject, parse_subject};
+
+use crate::session_keys;
+
+/// Reads a string value, treating anything that is not a JSON string as absent.
+pub(crate) fn get_string(session: &Session, key: &str) -> Option<String> {
+    match session.get::<String>(key) {
+        Ok(value) => value,
+        Err(error) => {
+            tracing::debug!(key, %error, "ignoring a malformed session value");
+            None
+        }
+    }
+}
+
+/// The signed-in account's id, parsed from the `"user"` subject.
+pub fn get_user_id<U: MultiAccountUser>(session: &Session) -> Option<U::Id> {
+    let subject = get_string(session, session_keys::USER)?;
+    match parse_subject::<U::Id>(U::SHORT_NAME, &subject) {
+        Ok(id) => Some(id),
+        Err(error) => {
+            tracing::debug!(%error, "ignoring a malformed user subject");
+            None
+        }
+    }
+}
+
+/// Writes the `"user"` subject for `id`. This is what signing in and switching do
+/// at the session level; prefer [`sign_in`] in a sign-in handler.
+pub fn put_user_id<U: MultiAccountUser>(session: &Session, id: &U::Id) -> Result<(), SessionInsertError> {
+    session.insert(session_keys::USER, format_subject(U::SHORT_NAME, id))
+}
+
+/// The primary account's id (multi-account mode only).
+pub fn get_primary_user_id<U: MultiAccountUser>(session: &Session) -> Option<U::Id> {
+    get_string(session, session_keys::PRIMARY_USER_ID).and_then(|text| U::Id::parse_canonical(&text))
+}
+
+/// Writes the primary account's id.
+pub fn put_primary_user_id<U: MultiAccountUser>(session: &Session, id: &U::Id) -> Result<(), SessionInsertError> {
+    session.insert(session_keys::PRIMARY_USER_ID, id.to_string())
+}
+
+/// The browser session's link token.
+pub fn get_session_token(session: &Session) -> Option<String> {
+    get_string(session, session_keys::SESSION_TOKEN)
+        .filter(|token| !token.is_empty() && token.len() <= multi_account::MAX_SESSION_TOKEN_LEN)
+}
+
+/// Writes the browser session's link token.
+pub fn put_session_token(session: &Session, token: &str) -> Result<(), SessionInsertError> {
+    session.insert(session_keys::SESSION_TOKEN, token)
+}
+
+/// Sets `"primary_user_id"` and `"session_token"` together: a multi-account
+/// session needs both.
+pub fn put_multi_account_session<U: MultiAccountUser>(
+    session: &Session,
+    primary_id: &U::Id,
+    session_token: &str,
+) -> Result<(), SessionInsertError> {
+    put_primary_user_id::<U>(session, primary_id)?;
+    put_session_token(session, session_token)
+}
+
+/// The primary id and session token when the session is in multi-account mode.
+pub fn multi_account_session<U: MultiAccountUser>(session: &Session) -> Option<(U::Id, String)> {
+    Some((get_primary_user_id::<U>(session)?, get_session_token(session)?))
+}
+
+/// Whether the session is in multi-account mode (both keys present and valid).
+pub fn is_multi_account_session<U: MultiAccountUser>(session: &Session) -> bool {
+    multi_account_session::<U>(session).is_some()
+}
+
+/// Removes the multi-account keys (primary id, session token, link intent); keeps
+/// `"user"`.
+pub fn clear_multi_account_session(session: &Session) {
+    for key in session_keys::MULTI_ACCOUNT_KEYS {
+        session.remove(key);
+    }
+}
+
+/// Signs `user` in: writes the `"user"` subject, renews the session id and rotates
+/// the CSRF token (a privilege change). Keeps the multi-account keys, so signing in
+/// to complete a pending link works. Call it from your sign-in handler after the
+/// password (or other) check succeeded.
+pub fn sign_in<U: MultiAccountUser>(session: &Session, user: &U) -> Result<(), SessionInsertError> {
+    put_user_id::<U>(session, &user.id())?;
+    session.renew();
+    crate::csrf::rotate(session)?;
+    Ok(())
+}
+
+/// Signs out of everything in this browser: removes every key. To also delete
+/// this session's links, use the sign-out-all route.
+pub fn sign_out(session: &Session) {
+    session.purge();
+}

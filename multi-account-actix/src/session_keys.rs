@@ -1,0 +1,17 @@
+//! Every session key this crate reads or writes, named in one place.
+
+/// The signed-in account, as the subject `"<short_name>?id=<id>"`.
+pub const USER: &str = "user";
+/// The primary account's id, present only in multi-account mode.
+pub const PRIMARY_USER_ID: &str = "primary_user_id";
+/// The random token that ties links to this browser session.
+pub const SESSION_TOKEN: &str = "session_token";
+/// The synchronizer CSRF token.
+pub const CSRF_TOKEN: &str = "_multi_account_csrf";
+/// A pending link intent (primary id, creation time, return path).
+pub const LINK_INTENT: &str = "_multi_account_link_intent";
+/// A one-shot message for the next page.
+pub const FLASH: &str = "_multi_account_flash";
+
+/// The keys [`crate::session::clear_multi_account_session`] removes.
+pub(crate) const MULTI_ACCOUNT_KEYS: [&str; 3] = [PRIMARY_USER_ID, SESSION_TOKEN, LINK_INTENT];

@@ -1,0 +1,71 @@
+//! The session-token middleware: makes sure every session has a random
+//! `"session_token"` before any multi-account route runs.
+
+use std::future::{Ready, ready};
+
+use actix_session::SessionExt;
+use actix_web::Error;
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
+
+use crate::session::{get_session_token, put_session_token};
+
+/// Puts a fresh random token in the session when it has none; a no-op otherwise.
+///
+/// Register it *inside* the session middleware (actix runs the last `wrap` first):
+///
+/// ```ignore
+/// App::new()
+///     .wrap(multi_account_actix::SessionToken)
+///     .wrap(SessionMiddleware::new(CookieSessionStore::default(), key))
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SessionToken;
+
+/// A new random session token: 128 bits from the OS generator, hex encoded.
+pub fn new_session_token() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+impl<S, B> Transform<S, ServiceRequest> for SessionToken
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+    S::Future: 'static,
+{
+    type Response = ServiceResponse<B>;
+    type Error = Error;
+    type Transform = SessionTokenMiddleware<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(SessionTokenMiddleware { service }))
+    }
+}
+
+/// The service built by [`SessionToken`].
+#[derive(Debug)]
+pub struct SessionTokenMiddleware<S> {
+    service: S,
+}
+
+impl<S, B> Service<ServiceRequest> for SessionTokenMiddleware<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+    S::Future: 'static,
+{
+    type Response = ServiceResponse<B>;
+    type Error = Error;
+    type Future = S::Future;
+
+    forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        let session = req.get_session();
+        if get_session_token(&session).is_none()
+            && let Err(error) = put_session_token(&session, &new_session_token())
+        {
+            tracing::error!(%error, "could not write the session token");
+        }
+        self.service.call(req)
+    }
+}

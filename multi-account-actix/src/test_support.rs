@@ -1,0 +1,208 @@
+//! Test helpers (feature `test-support`): a cookie-keeping client over an
+//! in-process actix service, test-only routes to sign in and read the CSRF token,
+//! and a one-call link flow.
+//!
+//! ```ignore
+//! let app = test::init_service(
+//!     App::new()
+//!         .configure(config.routes::<user::Model>())
+//!         .configure(test_support::routes::<user::Model>())
+//!         .wrap(SessionToken)
+//!         .wrap(test_support::cookie_session()),
+//! ).await;
+//! let mut client = TestClient::new(app);
+//! client.sign_in(&alice.id).await;
+//! client.complete_link(&alice.id, &bob.id).await;
+//! ```
+//!
+//! Never mount [`routes`] in production: it signs anyone in without a password.
+
+use std::collections::BTreeMap;
+use std::fmt::Display;
+
+use actix_http::Request;
+use actix_session::storage::CookieSessionStore;
+use actix_session::{SessionExt, SessionMiddleware};
+use actix_web::body::MessageBody;
+use actix_web::cookie::{Cookie, Key};
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::{StatusCode, header};
+use actix_web::test::{TestRequest, call_service, read_body};
+use actix_web::web::{self, ServiceConfig};
+use actix_web::{Error, HttpRequest, HttpResponse};
+use multi_account::{AccountId, MultiAccountUser};
+
+use crate::csrf::{CSRF_FIELD, csrf_token};
+use crate::error::MultiAccountError;
+use crate::loader::{config, find_active};
+use crate::session::sign_in;
+
+/// Sign in as any active user, without a password.
+pub const SIGN_IN_PATH: &str = "/__test/sign-in/{user_id}";
+/// Returns the session's CSRF token as the body.
+pub const CSRF_PATH: &str = "/__test/csrf";
+
+/// The test-only routes [`SIGN_IN_PATH`] and [`CSRF_PATH`].
+pub fn routes<U: MultiAccountUser>() -> impl FnOnce(&mut ServiceConfig) {
+    |cfg: &mut ServiceConfig| {
+        cfg.route(SIGN_IN_PATH, web::post().to(test_sign_in::<U>)).route(CSRF_PATH, web::get().to(test_csrf));
+    }
+}
+
+async fn test_sign_in<U: MultiAccountUser>(
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, MultiAccountError> {
+    let config = config(&req)?;
+    let id = U::Id::parse_canonical(&path).ok_or(MultiAccountError::MalformedId)?;
+    let user = find_active::<U>(&config, &id).await.map_err(|_| MultiAccountError::Unavailable)?;
+    let user = user.ok_or(MultiAccountError::Unauthorized)?;
+    sign_in(&req.get_session(), &user)?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn test_csrf(req: HttpRequest) -> Result<String, MultiAccountError> {
+    Ok(csrf_token(&req.get_session())?)
+}
+
+/// The key the test cookie sessions are signed with.
+pub fn test_key() -> Key {
+    Key::from(&[7_u8; 64])
+}
+
+/// A cookie session middleware for tests (not `Secure`, fixed key).
+pub fn cookie_session() -> SessionMiddleware<CookieSessionStore> {
+    SessionMiddleware::builder(CookieSessionStore::default(), test_key()).cookie_secure(false).build()
+}
+
+/// What a test needs from a response.
+#[derive(Clone, Debug)]
+pub struct TestResponse {
+    /// The status.
+    pub status: StatusCode,
+    /// The `Location` header.
+    pub location: Option<String>,
+    /// The body as text.
+    pub body: String,
+    /// Whether the response set or removed a cookie.
+    pub set_cookie: bool,
+}
+
+/// A client that keeps cookies between requests to an in-process service.
+pub struct TestClient<S> {
+    service: S,
+    cookies: BTreeMap<String, String>,
+    /// Added to every request (`Referer`, `Host`, ..).
+    pub headers: Vec<(String, String)>,
+}
+
+impl<S, B> TestClient<S>
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = Error>,
+    B: MessageBody,
+{
+    /// Wraps a service from `actix_web::test::init_service`.
+    pub fn new(service: S) -> Self {
+        Self { service, cookies: BTreeMap::new(), headers: Vec::new() }
+    }
+
+    /// The cookies held now (name → value).
+    pub fn cookies(&self) -> &BTreeMap<String, String> {
+        &self.cookies
+    }
+
+    /// Replaces the cookies (to replay an old session, or tamper with one).
+    pub fn set_cookies(&mut self, cookies: BTreeMap<String, String>) {
+        self.cookies = cookies;
+    }
+
+    /// The session cookie's value (`id` is actix-session's default name).
+    pub fn session_cookie(&self) -> Option<&str> {
+        self.cookies.get("id").map(String::as_str)
+    }
+
+    /// Sends `request` with the held cookies and headers, and keeps the cookies
+    /// the response sets.
+    pub async fn send(&mut self, mut request: TestRequest) -> TestResponse {
+        for (name, value) in &self.cookies {
+            request = request.cookie(Cookie::new(name.clone(), value.clone()));
+        }
+        for (name, value) in &self.headers {
+            request = request.insert_header((name.as_str(), value.as_str()));
+        }
+        let response = call_service(&self.service, request.to_request()).await;
+        let mut set_cookie = false;
+        for cookie in response.response().cookies() {
+            set_cookie = true;
+            let removed = cookie.max_age().is_some_and(|age| age.is_zero() || age.is_negative());
+            if removed {
+                self.cookies.remove(cookie.name());
+            } else {
+                self.cookies.insert(cookie.name().to_owned(), cookie.value().to_owned());
+            }
+        }
+        let status = response.status();
+        let location = response
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
+        let body = String::from_utf8_lossy(&read_body(response).await).into_owned();
+        TestResponse { status, location, body, set_cookie }
+    }
+
+    /// GET `path`.
+    pub async fn get(&mut self, path: &str) -> TestResponse {
+        self.send(TestRequest::get().uri(path)).await
+    }
+
+    /// POST `fields` as a form to `path`.
+    pub async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> TestResponse {
+        self.send(TestRequest::post().uri(path).set_form(fields)).await
+    }
+
+    /// POST `fields` plus this session's CSRF token.
+    pub async fn post_with_csrf(&mut self, path: &str, fields: &[(&str, &str)]) -> TestResponse {
+        let token = self.csrf().await;
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push((CSRF_FIELD, &token));
+        self.post_form(path, &all).await
+    }
+
+    /// This session's CSRF token (creating one if needed).
+    pub async fn csrf(&mut self) -> String {
+        self.get(CSRF_PATH).await.body
+    }
+
+    /// Signs in as the user with `id` through the test route.
+    pub async fn sign_in(&mut self, id: &impl Display) -> TestResponse {
+        self.send(TestRequest::post().uri(&SIGN_IN_PATH.replace("{user_id}", &id.to_string()))).await
+    }
+
+    /// The whole link flow at the default paths: as the signed-in `primary`, start
+    /// a link, sign in as `linked`, load the auto-submit page and post it. Returns
+    /// the final POST's response (a 303 on success).
+    pub async fn complete_link(&mut self, primary: &impl Display, linked: &impl Display) -> TestResponse {
+        let link = format!("/link/p/{primary}");
+        let started = self.get(&link).await;
+        assert_eq!(started.status, StatusCode::SEE_OTHER, "starting the link: {}", started.body);
+        self.sign_in(linked).await;
+        let page = self.get(&link).await;
+        assert_eq!(page.status, StatusCode::OK, "auto-submit page: {}", page.body);
+        let token = auto_submit_token(&page.body).unwrap_or_default();
+        self.post_form(&link, &[(CSRF_FIELD, &token)]).await
+    }
+
+    /// A GET switch URL with this session's CSRF token.
+    pub async fn switch_url(&mut self, id: &impl Display) -> String {
+        format!("/link/switch_to/{id}?{CSRF_FIELD}={}", self.csrf().await)
+    }
+}
+
+/// The CSRF token in an auto-submit page's hidden field.
+pub fn auto_submit_token(page: &str) -> Option<String> {
+    let marker = format!(r#"name="{CSRF_FIELD}" value=""#);
+    let start = page.find(&marker)? + marker.len();
+    let end = page[start..].find('"')?;
+    Some(page[start..start + end].to_owned())
+}
