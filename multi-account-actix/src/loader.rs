@@ -4,8 +4,8 @@
 use std::rc::Rc;
 
 use actix_session::{Session, SessionExt};
-use actix_web::{HttpMessage, HttpRequest};
 use actix_web::web::Data;
+use actix_web::{HttpMessage, HttpRequest};
 use multi_account::{AccountGroup, LinkService, MultiAccountEntity, MultiAccountUser};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{DbErr, EntityTrait, QueryFilter};
@@ -14,9 +14,7 @@ use tokio::sync::OnceCell;
 use crate::config::MultiAccountConfig;
 use crate::error::MultiAccountError;
 use crate::link_intent::LinkIntent;
-use crate::session::{
-    clear_multi_account_session, get_user_id, multi_account_session, put_user_id,
-};
+use crate::session::{clear_multi_account_session, get_user_id, multi_account_session, put_user_id};
 use crate::session_keys;
 
 /// Who is signed in, as resolved for one request.
@@ -151,5 +149,9 @@ pub(crate) async fn find_active<U: MultiAccountUser>(
     id: &U::Id,
 ) -> Result<Option<U>, DbErr> {
     let id_column = (U::UserEntity::default(), <U::UserEntity as MultiAccountEntity>::id_column());
-    U::UserEntity::find().filter(Expr::col(id_column).eq(id.clone())).filter(U::active_condition()).one(&config.db).await
+    U::UserEntity::find()
+        .filter(Expr::col(id_column).eq(id.clone()))
+        .filter(U::active_condition())
+        .one(&config.db)
+        .await
 }

@@ -86,7 +86,8 @@ impl<D> AccountSwitcher<D> {
                     user: user.display(),
                     current,
                     primary,
-                    switch_url: (!current).then(|| format!("{switch_path}?{CSRF_FIELD}={}", percent_encode(token, false))),
+                    switch_url: (!current)
+                        .then(|| format!("{switch_path}?{CSRF_FIELD}={}", percent_encode(token, false))),
                     switch_form: (!current).then(|| FormAction::post(switch_path.clone(), token)),
                     remove_form: (in_group && !primary)
                         .then(|| FormAction::post(Paths::fill(&paths.remove, &segment), token)),

@@ -142,11 +142,8 @@ where
             }
         }
         let status = response.status();
-        let location = response
-            .headers()
-            .get(header::LOCATION)
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_owned);
+        let location =
+            response.headers().get(header::LOCATION).and_then(|value| value.to_str().ok()).map(str::to_owned);
         let body = String::from_utf8_lossy(&read_body(response).await).into_owned();
         TestResponse { status, location, body, set_cookie }
     }

@@ -1,0 +1,168 @@
+//! A test app over SQLite: users, links, the multi-account routes, and pages that
+//! report what the extractors saw.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use actix_http::Request;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::{App, Error, HttpResponse, test, web};
+use multi_account_actix::test_support::{self, TestClient};
+use multi_account_actix::{CurrentUser, MultiAccount, MultiAccountConfig, PrimaryUser, SessionToken};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Database, DatabaseConnection, EntityTrait, Schema, Set};
+
+pub mod user {
+    use multi_account::MultiAccountUser;
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+    #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+    pub enum UserStatus {
+        #[sea_orm(string_value = "active")]
+        Active,
+        #[sea_orm(string_value = "inactive")]
+        Inactive,
+    }
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, MultiAccountUser)]
+    #[sea_orm(table_name = "users")]
+    #[multi_account(
+        linked_account = super::linked_account::Entity,
+        active_check(field = status, value = UserStatus::Active),
+        display_fields(name, email),
+        max_linked_accounts = 10,
+    )]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub name: String,
+        pub email: String,
+        pub status: UserStatus,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod linked_account {
+    #[derive(multi_account::LinkedAccount)]
+    #[linked_account(user = super::user::Entity)]
+    pub struct LinkedAccount;
+}
+
+pub type User = user::Model;
+
+/// Counts statements through SeaORM's metric callback.
+#[derive(Clone, Default)]
+pub struct QueryCounter(Arc<AtomicUsize>);
+
+impl QueryCounter {
+    pub fn get(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+pub struct TestDb {
+    pub db: DatabaseConnection,
+    pub queries: QueryCounter,
+}
+
+/// An in-memory SQLite database with users 1..=count (all active), named user1...
+pub async fn database(count: i64) -> TestDb {
+    let mut db = Database::connect("sqlite::memory:").await.unwrap();
+    let queries = QueryCounter::default();
+    let inner = queries.0.clone();
+    db.set_metric_callback(move |_| {
+        inner.fetch_add(1, Ordering::SeqCst);
+    });
+    let schema = Schema::new(db.get_database_backend());
+    db.execute(&schema.create_table_from_entity(user::Entity)).await.unwrap();
+    multi_account::create_linked_accounts_table::<linked_account::Entity>(&db).await.unwrap();
+    for id in 1..=count {
+        user::ActiveModel {
+            id: Set(id),
+            name: Set(format!("user{id}")),
+            email: Set(format!("user{id}@example.com")),
+            status: Set(user::UserStatus::Active),
+        }
+        .insert(&db)
+        .await
+        .unwrap();
+    }
+    TestDb { db, queries }
+}
+
+pub async fn set_status(db: &DatabaseConnection, id: i64, status: user::UserStatus) {
+    let model = user::Entity::find_by_id(id).one(db).await.unwrap().unwrap();
+    let mut model: user::ActiveModel = model.into();
+    model.status = Set(status);
+    model.update(db).await.unwrap();
+}
+
+pub async fn link_count(db: &DatabaseConnection) -> usize {
+    use sea_orm::PaginatorTrait;
+    linked_account::Entity::find().count(db).await.unwrap() as usize
+}
+
+/// `current=<id>;primary=<id>;group=<ids>` as the extractors see it.
+async fn state(accounts: MultiAccount<User>) -> String {
+    let ids = |users: Vec<&User>| users.iter().map(|u| u.id.to_string()).collect::<Vec<_>>().join(",");
+    format!(
+        "current={};primary={};group={}",
+        accounts.current().map(|u| u.id.to_string()).unwrap_or_default(),
+        accounts.primary().map(|u| u.id.to_string()).unwrap_or_default(),
+        accounts.group().map(|g| ids(g.iter().collect())).unwrap_or_default(),
+    )
+}
+
+async fn me(CurrentUser(user): CurrentUser<User>) -> String {
+    user.id.to_string()
+}
+
+async fn primary(primary: Option<PrimaryUser<User>>) -> String {
+    primary.map(|PrimaryUser(user)| user.id.to_string()).unwrap_or_default()
+}
+
+async fn both(CurrentUser(user): CurrentUser<User>, accounts: MultiAccount<User>) -> String {
+    format!("{}:{}", user.id, accounts.accounts().len())
+}
+
+async fn plain() -> HttpResponse {
+    HttpResponse::Ok().body("plain")
+}
+
+async fn switcher_json(accounts: MultiAccount<User>) -> HttpResponse {
+    HttpResponse::Ok().json(accounts.switcher())
+}
+
+/// The app: multi-account routes, test routes, and the report pages.
+pub fn configure(config: &MultiAccountConfig) -> impl FnOnce(&mut web::ServiceConfig) + use<> {
+    let routes = config.routes::<User>();
+    move |cfg: &mut web::ServiceConfig| {
+        routes(cfg);
+        test_support::routes::<User>()(cfg);
+        cfg.route("/state", web::get().to(state))
+            .route("/me", web::get().to(me))
+            .route("/primary", web::get().to(primary))
+            .route("/both", web::get().to(both))
+            .route("/plain", web::get().to(plain))
+            .route("/switcher.json", web::get().to(switcher_json));
+    }
+}
+
+pub async fn service(
+    config: &MultiAccountConfig,
+) -> impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = Error> {
+    test::init_service(App::new().configure(configure(config)).wrap(SessionToken).wrap(test_support::cookie_session()))
+        .await
+}
+
+pub async fn client(
+    config: &MultiAccountConfig,
+) -> TestClient<impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = Error>> {
+    TestClient::new(service(config).await)
+}
