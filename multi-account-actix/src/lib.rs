@@ -34,6 +34,9 @@
 //! and CSRF token are renewed on link, switch and unlink; redirects go to local
 //! paths only; malformed input is a 4xx, never a 500.
 
+// Library code never unwraps input; tests may.
+#![warn(clippy::unwrap_used, clippy::expect_used)]
+
 mod audit;
 mod config;
 pub mod csrf;

@@ -2,6 +2,9 @@
 //! through the `multi-account` crate (`multi_account::MultiAccountUser`,
 //! `multi_account::LinkedAccount`), which documents every option.
 
+// Library code never unwraps input; tests may.
+#![warn(clippy::unwrap_used, clippy::expect_used)]
+
 mod ast;
 mod attr;
 mod expand;

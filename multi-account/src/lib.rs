@@ -36,6 +36,9 @@
 //! pub struct LinkedAccount;
 //! ```
 
+// Library code never unwraps input; tests may.
+#![warn(clippy::unwrap_used, clippy::expect_used)]
+
 mod account_id;
 mod error;
 mod group;

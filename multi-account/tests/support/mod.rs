@@ -59,11 +59,11 @@ macro_rules! keyed_user {
             #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, MultiAccountUser)]
             #[sea_orm(table_name = $users_table)]
             #[multi_account(
-                                                linked_account = super::$links::Entity,
-                                                active_check(field = state, value = "on"),
-                                                display_fields(label),
-                                                short_name = "member",
-                                            )]
+                                                                        linked_account = super::$links::Entity,
+                                                                        active_check(field = state, value = "on"),
+                                                                        display_fields(label),
+                                                                        short_name = "member",
+                                                                    )]
             pub struct Model {
                 #[sea_orm(primary_key, auto_increment = false)]
                 pub id: $id,
