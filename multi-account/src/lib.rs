@@ -48,6 +48,8 @@ mod linked_account;
 pub mod migration;
 mod schema;
 mod subject;
+#[cfg(feature = "test-support")]
+pub mod test_database;
 mod user;
 
 #[doc(hidden)]

@@ -126,22 +126,25 @@ impl<U: MultiAccountUser> LinkService<U> {
             return Err(LinkError::Inactive);
         }
 
-        let links = <Link<U>>::find()
-            .filter(column::<U>(Col::PrimaryUserId).eq(primary_id.clone()))
-            .filter(column::<U>(Col::SessionToken).eq(session_token))
-            .all(txn)
-            .await?;
-        let existing =
-            links.iter().find(|link| <Link<U> as LinkedAccountOf<U::UserEntity>>::linked_user_id(link) == linked_id);
-        if let Some(link) = existing
-            && <Link<U> as LinkedAccountOf<U::UserEntity>>::link_status(link) == LinkStatus::Active
-        {
+        // Only plain values leave this block, so the future stays `Send` for any
+        // user type (models are not known to be `Sync` in generic code).
+        let (existing, active) = {
+            let links = <Link<U>>::find()
+                .filter(column::<U>(Col::PrimaryUserId).eq(primary_id.clone()))
+                .filter(column::<U>(Col::SessionToken).eq(session_token))
+                .all(txn)
+                .await?;
+            let status = <Link<U> as LinkedAccountOf<U::UserEntity>>::link_status;
+            let existing = links
+                .iter()
+                .find(|link| <Link<U> as LinkedAccountOf<U::UserEntity>>::linked_user_id(link) == linked_id)
+                .map(|link| (<Link<U> as LinkedAccountOf<U::UserEntity>>::link_id(link), status(link)));
+            let active = links.iter().filter(|link| status(link) == LinkStatus::Active).count();
+            (existing, active)
+        };
+        if let Some((_, LinkStatus::Active)) = existing {
             return Ok(LinkOutcome::AlreadyLinked);
         }
-        let active = links
-            .iter()
-            .filter(|link| <Link<U> as LinkedAccountOf<U::UserEntity>>::link_status(link) == LinkStatus::Active)
-            .count();
         if existing.is_none() && !create {
             return Err(LinkError::NotFound);
         }
@@ -152,8 +155,7 @@ impl<U: MultiAccountUser> LinkService<U> {
         let now = chrono::Utc::now();
         let table = <Link<U> as Default>::default();
         let col = <Link<U> as LinkedAccountOf<U::UserEntity>>::column;
-        if let Some(link) = existing {
-            let id = <Link<U> as LinkedAccountOf<U::UserEntity>>::link_id(link);
+        if let Some((id, _)) = existing {
             let update = Query::update()
                 .table(table)
                 .value(col(Col::Status), LinkStatus::Active)

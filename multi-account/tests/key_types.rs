@@ -4,13 +4,12 @@ mod support;
 
 use multi_account::{LinkError, LinkOutcome, LinkService, MultiAccountUser, format_subject, parse_subject};
 use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
-use support::{i32_user, i64_user, sqlite, string_user, uuid_user};
+use support::{i32_user, i64_user, string_user, uuid_user};
 
 macro_rules! key_type_test {
     ($name:ident, $user:ident, [$a:expr, $b:expr, $c:expr]) => {
-        #[tokio::test]
-        async fn $name() {
-            let db: DatabaseConnection = sqlite().await;
+        on_every_backend! {
+        async fn $name(db: DatabaseConnection) {
             let ids = [$a, $b, $c];
             for (index, id) in ids.iter().enumerate() {
                 $user::ActiveModel {
@@ -36,6 +35,7 @@ macro_rules! key_type_test {
             let subject = format_subject($user::Model::SHORT_NAME, &ids[1]);
             assert!(subject.starts_with("member?id="));
             assert_eq!(parse_subject($user::Model::SHORT_NAME, &subject), Ok(ids[1].clone()));
+        }
         }
     };
 }

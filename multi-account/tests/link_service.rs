@@ -3,9 +3,10 @@
 mod support;
 
 use multi_account::{LinkError, LinkOutcome, LinkService, LinkStatus, MultiAccountUser};
+use sea_orm::DatabaseConnection;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, ModelTrait, PaginatorTrait, QueryFilter, Set};
 use support::user::UserStatus;
-use support::{QueryCounter, insert_user, linked_account, sqlite, user};
+use support::{QueryCounter, insert_user, linked_account, user};
 
 type Links = LinkService<user::Model>;
 const TOKEN: &str = "token-a";
@@ -14,9 +15,8 @@ fn ids(group: &multi_account::AccountGroup<user::Model>) -> Vec<i64> {
     group.iter().map(|user| user.id).collect()
 }
 
-#[tokio::test]
-async fn link_then_group_lists_primary_then_linked_in_link_order() {
-    let db = sqlite().await;
+on_every_backend! {
+async fn link_then_group_lists_primary_then_linked_in_link_order(db: DatabaseConnection) {
     for (id, name) in [(1, "alice"), (2, "bob"), (3, "carol")] {
         insert_user(&db, id, name, UserStatus::Active).await;
     }
@@ -33,17 +33,13 @@ async fn link_then_group_lists_primary_then_linked_in_link_order() {
     assert!(stored.iter().all(|link| link.inserted_at == link.updated_at));
 }
 
-#[tokio::test]
-async fn self_link_is_refused_and_writes_nothing() {
-    let db = sqlite().await;
+async fn self_link_is_refused_and_writes_nothing(db: DatabaseConnection) {
     insert_user(&db, 1, "alice", UserStatus::Active).await;
     assert!(matches!(Links::link(&db, &1, &1, TOKEN).await, Err(LinkError::SelfLink)));
     assert_eq!(linked_account::Entity::find().count(&db).await.unwrap(), 0);
 }
 
-#[tokio::test]
-async fn duplicate_link_is_idempotent() {
-    let db = sqlite().await;
+async fn duplicate_link_is_idempotent(db: DatabaseConnection) {
     insert_user(&db, 1, "alice", UserStatus::Active).await;
     insert_user(&db, 2, "bob", UserStatus::Active).await;
     assert_eq!(Links::link(&db, &1, &2, TOKEN).await.unwrap(), LinkOutcome::Linked);
@@ -51,9 +47,7 @@ async fn duplicate_link_is_idempotent() {
     assert_eq!(linked_account::Entity::find().count(&db).await.unwrap(), 1);
 }
 
-#[tokio::test]
-async fn unique_key_rejects_a_duplicate_row_in_the_database() {
-    let db = sqlite().await;
+async fn unique_key_rejects_a_duplicate_row_in_the_database(db: DatabaseConnection) {
     insert_user(&db, 1, "alice", UserStatus::Active).await;
     insert_user(&db, 2, "bob", UserStatus::Active).await;
     let row = || linked_account::ActiveModel {
@@ -68,9 +62,7 @@ async fn unique_key_rejects_a_duplicate_row_in_the_database() {
     assert!(matches!(error.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))), "{error:?}");
 }
 
-#[tokio::test]
-async fn max_linked_accounts_is_enforced() {
-    let db = sqlite().await;
+async fn max_linked_accounts_is_enforced(db: DatabaseConnection) {
     for id in 1..=5 {
         insert_user(&db, id, &format!("user{id}"), UserStatus::Active).await;
     }
@@ -85,9 +77,7 @@ async fn max_linked_accounts_is_enforced() {
     assert_eq!(Links::link(&db, &1, &5, "token-b").await.unwrap(), LinkOutcome::Linked);
 }
 
-#[tokio::test]
-async fn deactivated_links_do_not_count_or_appear_and_can_be_reactivated() {
-    let db = sqlite().await;
+async fn deactivated_links_do_not_count_or_appear_and_can_be_reactivated(db: DatabaseConnection) {
     for id in 1..=5 {
         insert_user(&db, id, &format!("user{id}"), UserStatus::Active).await;
     }
@@ -107,9 +97,7 @@ async fn deactivated_links_do_not_count_or_appear_and_can_be_reactivated() {
     assert!(matches!(Links::activate(&db, &1, &5, TOKEN).await, Err(LinkError::NotFound)));
 }
 
-#[tokio::test]
-async fn inactive_users_are_never_linked_listed_or_switchable() {
-    let db = sqlite().await;
+async fn inactive_users_are_never_linked_listed_or_switchable(db: DatabaseConnection) {
     insert_user(&db, 1, "alice", UserStatus::Active).await;
     insert_user(&db, 2, "bob", UserStatus::Active).await;
     insert_user(&db, 3, "dave", UserStatus::Suspended).await;
@@ -136,9 +124,7 @@ async fn inactive_users_are_never_linked_listed_or_switchable() {
     assert!(Links::group(&db, &1, TOKEN).await.unwrap().is_none());
 }
 
-#[tokio::test]
-async fn deleted_user_drops_out_of_the_group() {
-    let db = sqlite().await;
+async fn deleted_user_drops_out_of_the_group(db: DatabaseConnection) {
     for (id, name) in [(1, "alice"), (2, "bob"), (3, "carol")] {
         insert_user(&db, id, name, UserStatus::Active).await;
     }
@@ -156,9 +142,7 @@ async fn deleted_user_drops_out_of_the_group() {
     assert!(Links::group(&db, &1, TOKEN).await.unwrap().is_none());
 }
 
-#[tokio::test]
-async fn links_of_one_session_are_invisible_from_another() {
-    let db = sqlite().await;
+async fn links_of_one_session_are_invisible_from_another(db: DatabaseConnection) {
     insert_user(&db, 1, "alice", UserStatus::Active).await;
     insert_user(&db, 2, "bob", UserStatus::Active).await;
     Links::link(&db, &1, &2, TOKEN).await.unwrap();
@@ -173,9 +157,7 @@ async fn links_of_one_session_are_invisible_from_another() {
     assert_eq!(ids(&Links::group(&db, &1, TOKEN).await.unwrap().unwrap()), vec![1]);
 }
 
-#[tokio::test]
-async fn unknown_accounts_and_bad_tokens_are_refused() {
-    let db = sqlite().await;
+async fn unknown_accounts_and_bad_tokens_are_refused(db: DatabaseConnection) {
     insert_user(&db, 1, "alice", UserStatus::Active).await;
     assert!(matches!(Links::link(&db, &1, &99, TOKEN).await, Err(LinkError::NotFound)));
     assert!(matches!(Links::link(&db, &99, &1, TOKEN).await, Err(LinkError::NotFound)));
@@ -185,9 +167,7 @@ async fn unknown_accounts_and_bad_tokens_are_refused() {
     assert_eq!(linked_account::Entity::find().count(&db).await.unwrap(), 0);
 }
 
-#[tokio::test]
-async fn group_is_exactly_one_query_whatever_its_size() {
-    let mut db = sqlite().await;
+async fn group_is_exactly_one_query_whatever_its_size(mut db: DatabaseConnection) {
     let counter = QueryCounter::install(&mut db);
     for id in 1..=4 {
         insert_user(&db, id, &format!("user{id}"), UserStatus::Active).await;
@@ -211,11 +191,10 @@ async fn group_is_exactly_one_query_whatever_its_size() {
     assert_eq!(queries, 1);
 }
 
-#[tokio::test]
-async fn display_projection_serializes_the_display_fields() {
-    let db = sqlite().await;
+async fn display_projection_serializes_the_display_fields(db: DatabaseConnection) {
     let alice = insert_user(&db, 1, "alice", UserStatus::Active).await;
     let json = serde_json::to_value(alice.display()).unwrap();
     assert_eq!(json, serde_json::json!({"name": "alice", "email": "alice@example.com"}));
     assert_eq!(user::Model::SHORT_NAME, "user");
+}
 }

@@ -5,7 +5,8 @@ mod support;
 
 use multi_account::LinkService;
 use multi_account::migration::LinkedAccountsMigration;
-use sea_orm::{ConnectionTrait, Database, Schema};
+use multi_account::test_database::{TestBackend, TestDatabase};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait, Schema, Set, SqlErr};
 use sea_orm_migration::{MigrationTrait, MigratorTrait, SchemaManager, async_trait};
 use support::user::UserStatus;
 use support::{insert_user, linked_account, user};
@@ -35,9 +36,54 @@ impl MigratorTrait for Migrator {
     }
 }
 
+async fn migrate_and_use(backend: TestBackend) {
+    let Some(database) = TestDatabase::create(backend).await.unwrap() else {
+        eprintln!("migration: skipped on {backend}");
+        return;
+    };
+    let db = &database.db;
+    Migrator::up(db, None).await.unwrap();
+
+    insert_user(db, 1, "alice", UserStatus::Active).await;
+    insert_user(db, 2, "bob", UserStatus::Active).await;
+    LinkService::<user::Model>::link(db, &1, &2, "t").await.unwrap();
+    let group = LinkService::<user::Model>::group(db, &1, "t").await.unwrap().unwrap();
+    assert_eq!(group.len(), 2);
+
+    // The unique key rejects a duplicate row at the database level.
+    let duplicate = linked_account::ActiveModel {
+        primary_user_id: Set(1),
+        linked_user_id: Set(2),
+        session_token: Set("t".to_owned()),
+        ..Default::default()
+    };
+    let error = duplicate.insert(db).await.expect_err("duplicate must be rejected");
+    assert!(matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))), "{backend}: {error:?}");
+
+    Migrator::down(db, Some(1)).await.unwrap();
+    assert!(linked_account::Entity::find().count(db).await.is_err(), "down drops the table");
+    assert_eq!(user::Entity::find().count(db).await.unwrap(), 2, "and only that table");
+    eprintln!("migration: ran on {backend}");
+}
+
 #[tokio::test]
-async fn migration_creates_a_working_table_with_its_unique_key() {
-    let db = Database::connect("sqlite::memory:").await.unwrap();
+async fn migration_on_sqlite() {
+    migrate_and_use(TestBackend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn migration_on_postgres() {
+    migrate_and_use(TestBackend::Postgres).await;
+}
+
+#[tokio::test]
+async fn migration_on_mysql() {
+    migrate_and_use(TestBackend::MySql).await;
+}
+
+#[tokio::test]
+async fn sqlite_index_has_the_group_column_order() {
+    let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
     Migrator::up(&db, None).await.unwrap();
     let index = db
         .query_one_raw(sea_orm::Statement::from_string(
@@ -49,20 +95,4 @@ async fn migration_creates_a_working_table_with_its_unique_key() {
         .expect("a unique index on linked_accounts");
     let sql: String = index.try_get("", "sql").unwrap();
     assert!(sql.contains(r#"("primary_user_id", "session_token", "linked_user_id")"#), "{sql}");
-
-    insert_user(&db, 1, "alice", UserStatus::Active).await;
-    insert_user(&db, 2, "bob", UserStatus::Active).await;
-    LinkService::<user::Model>::link(&db, &1, &2, "t").await.unwrap();
-    let group = LinkService::<user::Model>::group(&db, &1, "t").await.unwrap().unwrap();
-    assert_eq!(group.len(), 2);
-
-    Migrator::down(&db, Some(1)).await.unwrap();
-    let gone = db
-        .query_one_raw(sea_orm::Statement::from_string(
-            db.get_database_backend(),
-            "SELECT name FROM sqlite_master WHERE name = 'linked_accounts'",
-        ))
-        .await
-        .unwrap();
-    assert!(gone.is_none(), "down drops the table");
 }

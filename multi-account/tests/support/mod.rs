@@ -4,7 +4,8 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection, EntityTrait, Schema};
+use multi_account::test_database::{TestBackend, TestDatabase};
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, Schema};
 
 /// A user with an `i64` key, an enum `active_check`, display fields and a max of 3.
 pub mod user {
@@ -99,25 +100,8 @@ pub async fn create_table<E: EntityTrait + Default>(db: &DatabaseConnection) {
     }
 }
 
-/// A fresh in-memory SQLite database with every test table.
-pub async fn sqlite() -> DatabaseConnection {
-    let db = Database::connect("sqlite::memory:").await.expect("connect sqlite");
-    create_all(&db).await;
-    db
-}
-
-/// A fresh file-backed SQLite database (several connections, real locking).
-pub async fn sqlite_file(dir: &std::path::Path) -> DatabaseConnection {
-    let path = dir.join("test.db");
-    let mut options = sea_orm::ConnectOptions::new(format!("sqlite://{}?mode=rwc", path.display()));
-    options.max_connections(8).sqlx_logging(false);
-    let db = Database::connect(options).await.expect("connect sqlite file");
-    db.execute_unprepared("PRAGMA journal_mode=WAL").await.expect("wal");
-    create_all(&db).await;
-    db
-}
-
-async fn create_all(db: &DatabaseConnection) {
+/// Creates every test table.
+pub async fn create_all(db: &DatabaseConnection) {
     create_table::<user::Entity>(db).await;
     multi_account::create_linked_accounts_table::<linked_account::Entity>(db).await.expect("links table");
     create_table::<uuid_user::Entity>(db).await;
@@ -128,6 +112,53 @@ async fn create_all(db: &DatabaseConnection) {
     create_table::<i64_link::Entity>(db).await;
     create_table::<string_user::Entity>(db).await;
     create_table::<string_link::Entity>(db).await;
+}
+
+/// Runs `test` on a fresh database of `backend` with every table, or prints that
+/// the backend was skipped (its variable unset). Prints the backend it ran on, so
+/// a green run shows what it covered.
+pub async fn run_on<F, Fut>(backend: TestBackend, name: &str, test: F)
+where
+    F: FnOnce(DatabaseConnection) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let Some(database) = TestDatabase::create(backend).await.expect("test database server unreachable") else {
+        eprintln!("{name}: skipped on {backend} (set its MULTI_ACCOUNT_TEST_*_URL)");
+        return;
+    };
+    create_all(&database.db).await;
+    test(database.db.clone()).await;
+    eprintln!("{name}: ran on {backend}");
+}
+
+/// One test per backend: `name::sqlite`, `name::postgres`, `name::mysql`.
+#[macro_export]
+macro_rules! on_every_backend {
+    ($(async fn $name:ident($($arg:tt)*) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                async fn run($($arg)*) $body
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    $crate::support::run_on(multi_account::test_database::TestBackend::Sqlite, stringify!($name), run).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    $crate::support::run_on(multi_account::test_database::TestBackend::Postgres, stringify!($name), run).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn mysql() {
+                    $crate::support::run_on(multi_account::test_database::TestBackend::MySql, stringify!($name), run).await;
+                }
+            }
+        )*
+    };
 }
 
 /// Counts the statements a connection runs, through SeaORM's metric callback.
