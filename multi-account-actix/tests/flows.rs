@@ -5,11 +5,10 @@ mod support;
 use actix_web::http::StatusCode;
 use multi_account_actix::test_support::auto_submit_token;
 use multi_account_actix::{MultiAccountConfig, Paths};
-use support::{client, database, link_count};
+use support::{client, link_count};
 
-#[tokio::test]
-async fn link_flow_follows_the_seed() {
-    let test = database(3).await;
+on_every_backend! {
+async fn link_flow_follows_the_seed(test, 3) {
     let config = MultiAccountConfig::new(test.db.clone());
     let mut client = client(&config).await;
     client.sign_in(&1).await;
@@ -45,9 +44,7 @@ async fn link_flow_follows_the_seed() {
     assert_eq!(client.get("/state").await.body, "current=3;primary=1;group=1,2,3");
 }
 
-#[tokio::test]
-async fn switch_remove_and_sign_out_all() {
-    let test = database(3).await;
+async fn switch_remove_and_sign_out_all(test, 3) {
     let config = MultiAccountConfig::new(test.db.clone());
     let mut client = client(&config).await;
     client.sign_in(&1).await;
@@ -89,9 +86,7 @@ async fn switch_remove_and_sign_out_all() {
     assert_eq!(client.get("/me").await.status, StatusCode::UNAUTHORIZED);
 }
 
-#[tokio::test]
-async fn routes_mount_at_custom_paths() {
-    let test = database(2).await;
+async fn routes_mount_at_custom_paths(test, 2) {
     let paths = Paths {
         link: "/accounts/{id}/add".into(),
         switch: "/accounts/{id}/use".into(),
@@ -122,9 +117,7 @@ async fn routes_mount_at_custom_paths() {
     assert_eq!(out.status, StatusCode::SEE_OTHER);
 }
 
-#[tokio::test]
-async fn a_full_group_refuses_with_a_message_and_returns_to_the_primary() {
-    let test = database(12).await;
+async fn a_full_group_refuses_with_a_message_and_returns_to_the_primary(test, 12) {
     let config = MultiAccountConfig::new(test.db.clone());
     let mut client = client(&config).await;
     client.sign_in(&1).await;
@@ -135,4 +128,5 @@ async fn a_full_group_refuses_with_a_message_and_returns_to_the_primary() {
     assert_eq!(refused.status, StatusCode::SEE_OTHER);
     assert_eq!(link_count(&test.db).await, 10);
     assert_eq!(client.get("/me").await.body, "1", "back on the primary");
+}
 }

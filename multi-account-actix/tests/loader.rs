@@ -6,120 +6,10 @@ use actix_web::http::StatusCode;
 use multi_account_actix::MultiAccountConfig;
 use support::{User, client, database, link_count, set_status, user::UserStatus};
 
-#[tokio::test]
-async fn standard_mode_loads_the_signed_in_user_in_one_query() {
-    let test = database(2).await;
-    let config = MultiAccountConfig::new(test.db.clone());
-    let mut client = client(&config).await;
-    assert_eq!(client.get("/me").await.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(client.get("/state").await.body, "current=;primary=;group=");
-    client.sign_in(&2).await;
-    let before = test.queries.get();
-    assert_eq!(client.get("/state").await.body, "current=2;primary=;group=");
-    assert_eq!(test.queries.get() - before, 1, "standard mode: one query");
-    assert_eq!(client.get("/primary").await.body, "", "no primary outside multi-account mode");
-}
-
-#[tokio::test]
-async fn multi_account_mode_is_one_query_for_a_group_of_six() {
-    let test = database(6).await;
-    let config = MultiAccountConfig::new(test.db.clone());
-    let mut client = client(&config).await;
-    client.sign_in(&1).await;
-    for id in 2..=6 {
-        client.complete_link(&1, &id).await;
-    }
-    let before = test.queries.get();
-    assert_eq!(client.get("/state").await.body, "current=6;primary=1;group=1,2,3,4,5,6");
-    assert_eq!(test.queries.get() - before, 1, "the whole group in one query");
-    // Two extractors in one handler share the one load.
-    let before = test.queries.get();
-    assert_eq!(client.get("/both").await.body, "6:6");
-    assert_eq!(test.queries.get() - before, 1);
-}
-
-#[tokio::test]
-async fn a_handler_that_extracts_nothing_costs_no_query() {
-    let test = database(3).await;
-    let config = MultiAccountConfig::new(test.db.clone());
-    let mut client = client(&config).await;
-    client.sign_in(&1).await;
-    client.complete_link(&1, &2).await;
-    let before = test.queries.get();
-    assert_eq!(client.get("/plain").await.body, "plain");
-    assert_eq!(test.queries.get() - before, 0);
-}
-
-#[tokio::test]
-async fn stale_primary_clears_the_group_and_falls_back_to_standard_mode() {
-    use sea_orm::EntityTrait;
-    let test = database(3).await;
-    let config = MultiAccountConfig::new(test.db.clone());
-    let mut client = client(&config).await;
-    client.sign_in(&1).await;
-    client.complete_link(&1, &2).await;
-    support::user::Entity::delete_by_id(1).exec(&test.db).await.unwrap();
-    assert_eq!(client.get("/state").await.body, "current=2;primary=;group=", "standard mode as 2");
-    // The multi-account keys are gone: a switch is refused.
-    let url = client.switch_url(&2).await;
-    assert_eq!(client.get(&url).await.status, StatusCode::FORBIDDEN);
-}
-
-#[tokio::test]
-async fn inactive_primary_clears_the_group() {
-    let test = database(3).await;
-    let config = MultiAccountConfig::new(test.db.clone());
-    let mut client = client(&config).await;
-    client.sign_in(&1).await;
-    client.complete_link(&1, &2).await;
-    let url = client.switch_url(&1).await;
-    client.get(&url).await;
-    set_status(&test.db, 1, UserStatus::Inactive).await;
-    assert_eq!(client.get("/state").await.body, "current=;primary=;group=", "the primary was current");
-    assert_eq!(client.get("/me").await.status, StatusCode::UNAUTHORIZED);
-}
-
-#[tokio::test]
-async fn an_inactive_or_removed_current_account_falls_back_to_the_primary() {
-    let test = database(4).await;
-    let config = MultiAccountConfig::new(test.db.clone());
-    let mut client = client(&config).await;
-    client.sign_in(&1).await;
-    client.complete_link(&1, &2).await;
-    client.complete_link(&1, &3).await;
-    set_status(&test.db, 3, UserStatus::Inactive).await;
-    assert_eq!(client.get("/state").await.body, "current=1;primary=1;group=1,2");
-    let url = client.switch_url(&2).await;
-    client.get(&url).await;
-    // Deactivating the link elsewhere (another tab, an admin) drops it at once.
-    let token = client_session_token(&test.db).await;
-    multi_account::LinkService::<User>::deactivate(&test.db, &1, &2, &token).await.unwrap();
-    assert_eq!(client.get("/state").await.body, "current=1;primary=1;group=1");
-    assert_eq!(link_count(&test.db).await, 2, "deactivated, not deleted");
-}
-
 async fn client_session_token(db: &sea_orm::DatabaseConnection) -> String {
     use sea_orm::EntityTrait;
     let link = support::linked_account::Entity::find().one(db).await.unwrap().unwrap();
     link.session_token
-}
-
-#[tokio::test]
-async fn a_pending_link_keeps_the_new_account_current_until_it_expires() {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicU64, Ordering};
-    let test = database(3).await;
-    let clock = Arc::new(AtomicU64::new(1_000_000));
-    let now = clock.clone();
-    let config = MultiAccountConfig::new(test.db.clone()).with_clock(move || now.load(Ordering::SeqCst));
-    let mut client = client(&config).await;
-    client.sign_in(&1).await;
-    client.get("/link/p/1").await;
-    client.sign_in(&3).await;
-    clock.fetch_add(599, Ordering::SeqCst);
-    assert_eq!(client.get("/me").await.body, "3", "pending intent: the new account is current");
-    clock.fetch_add(2, Ordering::SeqCst);
-    assert_eq!(client.get("/me").await.body, "1", "expired: back to the primary");
 }
 
 #[tokio::test]
@@ -137,10 +27,105 @@ async fn signing_out_of_the_user_key_drops_the_group() {
     assert_eq!(client.get("/state").await.body, "current=;primary=;group=");
 }
 
-#[tokio::test]
-async fn a_database_error_reads_as_signed_out_not_a_panic() {
+on_every_backend! {
+async fn standard_mode_loads_the_signed_in_user_in_one_query(test, 2) {
+    let config = MultiAccountConfig::new(test.db.clone());
+    let mut client = client(&config).await;
+    assert_eq!(client.get("/me").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(client.get("/state").await.body, "current=;primary=;group=");
+    client.sign_in(&2).await;
+    let before = test.queries.get();
+    assert_eq!(client.get("/state").await.body, "current=2;primary=;group=");
+    assert_eq!(test.queries.get() - before, 1, "standard mode: one query");
+    assert_eq!(client.get("/primary").await.body, "", "no primary outside multi-account mode");
+}
+
+async fn multi_account_mode_is_one_query_for_a_group_of_six(test, 6) {
+    let config = MultiAccountConfig::new(test.db.clone());
+    let mut client = client(&config).await;
+    client.sign_in(&1).await;
+    for id in 2..=6 {
+        client.complete_link(&1, &id).await;
+    }
+    let before = test.queries.get();
+    assert_eq!(client.get("/state").await.body, "current=6;primary=1;group=1,2,3,4,5,6");
+    assert_eq!(test.queries.get() - before, 1, "the whole group in one query");
+    // Two extractors in one handler share the one load.
+    let before = test.queries.get();
+    assert_eq!(client.get("/both").await.body, "6:6");
+    assert_eq!(test.queries.get() - before, 1);
+}
+
+async fn a_handler_that_extracts_nothing_costs_no_query(test, 3) {
+    let config = MultiAccountConfig::new(test.db.clone());
+    let mut client = client(&config).await;
+    client.sign_in(&1).await;
+    client.complete_link(&1, &2).await;
+    let before = test.queries.get();
+    assert_eq!(client.get("/plain").await.body, "plain");
+    assert_eq!(test.queries.get() - before, 0);
+}
+
+async fn stale_primary_clears_the_group_and_falls_back_to_standard_mode(test, 3) {
+    use sea_orm::EntityTrait;
+    let config = MultiAccountConfig::new(test.db.clone());
+    let mut client = client(&config).await;
+    client.sign_in(&1).await;
+    client.complete_link(&1, &2).await;
+    support::user::Entity::delete_by_id(1).exec(&test.db).await.unwrap();
+    assert_eq!(client.get("/state").await.body, "current=2;primary=;group=", "standard mode as 2");
+    // The multi-account keys are gone: a switch is refused.
+    let url = client.switch_url(&2).await;
+    assert_eq!(client.get(&url).await.status, StatusCode::FORBIDDEN);
+}
+
+async fn inactive_primary_clears_the_group(test, 3) {
+    let config = MultiAccountConfig::new(test.db.clone());
+    let mut client = client(&config).await;
+    client.sign_in(&1).await;
+    client.complete_link(&1, &2).await;
+    let url = client.switch_url(&1).await;
+    client.get(&url).await;
+    set_status(&test.db, 1, UserStatus::Inactive).await;
+    assert_eq!(client.get("/state").await.body, "current=;primary=;group=", "the primary was current");
+    assert_eq!(client.get("/me").await.status, StatusCode::UNAUTHORIZED);
+}
+
+async fn an_inactive_or_removed_current_account_falls_back_to_the_primary(test, 4) {
+    let config = MultiAccountConfig::new(test.db.clone());
+    let mut client = client(&config).await;
+    client.sign_in(&1).await;
+    client.complete_link(&1, &2).await;
+    client.complete_link(&1, &3).await;
+    set_status(&test.db, 3, UserStatus::Inactive).await;
+    assert_eq!(client.get("/state").await.body, "current=1;primary=1;group=1,2");
+    let url = client.switch_url(&2).await;
+    client.get(&url).await;
+    // Deactivating the link elsewhere (another tab, an admin) drops it at once.
+    let token = client_session_token(&test.db).await;
+    multi_account::LinkService::<User>::deactivate(&test.db, &1, &2, &token).await.unwrap();
+    assert_eq!(client.get("/state").await.body, "current=1;primary=1;group=1");
+    assert_eq!(link_count(&test.db).await, 2, "deactivated, not deleted");
+}
+
+async fn a_pending_link_keeps_the_new_account_current_until_it_expires(test, 3) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let clock = Arc::new(AtomicU64::new(1_000_000));
+    let now = clock.clone();
+    let config = MultiAccountConfig::new(test.db.clone()).with_clock(move || now.load(Ordering::SeqCst));
+    let mut client = client(&config).await;
+    client.sign_in(&1).await;
+    client.get("/link/p/1").await;
+    client.sign_in(&3).await;
+    clock.fetch_add(599, Ordering::SeqCst);
+    assert_eq!(client.get("/me").await.body, "3", "pending intent: the new account is current");
+    clock.fetch_add(2, Ordering::SeqCst);
+    assert_eq!(client.get("/me").await.body, "1", "expired: back to the primary");
+}
+
+async fn a_database_error_reads_as_signed_out_not_a_panic(test, 2) {
     use sea_orm::ConnectionTrait;
-    let test = database(2).await;
     let config = MultiAccountConfig::new(test.db.clone());
     let mut client = client(&config).await;
     client.sign_in(&1).await;
@@ -155,9 +140,7 @@ async fn a_database_error_reads_as_signed_out_not_a_panic() {
     assert_eq!(client.get(&url).await.status, StatusCode::SERVICE_UNAVAILABLE);
 }
 
-#[tokio::test]
-async fn the_feature_gate_off_means_no_extra_queries_404_routes_and_back_to_the_primary() {
-    let test = database(3).await;
+async fn the_feature_gate_off_means_no_extra_queries_404_routes_and_back_to_the_primary(test, 3) {
     let config = MultiAccountConfig::new(test.db.clone());
     let mut client = client(&config).await;
     client.sign_in(&1).await;
@@ -179,4 +162,5 @@ async fn the_feature_gate_off_means_no_extra_queries_404_routes_and_back_to_the_
 
     config.set_enabled(true);
     assert_eq!(client.get("/state").await.body, "current=1;primary=1;group=1,2", "the group is back");
+}
 }

@@ -9,9 +9,10 @@ use actix_http::Request;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::{App, Error, HttpResponse, test, web};
+use multi_account::test_database::{TestBackend, TestDatabase};
 use multi_account_actix::test_support::{self, TestClient};
 use multi_account_actix::{CurrentUser, MultiAccount, MultiAccountConfig, PrimaryUser, SessionToken};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Database, DatabaseConnection, EntityTrait, Schema, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Schema, Set};
 
 pub mod user {
     use multi_account::MultiAccountUser;
@@ -69,11 +70,24 @@ impl QueryCounter {
 pub struct TestDb {
     pub db: DatabaseConnection,
     pub queries: QueryCounter,
+    pub backend: TestBackend,
+    /// Removes the database (schema) when the test ends.
+    _guard: TestDatabase,
 }
 
 /// An in-memory SQLite database with users 1..=count (all active), named user1...
 pub async fn database(count: i64) -> TestDb {
-    let mut db = Database::connect("sqlite::memory:").await.unwrap();
+    database_on(TestBackend::Sqlite, count).await.expect("sqlite is always available")
+}
+
+/// A fresh database on `backend` with users 1..=count, or `None` (printed) when
+/// the backend is not configured.
+pub async fn database_on(backend: TestBackend, count: i64) -> Option<TestDb> {
+    let Some(guard) = TestDatabase::create(backend).await.expect("test database server unreachable") else {
+        eprintln!("skipped on {backend} (set its MULTI_ACCOUNT_TEST_*_URL)");
+        return None;
+    };
+    let mut db = guard.db.clone();
     let queries = QueryCounter::default();
     let inner = queries.0.clone();
     db.set_metric_callback(move |_| {
@@ -93,7 +107,45 @@ pub async fn database(count: i64) -> TestDb {
         .await
         .unwrap();
     }
-    TestDb { db, queries }
+    Some(TestDb { db, queries, backend, _guard: guard })
+}
+
+/// One test per backend (`name::sqlite`, `name::postgres`, `name::mysql`), each
+/// with a fresh database of `count` users bound to `test`.
+#[macro_export]
+macro_rules! on_every_backend {
+    ($(async fn $name:ident($test:ident, $count:literal) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                async fn run($test: $crate::support::TestDb) $body
+
+                async fn on(backend: multi_account::test_database::TestBackend) {
+                    if let Some(test) = $crate::support::database_on(backend, $count).await {
+                        run(test).await;
+                        eprintln!("{}: ran on {backend}", stringify!($name));
+                    }
+                }
+
+                #[tokio::test]
+                async fn sqlite() {
+                    on(multi_account::test_database::TestBackend::Sqlite).await;
+                }
+
+                #[tokio::test]
+                async fn postgres() {
+                    on(multi_account::test_database::TestBackend::Postgres).await;
+                }
+
+                #[tokio::test]
+                async fn mysql() {
+                    on(multi_account::test_database::TestBackend::MySql).await;
+                }
+            }
+        )*
+    };
 }
 
 pub async fn set_status(db: &DatabaseConnection, id: i64, status: user::UserStatus) {
