@@ -1,0 +1,250 @@
+//! Run-time settings: defaults, environment variables and command-line flags.
+
+use std::fmt;
+
+/// The SQLite file the demo uses when `DATABASE_URL` is not set.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://multi-account-demo.sqlite?mode=rwc";
+/// The port the demo listens on when neither `PORT` nor `--port` is given.
+pub const DEFAULT_PORT: u16 = 4000;
+/// The shortest `MULTI_ACCOUNT_DEMO_SECRET` accepted (the cookie signing and
+/// encryption key is derived from it).
+pub const MIN_SECRET_LEN: usize = 64;
+
+/// The command-line help.
+pub const USAGE: &str = "\
+Usage: multi-account-demo [--port N] [--reset]
+
+Options:
+  --port N    listen on 127.0.0.1:N (default 4000; env PORT; 0 picks a free port)
+  --reset     delete the demo database and create it again (env MULTI_ACCOUNT_DEMO_RESET=1)
+  -h, --help  print this help
+
+Environment:
+  DATABASE_URL               sqlite://, postgres:// or mysql:// URL
+                             (default sqlite://multi-account-demo.sqlite?mode=rwc)
+  REDIS_URL                  keep sessions in Redis instead of the session cookie
+  MULTI_ACCOUNT_DEMO_SECRET  session key, 64+ bytes (default: random at each start,
+                             so restarting signs everybody out)
+  RUST_LOG                   log filter (default info)";
+
+/// A setting that could not be read.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SettingsError {
+    /// A port that is not a number from 0 to 65535.
+    #[error("invalid port {0:?}: expected a number from 0 to 65535")]
+    InvalidPort(String),
+    /// `--port` without a value.
+    #[error("--port needs a value, e.g. --port 4000")]
+    MissingPortValue,
+    /// An argument the demo does not know.
+    #[error("unknown argument {0:?} (try --help)")]
+    UnknownArgument(String),
+    /// `MULTI_ACCOUNT_DEMO_SECRET` is too short.
+    #[error("MULTI_ACCOUNT_DEMO_SECRET must be at least {MIN_SECRET_LEN} bytes long (it is {0})")]
+    ShortSecret(usize),
+}
+
+/// What the command line asks for.
+#[derive(Debug)]
+pub enum Command {
+    /// Run the demo with these settings.
+    Run(Settings),
+    /// Print [`USAGE`] and exit.
+    Help,
+}
+
+/// Everything [`crate::start`] needs.
+#[derive(Clone)]
+pub struct Settings {
+    /// The address to listen on (default `127.0.0.1`).
+    pub host: String,
+    /// The port; 0 picks a free one (see the address [`crate::start`] returns).
+    pub port: u16,
+    /// The SeaORM database URL.
+    pub database_url: String,
+    /// Delete the database (SQLite file) or revert every migration (other
+    /// databases) before migrating and seeding again.
+    pub reset: bool,
+    /// Keep sessions in Redis at this URL instead of the session cookie.
+    pub redis_url: Option<String>,
+    /// The session key material (64+ bytes); `None` generates a random key.
+    pub secret: Option<Vec<u8>>,
+    /// HTTP worker threads; `None` uses one per CPU core.
+    pub workers: Option<usize>,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("reset", &self.reset)
+            .field("redis_url", &self.redis_url.as_deref().map(redact_url))
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .field("workers", &self.workers)
+            .finish()
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".to_owned(),
+            port: DEFAULT_PORT,
+            database_url: DEFAULT_DATABASE_URL.to_owned(),
+            reset: false,
+            redis_url: None,
+            secret: None,
+            workers: None,
+        }
+    }
+}
+
+impl Settings {
+    /// Settings for a test: a free port on 127.0.0.1, the SQLite file at
+    /// `sqlite_path` (created if missing), one worker, a random key.
+    pub fn for_test(sqlite_path: &std::path::Path) -> Self {
+        Self {
+            port: 0,
+            database_url: format!("sqlite://{}?mode=rwc", sqlite_path.display()),
+            workers: Some(1),
+            ..Self::default()
+        }
+    }
+
+    /// Reads the environment (`PORT`, `DATABASE_URL`, `REDIS_URL`,
+    /// `MULTI_ACCOUNT_DEMO_SECRET`, `MULTI_ACCOUNT_DEMO_RESET`), then the
+    /// command-line arguments (without the program name), which win.
+    pub fn from_env_and_args(args: impl IntoIterator<Item = String>) -> Result<Command, SettingsError> {
+        Self::from_vars_and_args(|name| std::env::var(name).ok(), args)
+    }
+
+    /// [`Self::from_env_and_args`] with the environment given as a lookup function.
+    pub fn from_vars_and_args(
+        var: impl Fn(&str) -> Option<String>,
+        args: impl IntoIterator<Item = String>,
+    ) -> Result<Command, SettingsError> {
+        let mut settings = Self::default();
+        let non_empty = |name: &str| var(name).filter(|value| !value.trim().is_empty());
+        if let Some(port) = non_empty("PORT") {
+            settings.port = parse_port(&port)?;
+        }
+        if let Some(url) = non_empty("DATABASE_URL") {
+            settings.database_url = url;
+        }
+        settings.redis_url = non_empty("REDIS_URL");
+        if let Some(secret) = var("MULTI_ACCOUNT_DEMO_SECRET").filter(|value| !value.is_empty()) {
+            if secret.len() < MIN_SECRET_LEN {
+                return Err(SettingsError::ShortSecret(secret.len()));
+            }
+            settings.secret = Some(secret.into_bytes());
+        }
+        settings.reset = non_empty("MULTI_ACCOUNT_DEMO_RESET")
+            .is_some_and(|value| !matches!(value.trim().to_ascii_lowercase().as_str(), "0" | "false" | "no" | "off"));
+
+        let mut args = args.into_iter();
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                "-h" | "--help" => return Ok(Command::Help),
+                "--reset" => settings.reset = true,
+                "--port" | "-p" => settings.port = parse_port(&args.next().ok_or(SettingsError::MissingPortValue)?)?,
+                _ => match arg.strip_prefix("--port=") {
+                    Some(port) => settings.port = parse_port(port)?,
+                    None => return Err(SettingsError::UnknownArgument(arg)),
+                },
+            }
+        }
+        Ok(Command::Run(settings))
+    }
+}
+
+fn parse_port(text: &str) -> Result<u16, SettingsError> {
+    text.trim().parse().map_err(|_| SettingsError::InvalidPort(text.to_owned()))
+}
+
+/// The URL without its password, for logs.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => {
+            let user = rest[..at].split(':').next().unwrap_or("");
+            format!("{scheme}://{user}:***@{}", &rest[at + 1..])
+        }
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(vars: &[(&str, &str)], args: &[&str]) -> Result<Command, SettingsError> {
+        let vars: Vec<(String, String)> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        Settings::from_vars_and_args(
+            |name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()),
+            args.iter().map(|a| (*a).to_owned()),
+        )
+    }
+
+    fn run(vars: &[(&str, &str)], args: &[&str]) -> Settings {
+        match parse(vars, args) {
+            Ok(Command::Run(settings)) => settings,
+            other => panic!("expected settings, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults() {
+        let settings = run(&[], &[]);
+        assert_eq!(settings.port, 4000);
+        assert_eq!(settings.host, "127.0.0.1");
+        assert_eq!(settings.database_url, DEFAULT_DATABASE_URL);
+        assert!(!settings.reset);
+        assert!(settings.redis_url.is_none());
+        assert!(settings.secret.is_none());
+    }
+
+    #[test]
+    fn environment_then_arguments() {
+        let secret = "s".repeat(64);
+        let settings = run(
+            &[
+                ("PORT", "5000"),
+                ("DATABASE_URL", "postgres://u:p@localhost/demo"),
+                ("REDIS_URL", "redis://127.0.0.1:6379"),
+                ("MULTI_ACCOUNT_DEMO_SECRET", &secret),
+                ("MULTI_ACCOUNT_DEMO_RESET", "1"),
+            ],
+            &[],
+        );
+        assert_eq!(settings.port, 5000);
+        assert_eq!(settings.database_url, "postgres://u:p@localhost/demo");
+        assert_eq!(settings.redis_url.as_deref(), Some("redis://127.0.0.1:6379"));
+        assert_eq!(settings.secret.as_deref(), Some(secret.as_bytes()));
+        assert!(settings.reset);
+        assert!(!format!("{settings:?}").contains(":p@"), "Debug hides passwords");
+
+        assert_eq!(run(&[("PORT", "5000")], &["--port", "6000"]).port, 6000);
+        assert_eq!(run(&[], &["--port=7000", "--reset"]).port, 7000);
+        assert!(run(&[], &["--reset"]).reset);
+        assert!(!run(&[("MULTI_ACCOUNT_DEMO_RESET", "0")], &[]).reset);
+    }
+
+    #[test]
+    fn bad_input_is_an_error() {
+        assert!(matches!(parse(&[], &["--help"]), Ok(Command::Help)));
+        assert_eq!(parse(&[], &["--port"]).unwrap_err(), SettingsError::MissingPortValue);
+        assert_eq!(parse(&[], &["--port", "x"]).unwrap_err(), SettingsError::InvalidPort("x".into()));
+        assert_eq!(parse(&[("PORT", "70000")], &[]).unwrap_err(), SettingsError::InvalidPort("70000".into()));
+        assert_eq!(parse(&[], &["--nope"]).unwrap_err(), SettingsError::UnknownArgument("--nope".into()));
+        assert_eq!(parse(&[("MULTI_ACCOUNT_DEMO_SECRET", "short")], &[]).unwrap_err(), SettingsError::ShortSecret(5));
+    }
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(redact_url("postgres://user:secret@db:5432/x"), "postgres://user:***@db:5432/x");
+        assert_eq!(redact_url("sqlite://demo.sqlite?mode=rwc"), "sqlite://demo.sqlite?mode=rwc");
+    }
+}
