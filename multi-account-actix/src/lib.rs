@@ -38,6 +38,7 @@
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
 mod audit;
+mod auth_fingerprint;
 mod config;
 pub mod csrf;
 mod error;

@@ -11,6 +11,7 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{DbErr, EntityTrait, QueryFilter};
 use tokio::sync::OnceCell;
 
+use crate::auth_fingerprint;
 use crate::config::MultiAccountConfig;
 use crate::error::MultiAccountError;
 use crate::link_intent::LinkIntent;
@@ -91,8 +92,15 @@ async fn resolve<U: MultiAccountUser>(config: &MultiAccountConfig, session: &Ses
     let Some((primary_id, token)) = multi else {
         return standard::<U>(config, session, &user_id).await;
     };
-    let group = match LinkService::<U>::group(&config.db, &primary_id, &token).await {
-        Ok(Some(group)) => group,
+    let mut group = match LinkService::<U>::group(&config.db, &primary_id, &token).await {
+        Ok(Some(group)) if auth_fingerprint::matches(session, group.primary()) => group,
+        Ok(Some(_)) => {
+            // The primary's password changed since it signed in here.
+            tracing::info!(primary = %primary_id, "multi-account: primary's auth hash changed; signing out");
+            clear_multi_account_session(session);
+            session.remove(session_keys::USER);
+            return Accounts::signed_out();
+        }
         Ok(None) => {
             // The primary was deleted or deactivated: leave multi-account mode.
             tracing::info!(primary = %primary_id, "multi-account: stale or inactive primary; clearing the group");
@@ -106,6 +114,7 @@ async fn resolve<U: MultiAccountUser>(config: &MultiAccountConfig, session: &Ses
         Err(error) => return database_failure(&error),
     };
 
+    group.retain_linked(|user| auth_fingerprint::matches(session, user));
     if let Some(current) = group.get(&user_id) {
         let current = current.clone();
         return Accounts { current: Some(current), group: Some(group) };
@@ -115,8 +124,10 @@ async fn resolve<U: MultiAccountUser>(config: &MultiAccountConfig, session: &Ses
     let pending = LinkIntent::fresh(session, &primary_id.to_string(), config.link_intent_ttl, config.now()).is_some();
     if pending && user_id != primary_id {
         match find_active::<U>(config, &user_id).await {
-            Ok(Some(current)) => return Accounts { current: Some(current), group: Some(group) },
-            Ok(None) => {}
+            Ok(Some(current)) if auth_fingerprint::matches(session, &current) => {
+                return Accounts { current: Some(current), group: Some(group) };
+            }
+            Ok(_) => {}
             Err(error) => return database_failure(&error),
         }
     }
@@ -128,8 +139,10 @@ async fn resolve<U: MultiAccountUser>(config: &MultiAccountConfig, session: &Ses
 /// Standard (single-account) mode: the app's own user load, with `active_check`.
 async fn standard<U: MultiAccountUser>(config: &MultiAccountConfig, session: &Session, id: &U::Id) -> Accounts<U> {
     match find_active::<U>(config, id).await {
-        Ok(Some(current)) => Accounts { current: Some(current), group: None },
-        Ok(None) => {
+        Ok(Some(current)) if auth_fingerprint::matches(session, &current) => {
+            Accounts { current: Some(current), group: None }
+        }
+        Ok(_) => {
             session.remove(session_keys::USER);
             Accounts::signed_out()
         }

@@ -228,6 +228,10 @@ async fn switch<U: MultiAccountUser>(
         return Err(MultiAccountError::Forbidden("switch: not a multi-account session"));
     };
     match LinkService::<U>::can_switch(&config.db, &primary_id, &target_id, &token).await {
+        Ok(target) if !crate::auth_fingerprint::matches(&session, &target) => {
+            refused("switch", "auth_hash_changed", &primary_id, &target_id);
+            Err(MultiAccountError::Forbidden("switch: the account must sign in again"))
+        }
         Ok(target) => {
             put_user_id::<U>(&session, &target.id())?;
             renew(&session)?;

@@ -90,11 +90,13 @@ pub fn clear_multi_account_session(session: &Session) {
 }
 
 /// Signs `user` in: writes the `"user"` subject, renews the session id and rotates
-/// the CSRF token (a privilege change). Keeps the multi-account keys, so signing in
+/// the CSRF token (a privilege change), and remembers the account's `auth_hash`
+/// fingerprint. Keeps the multi-account keys, so signing in
 /// to complete a pending link works. Call it from your sign-in handler after the
 /// password (or other) check succeeded.
 pub fn sign_in<U: MultiAccountUser>(session: &Session, user: &U) -> Result<(), SessionInsertError> {
     put_user_id::<U>(session, &user.id())?;
+    crate::auth_fingerprint::remember(session, user)?;
     session.renew();
     crate::csrf::rotate(session)?;
     Ok(())

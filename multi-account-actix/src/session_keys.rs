@@ -10,6 +10,8 @@ pub const SESSION_TOKEN: &str = "session_token";
 pub const CSRF_TOKEN: &str = "_multi_account_csrf";
 /// A pending link intent (primary id, creation time, return path).
 pub const LINK_INTENT: &str = "_multi_account_link_intent";
+/// Fingerprints of each signed-in account's `auth_hash` (id → fingerprint).
+pub const AUTH_FINGERPRINTS: &str = "_multi_account_auth";
 /// A one-shot message for the next page.
 pub const FLASH: &str = "_multi_account_flash";
 

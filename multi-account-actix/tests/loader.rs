@@ -164,3 +164,40 @@ async fn the_feature_gate_off_means_no_extra_queries_404_routes_and_back_to_the_
     assert_eq!(client.get("/state").await.body, "current=1;primary=1;group=1,2", "the group is back");
 }
 }
+
+on_every_backend! {
+async fn a_password_change_drops_the_account_from_every_browsers_group(test, 3) {
+    let config = MultiAccountConfig::new(test.db.clone());
+    let mut first = client(&config).await;
+    first.sign_in(&1).await;
+    first.complete_link(&1, &2).await;
+    first.complete_link(&1, &3).await;
+    let mut second = client(&config).await;
+    second.sign_in(&1).await;
+    second.complete_link(&1, &2).await;
+    assert_eq!(second.get("/me").await.body, "2");
+
+    support::set_password_hash(&test.db, 2, "new-hash").await;
+    assert_eq!(first.get("/state").await.body, "current=3;primary=1;group=1,3", "first browser");
+    assert_eq!(second.get("/state").await.body, "current=1;primary=1;group=1", "second browser, was on 2");
+    let url = first.switch_url(&2).await;
+    assert_eq!(first.get(&url).await.status, StatusCode::FORBIDDEN);
+
+    // Signing in again with the new password brings the account back.
+    second.complete_link(&1, &2).await;
+    assert_eq!(second.get("/state").await.body, "current=2;primary=1;group=1,2");
+
+    // A changed primary signs the whole browser out.
+    support::set_password_hash(&test.db, 1, "another").await;
+    assert_eq!(first.get("/state").await.body, "current=;primary=;group=");
+}
+
+async fn a_password_change_signs_out_a_standard_session(test, 1) {
+    let config = MultiAccountConfig::new(test.db.clone());
+    let mut client = client(&config).await;
+    client.sign_in(&1).await;
+    assert_eq!(client.get("/me").await.body, "1");
+    support::set_password_hash(&test.db, 1, "changed").await;
+    assert_eq!(client.get("/me").await.status, StatusCode::UNAUTHORIZED);
+}
+}

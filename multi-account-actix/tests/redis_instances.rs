@@ -119,6 +119,7 @@ async fn seed(db: &DatabaseConnection) {
             name: Set(format!("user{id}")),
             email: Set(format!("user{id}@example.com")),
             status: Set(user::UserStatus::Active),
+            password_hash: Set(format!("hash-{id}")),
         }
         .insert(db)
         .await

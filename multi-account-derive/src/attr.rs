@@ -15,6 +15,8 @@ pub(crate) struct UserOptions {
     pub(crate) display_fields: Option<PathList>,
     pub(crate) max_linked_accounts: Option<VerbatimExpr>,
     pub(crate) short_name: Option<LitStr>,
+    pub(crate) auth_hash: Option<Ident>,
+    pub(crate) link_ttl: Option<VerbatimExpr>,
 }
 
 /// `active_check(field = status, value = UserStatus::Active)`.

@@ -66,6 +66,22 @@ fn expand(config: &UserConfig<'_>) -> TokenStream {
     let display_docs: Vec<_> =
         display_idents.iter().map(|ident| format!(" `Model::{}`.", crate::ast::unraw(ident))).collect();
 
+    let auth_hash = config.auth_hash.map(|field| {
+        let ident = field.ident;
+        let ty = field.ty;
+        quote_spanned! {ty.span()=>
+            fn auth_hash(&self) -> ::core::option::Option<&[u8]> {
+                ::core::option::Option::Some(<#ty as ::core::convert::AsRef<[u8]>>::as_ref(&self.#ident))
+            }
+        }
+    });
+    let link_ttl = config.link_ttl.map(|seconds| {
+        quote! {
+            const LINK_TTL: ::core::option::Option<::core::time::Duration> =
+                ::core::option::Option::Some(::core::time::Duration::from_secs(#seconds));
+        }
+    });
+
     let linked_account = config.linked_account.filter(|_| !config.composite_key);
     let user_impl = linked_account.map(|linked_account| {
         quote! {
@@ -78,6 +94,7 @@ fn expand(config: &UserConfig<'_>) -> TokenStream {
 
                 const SHORT_NAME: &'static str = #short_name;
                 const MAX_LINKED_ACCOUNTS: usize = #max;
+                #link_ttl
 
                 fn id(&self) -> Self::Id {
                     ::core::clone::Clone::clone(&self.#id_ident)
@@ -88,6 +105,8 @@ fn expand(config: &UserConfig<'_>) -> TokenStream {
                 fn active_condition() -> #private::sea_orm::Condition {
                     #active_condition
                 }
+                #auth_hash
+
                 fn display(&self) -> AccountDisplay {
                     AccountDisplay {
                         #( #display_idents: ::core::clone::Clone::clone(&self.#display_idents), )*

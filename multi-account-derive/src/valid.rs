@@ -24,6 +24,9 @@ pub(crate) struct UserConfig<'a> {
     pub(crate) display_fields: Vec<&'a ModelField<'a>>,
     pub(crate) max_linked_accounts: usize,
     pub(crate) short_name: String,
+    pub(crate) auth_hash: Option<&'a ModelField<'a>>,
+    /// `link_ttl` in seconds.
+    pub(crate) link_ttl: Option<u64>,
     /// More than one primary key was marked (already reported): emit only what
     /// does not depend on the key, so the mistake stays one error.
     pub(crate) composite_key: bool,
@@ -57,8 +60,16 @@ pub(crate) fn validate<'a>(
     let max_linked_accounts = options
         .max_linked_accounts
         .as_ref()
-        .and_then(|max| max_linked_accounts(max, errors))
-        .unwrap_or(DEFAULT_MAX_LINKED_ACCOUNTS);
+        .and_then(|max| positive_integer(max, "max_linked_accounts", "5", errors))
+        .map_or(DEFAULT_MAX_LINKED_ACCOUNTS, |max| max as usize);
+    let link_ttl = options.link_ttl.as_ref().and_then(|ttl| positive_integer(ttl, "link_ttl", "86400", errors));
+    let auth_hash = options.auth_hash.as_ref().and_then(|ident| match model.field(ident) {
+        Some(field) => Some(field),
+        None => {
+            errors.push(field_error(ident, "auth_hash", model));
+            None
+        }
+    });
     let short_name = options.short_name.as_ref().map_or_else(|| "user".to_owned(), |name| short_name(name, errors));
     let (id, composite_key) = primary_key(model, struct_ident, errors)?;
     Some(UserConfig {
@@ -68,6 +79,8 @@ pub(crate) fn validate<'a>(
         display_fields,
         max_linked_accounts,
         short_name,
+        auth_hash,
+        link_ttl,
         composite_key,
     })
 }
@@ -158,21 +171,25 @@ fn display_fields<'a>(
     fields
 }
 
-fn max_linked_accounts(max: &VerbatimExpr, errors: &mut darling::error::Accumulator) -> Option<usize> {
-    let message = match &max.0 {
-        Expr::Lit(ExprLit { lit: Lit::Int(int), .. }) => match int.base10_parse::<usize>() {
-            Ok(0) => "`max_linked_accounts` must be at least 1; use 1 or more (the default is 5)",
-            Ok(value) => return Some(value),
-            Err(_) => {
-                "`max_linked_accounts` must be a positive integer that fits in `usize`, e.g. `max_linked_accounts = 5`"
-            }
+/// A positive integer literal (`max_linked_accounts`, `link_ttl` in seconds).
+fn positive_integer(
+    value: &VerbatimExpr,
+    option: &str,
+    example: &str,
+    errors: &mut darling::error::Accumulator,
+) -> Option<u64> {
+    let message = match &value.0 {
+        Expr::Lit(ExprLit { lit: Lit::Int(int), .. }) => match int.base10_parse::<u64>() {
+            Ok(0) => format!("`{option}` must be at least 1, e.g. `{option} = {example}`"),
+            Ok(value) if usize::try_from(value).is_ok() => return Some(value),
+            _ => format!("`{option}` must be a positive integer that fits in `usize`, e.g. `{option} = {example}`"),
         },
         Expr::Unary(ExprUnary { op: UnOp::Neg(_), .. }) => {
-            "`max_linked_accounts` cannot be negative; use a positive integer such as `max_linked_accounts = 5`"
+            format!("`{option}` cannot be negative; use a positive integer such as `{option} = {example}`")
         }
-        _ => "`max_linked_accounts` must be an integer literal, e.g. `max_linked_accounts = 5`",
+        _ => format!("`{option}` must be an integer literal, e.g. `{option} = {example}`"),
     };
-    errors.push(syn::Error::new(max.0.span(), message).into());
+    errors.push(syn::Error::new(value.0.span(), message).into());
     None
 }
 

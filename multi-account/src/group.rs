@@ -52,6 +52,11 @@ impl<U: MultiAccountUser> AccountGroup<U> {
         false
     }
 
+    /// Keeps only the linked accounts for which `keep` is true (the primary stays).
+    pub fn retain_linked(&mut self, keep: impl FnMut(&U) -> bool) {
+        self.linked.retain(keep);
+    }
+
     /// Splits the group into primary and linked accounts.
     pub fn into_parts(self) -> (U, Vec<U>) {
         (self.primary, self.linked)
@@ -103,6 +108,9 @@ where
         .and_where(link_col(Col::SessionToken).eq(session_token))
         .and_where(link_col(Col::Status).eq(LinkStatus::Active))
         .expr_as(link_col(Col::Id), Alias::new(ORDER_ALIAS));
+    if let Some(cutoff) = link_cutoff::<U>() {
+        linked.and_where(link_col(Col::UpdatedAt).gt(cutoff));
+    }
 
     statement.union(UnionType::All, linked).order_by(Alias::new(ORDER_ALIAS), Order::Asc);
 
@@ -115,4 +123,10 @@ where
         }
         _ => Ok(None),
     }
+}
+
+/// Links last changed at or before this instant have expired (`link_ttl`).
+pub(crate) fn link_cutoff<U: MultiAccountUser>() -> Option<chrono::DateTime<chrono::Utc>> {
+    let ttl = chrono::Duration::from_std(U::LINK_TTL?).ok()?;
+    chrono::Utc::now().checked_sub_signed(ttl)
 }

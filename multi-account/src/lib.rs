@@ -63,7 +63,7 @@ pub use link_service::{LinkOutcome, LinkService};
 pub use linked_account::{LinkStatus, LinkedAccountColumn, LinkedAccountOf, PrimaryKeyOf};
 pub use schema::{create_linked_accounts_table, linked_accounts_schema};
 pub use subject::{SubjectError, format_subject, parse_subject};
-pub use user::{MultiAccountEntity, MultiAccountUser};
+pub use user::{MultiAccountEntity, MultiAccountUser, auth_fingerprint};
 
 pub use multi_account_derive::{LinkedAccount, MultiAccountUser};
 

@@ -10,7 +10,7 @@ use sea_orm::{
 
 use crate::MAX_SESSION_TOKEN_LEN;
 use crate::error::LinkError;
-use crate::group::{AccountGroup, load_group};
+use crate::group::{AccountGroup, link_cutoff, load_group};
 use crate::linked_account::{LinkStatus, LinkedAccountColumn as Col, LinkedAccountOf};
 use crate::user::{MultiAccountEntity, MultiAccountUser};
 
@@ -126,6 +126,15 @@ impl<U: MultiAccountUser> LinkService<U> {
             return Err(LinkError::Inactive);
         }
 
+        if let Some(cutoff) = link_cutoff::<U>() {
+            let expired = Query::delete()
+                .from_table(<Link<U> as Default>::default())
+                .and_where(column::<U>(Col::PrimaryUserId).eq(primary_id.clone()))
+                .and_where(column::<U>(Col::SessionToken).eq(session_token))
+                .and_where(column::<U>(Col::UpdatedAt).lte(cutoff))
+                .to_owned();
+            txn.execute(&expired).await?;
+        }
         // Only plain values leave this block, so the future stays `Send` for any
         // user type (models are not known to be `Sync` in generic code).
         let (existing, active) = {
@@ -214,6 +223,17 @@ impl<U: MultiAccountUser> LinkService<U> {
         let delete = Query::delete()
             .from_table(<Link<U> as Default>::default())
             .and_where(column::<U>(Col::SessionToken).eq(session_token))
+            .to_owned();
+        Ok(db.execute(&delete).await?.rows_affected())
+    }
+
+    /// Deletes every expired link (`link_ttl`) of every session; run it now and
+    /// then (a scheduled job). Returns how many were deleted; 0 without a TTL.
+    pub async fn purge_expired<C: ConnectionTrait>(db: &C) -> Result<u64, LinkError> {
+        let Some(cutoff) = link_cutoff::<U>() else { return Ok(0) };
+        let delete = Query::delete()
+            .from_table(<Link<U> as Default>::default())
+            .and_where(column::<U>(Col::UpdatedAt).lte(cutoff))
             .to_owned();
         Ok(db.execute(&delete).await?.rows_affected())
     }

@@ -40,6 +40,11 @@ pub trait MultiAccountUser: FromQueryResult + Clone + Send + Sync + Sized + 'sta
     const SHORT_NAME: &'static str;
     /// How many active linked accounts one session may hold (default 5).
     const MAX_LINKED_ACCOUNTS: usize;
+    /// How long a link lasts (`link_ttl = <seconds>`); `None` (the default) keeps
+    /// links until they are removed. Expired links leave the group at once and are
+    /// deleted on the next link in that session or by
+    /// [`LinkService::purge_expired`](crate::LinkService::purge_expired).
+    const LINK_TTL: Option<std::time::Duration> = None;
 
     /// This user's primary key.
     fn id(&self) -> Self::Id;
@@ -51,6 +56,23 @@ pub trait MultiAccountUser: FromQueryResult + Clone + Send + Sync + Sized + 'sta
     fn active_condition() -> Condition;
     /// The display projection for the switcher.
     fn display(&self) -> Self::Display;
+
+    /// The `auth_hash` field's bytes (usually the password hash), if configured.
+    /// A browser remembers a fingerprint of it per signed-in account; when it
+    /// changes (a password change), the account drops out of every browser's group
+    /// at its next request, as axum-login's session auth hash does.
+    fn auth_hash(&self) -> Option<&[u8]> {
+        None
+    }
+}
+
+/// A short fingerprint of `user`'s [`MultiAccountUser::auth_hash`] (hex of the first
+/// 16 bytes of its SHA-256), safe to keep in a session; `None` without an
+/// `auth_hash`.
+pub fn auth_fingerprint<U: MultiAccountUser>(user: &U) -> Option<String> {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(user.auth_hash()?);
+    Some(digest.iter().take(16).map(|byte| format!("{byte:02x}")).collect())
 }
 
 /// The user *entity* side of [`MultiAccountUser`], implemented by the same derive.

@@ -34,6 +34,7 @@ pub mod user {
         active_check(field = status, value = UserStatus::Active),
         display_fields(name, email),
         max_linked_accounts = 10,
+        auth_hash = password_hash,
     )]
     pub struct Model {
         #[sea_orm(primary_key)]
@@ -41,6 +42,7 @@ pub mod user {
         pub name: String,
         pub email: String,
         pub status: UserStatus,
+        pub password_hash: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -102,6 +104,7 @@ pub async fn database_on(backend: TestBackend, count: i64) -> Option<TestDb> {
             name: Set(format!("user{id}")),
             email: Set(format!("user{id}@example.com")),
             status: Set(user::UserStatus::Active),
+            password_hash: Set(format!("hash-{id}")),
         }
         .insert(&db)
         .await
@@ -152,6 +155,14 @@ pub async fn set_status(db: &DatabaseConnection, id: i64, status: user::UserStat
     let model = user::Entity::find_by_id(id).one(db).await.unwrap().unwrap();
     let mut model: user::ActiveModel = model.into();
     model.status = Set(status);
+    model.update(db).await.unwrap();
+}
+
+/// Changes a user's password hash (as a password change would).
+pub async fn set_password_hash(db: &DatabaseConnection, id: i64, hash: &str) {
+    let model = user::Entity::find_by_id(id).one(db).await.unwrap().unwrap();
+    let mut model: user::ActiveModel = model.into();
+    model.password_hash = Set(hash.to_owned());
     model.update(db).await.unwrap();
 }
 

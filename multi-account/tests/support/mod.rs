@@ -50,6 +50,31 @@ pub mod linked_account {
     pub struct LinkedAccount;
 }
 
+/// A user whose links expire after an hour.
+pub mod ttl_user {
+    use multi_account::MultiAccountUser;
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, MultiAccountUser)]
+    #[sea_orm(table_name = "ttl_users")]
+    #[multi_account(linked_account = super::ttl_link::Entity, link_ttl = 3600)]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod ttl_link {
+    #[derive(multi_account::LinkedAccount)]
+    #[linked_account(user = super::ttl_user::Entity, table_name = "ttl_links")]
+    pub struct LinkedAccount;
+}
+
 /// A user entity keyed by `$id` with a string `active_check`, and its links table.
 macro_rules! keyed_user {
     ($user:ident, $links:ident, $users_table:literal, $links_table:literal, $id:ty) => {
@@ -112,6 +137,8 @@ pub async fn create_all(db: &DatabaseConnection) {
     create_table::<i64_link::Entity>(db).await;
     create_table::<string_user::Entity>(db).await;
     create_table::<string_link::Entity>(db).await;
+    create_table::<ttl_user::Entity>(db).await;
+    create_table::<ttl_link::Entity>(db).await;
 }
 
 /// Runs `test` on a fresh database of `backend` with every table, or prints that

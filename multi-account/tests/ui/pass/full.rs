@@ -21,6 +21,8 @@ mod user {
         display_fields(name, email, r#type, avatar_url),
         max_linked_accounts = 11,
         short_name = "person",
+        auth_hash = password_hash,
+        link_ttl = 2592000,
     )]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -30,6 +32,7 @@ mod user {
         pub r#type: String,
         pub avatar_url: Option<String>,
         pub status: UserStatus,
+        pub password_hash: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -55,6 +58,7 @@ fn main() {
     use sea_orm::EntityName;
     assert_eq!(user::Model::MAX_LINKED_ACCOUNTS, 11);
     assert_eq!(user::Model::SHORT_NAME, "person");
+    assert_eq!(user::Model::LINK_TTL, Some(std::time::Duration::from_secs(2_592_000)));
     assert_eq!(links::Entity.table_name(), "person_links");
     let display = user::AccountDisplay {
         name: "Alice".into(),

@@ -1,0 +1,34 @@
+//! Per-account invalidation: the session remembers a fingerprint of each signed-in
+//! account's `auth_hash` (see `MultiAccountUser::auth_hash`); an account whose
+//! hash changed since (a new password) no longer counts as signed in here.
+
+use std::collections::BTreeMap;
+
+use actix_session::{Session, SessionInsertError};
+use multi_account::{MultiAccountUser, auth_fingerprint};
+use subtle::ConstantTimeEq;
+
+use crate::session_keys;
+
+type Fingerprints = BTreeMap<String, String>;
+
+fn read(session: &Session) -> Fingerprints {
+    session.get::<Fingerprints>(session_keys::AUTH_FINGERPRINTS).ok().flatten().unwrap_or_default()
+}
+
+/// Records `user`'s fingerprint (at sign-in). A no-op without `auth_hash`.
+pub(crate) fn remember<U: MultiAccountUser>(session: &Session, user: &U) -> Result<(), SessionInsertError> {
+    let Some(fingerprint) = auth_fingerprint(user) else { return Ok(()) };
+    let mut fingerprints = read(session);
+    fingerprints.insert(user.id().to_string(), fingerprint);
+    session.insert(session_keys::AUTH_FINGERPRINTS, fingerprints)
+}
+
+/// Whether `user` still matches the fingerprint recorded at its sign-in. Always
+/// true without `auth_hash`; false when nothing was recorded.
+pub(crate) fn matches<U: MultiAccountUser>(session: &Session, user: &U) -> bool {
+    let Some(current) = auth_fingerprint(user) else { return true };
+    read(session)
+        .get(&user.id().to_string())
+        .is_some_and(|recorded| bool::from(recorded.as_bytes().ct_eq(current.as_bytes())))
+}

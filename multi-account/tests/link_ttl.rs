@@ -1,0 +1,49 @@
+//! `link_ttl`: expired links leave the group at once and are removed.
+
+mod support;
+
+use multi_account::{LinkOutcome, LinkService, MultiAccountUser};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use support::{ttl_link, ttl_user};
+
+type Links = LinkService<ttl_user::Model>;
+
+/// Moves a link's last change `seconds` into the past.
+async fn age_link(db: &DatabaseConnection, linked: i64, seconds: i64) {
+    let at = chrono::Utc::now() - chrono::Duration::seconds(seconds);
+    ttl_link::Entity::update_many()
+        .col_expr(ttl_link::Column::UpdatedAt, Expr::value(at))
+        .filter(ttl_link::Column::LinkedUserId.eq(linked))
+        .exec(db)
+        .await
+        .unwrap();
+}
+
+on_every_backend! {
+async fn expired_links_leave_the_group_and_are_removed(db: DatabaseConnection) {
+    assert_eq!(ttl_user::Model::LINK_TTL, Some(std::time::Duration::from_secs(3600)));
+    for id in 1..=4 {
+        ttl_user::ActiveModel { id: Set(id) }.insert(&db).await.unwrap();
+    }
+    for id in 2..=4 {
+        Links::link(&db, &1, &id, "t").await.unwrap();
+    }
+    age_link(&db, 2, 3601).await;
+    age_link(&db, 3, 3500).await;
+
+    let group = Links::group(&db, &1, "t").await.unwrap().unwrap();
+    let ids: Vec<i64> = group.iter().map(|user| user.id).collect();
+    assert_eq!(ids, vec![1, 3, 4], "the expired link is gone from the group");
+    assert!(Links::can_switch(&db, &1, &2, "t").await.is_err());
+
+    // Linking again in the session deletes the expired row and makes a fresh one.
+    assert_eq!(Links::link(&db, &1, &2, "t").await.unwrap(), LinkOutcome::Linked);
+    assert_eq!(ttl_link::Entity::find().count(&db).await.unwrap(), 3);
+
+    age_link(&db, 3, 7200).await;
+    age_link(&db, 4, 7200).await;
+    assert_eq!(Links::purge_expired(&db).await.unwrap(), 2);
+    assert_eq!(ttl_link::Entity::find().count(&db).await.unwrap(), 1);
+}
+}
