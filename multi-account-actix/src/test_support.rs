@@ -41,11 +41,17 @@ use crate::session::sign_in;
 pub const SIGN_IN_PATH: &str = "/__test/sign-in/{user_id}";
 /// Returns the session's CSRF token as the body.
 pub const CSRF_PATH: &str = "/__test/csrf";
+/// GET: the raw session entries as a JSON object. POST (JSON object body): sets
+/// each entry to the given raw JSON, to test tampered or malformed sessions.
+pub const SESSION_PATH: &str = "/__test/session";
 
 /// The test-only routes [`SIGN_IN_PATH`] and [`CSRF_PATH`].
 pub fn routes<U: MultiAccountUser>() -> impl FnOnce(&mut ServiceConfig) {
     |cfg: &mut ServiceConfig| {
-        cfg.route(SIGN_IN_PATH, web::post().to(test_sign_in::<U>)).route(CSRF_PATH, web::get().to(test_csrf));
+        cfg.route(SIGN_IN_PATH, web::post().to(test_sign_in::<U>))
+            .route(CSRF_PATH, web::get().to(test_csrf))
+            .route(SESSION_PATH, web::get().to(test_session_read))
+            .route(SESSION_PATH, web::post().to(test_session_write));
     }
 }
 
@@ -63,6 +69,27 @@ async fn test_sign_in<U: MultiAccountUser>(
 
 async fn test_csrf(req: HttpRequest) -> Result<String, MultiAccountError> {
     Ok(csrf_token(&req.get_session())?)
+}
+
+async fn test_session_read(req: HttpRequest) -> HttpResponse {
+    let session = req.get_session();
+    let entries: serde_json::Map<String, serde_json::Value> = session
+        .entries()
+        .iter()
+        .map(|(key, raw)| (key.clone(), serde_json::Value::String(raw.clone())))
+        .collect();
+    HttpResponse::Ok().json(entries)
+}
+
+async fn test_session_write(
+    req: HttpRequest,
+    entries: web::Json<serde_json::Map<String, serde_json::Value>>,
+) -> Result<HttpResponse, MultiAccountError> {
+    let session = req.get_session();
+    for (key, value) in entries.into_inner() {
+        session.insert(key, value)?;
+    }
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// The key the test cookie sessions are signed with.
@@ -164,6 +191,16 @@ where
         let mut all: Vec<(&str, &str)> = fields.to_vec();
         all.push((CSRF_FIELD, &token));
         self.post_form(path, &all).await
+    }
+
+    /// Sets raw session entries (each value is stored as its JSON text).
+    pub async fn put_session(&mut self, entries: serde_json::Value) -> TestResponse {
+        self.send(TestRequest::post().uri(SESSION_PATH).set_json(entries)).await
+    }
+
+    /// The raw session entries (key → stored JSON text).
+    pub async fn session_entries(&mut self) -> serde_json::Value {
+        serde_json::from_str(&self.get(SESSION_PATH).await.body).unwrap_or_default()
     }
 
     /// This session's CSRF token (creating one if needed).
