@@ -1,0 +1,238 @@
+//! Runs the demo in-process on a free port, and a tiny HTTP/1.1 client with a
+//! cookie jar that talks to it over loopback.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use actix_web::dev::ServerHandle;
+use multi_account_demo::Settings;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// The demo, running on 127.0.0.1 with a fresh SQLite file.
+pub struct Demo {
+    pub addr: SocketAddr,
+    pub db_path: PathBuf,
+    handle: ServerHandle,
+    _dir: tempfile::TempDir,
+}
+
+impl Demo {
+    pub async fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let db_path = dir.path().join("demo.sqlite");
+        let (server, addr) = multi_account_demo::start(Settings::for_test(&db_path)).await.unwrap();
+        let handle = server.handle();
+        tokio::spawn(server);
+        Self { addr, db_path, handle, _dir: dir }
+    }
+
+    pub fn client(&self) -> Client {
+        Client { addr: self.addr, cookies: Vec::new() }
+    }
+
+    pub async fn stop(self) {
+        self.handle.stop(false).await;
+    }
+}
+
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value.as_str())
+    }
+
+    pub fn location(&self) -> Option<&str> {
+        self.header("location")
+    }
+
+    /// The value of the first `name="csrf_token"` field on the page.
+    pub fn csrf_token(&self) -> Option<String> {
+        attribute_after(&self.body, r#"name="csrf_token""#, "value")
+    }
+
+    /// The `href` of every `<a class="{class} ...">` on the page, unescaped.
+    pub fn links(&self, class: &str) -> Vec<String> {
+        let marker = format!(r#"<a class="{class}"#);
+        let mut links = Vec::new();
+        let mut rest = self.body.as_str();
+        while let Some(start) = rest.find(&marker) {
+            rest = &rest[start + marker.len()..];
+            let tag = &rest[..rest.find('>').unwrap()];
+            if let Some(href) = attribute_after(tag, "", "href") {
+                links.push(href);
+            }
+        }
+        links
+    }
+
+    /// The `href` of the element with `id`.
+    pub fn href_of(&self, id: &str) -> Option<String> {
+        let at = self.body.find(&format!(r#"id="{id}""#))?;
+        let tag = self.body[..at].rfind('<')?;
+        let end = self.body[at..].find('>')? + at;
+        attribute_after(&self.body[tag..end], "", "href")
+    }
+
+    /// The `action` of the form right before the element matching `marker`.
+    pub fn form_action_before(&self, marker: &str) -> Option<String> {
+        let at = self.body.find(marker)?;
+        let form = self.body[..at].rfind("<form")?;
+        attribute_after(&self.body[form..at], "", "action")
+    }
+
+    /// How many times `needle` occurs on the page.
+    pub fn count(&self, needle: &str) -> usize {
+        self.body.matches(needle).count()
+    }
+}
+
+/// The (HTML-unescaped) value of `attribute` in the first tag text after `marker`.
+fn attribute_after(text: &str, marker: &str, attribute: &str) -> Option<String> {
+    let at = text.find(marker)? + marker.len();
+    let pattern = format!(r#"{attribute}=""#);
+    let start = text[at..].find(&pattern)? + at + pattern.len();
+    let end = text[start..].find('"')? + start;
+    Some(unescape(&text[start..end]))
+}
+
+pub fn unescape(text: &str) -> String {
+    text.replace("&#x2f;", "/")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// A browser stand-in: sends requests over loopback, keeps the cookies.
+pub struct Client {
+    pub addr: SocketAddr,
+    cookies: Vec<(String, String)>,
+}
+
+impl Client {
+    pub async fn get(&mut self, path: &str) -> Response {
+        self.request("GET", path, None, &[]).await
+    }
+
+    pub async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let body = fields.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&");
+        self.post_raw(path, "application/x-www-form-urlencoded", body.as_bytes()).await
+    }
+
+    pub async fn post_raw(&mut self, path: &str, content_type: &str, body: &[u8]) -> Response {
+        self.request("POST", path, Some(body), &[("Content-Type", content_type)]).await
+    }
+
+    pub async fn request(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: Option<&[u8]>,
+        headers: &[(&str, &str)],
+    ) -> Response {
+        let mut stream = TcpStream::connect(self.addr).await.unwrap();
+        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", self.addr);
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        if !self.cookies.is_empty() {
+            let cookies = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+            head.push_str(&format!("Cookie: {cookies}\r\n"));
+        }
+        if let Some(body) = body {
+            head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+        }
+        head.push_str("\r\n");
+        stream.write_all(head.as_bytes()).await.unwrap();
+        if let Some(body) = body {
+            stream.write_all(body).await.unwrap();
+        }
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).await.unwrap();
+        let response = parse(&raw);
+        for (name, value) in &response.headers {
+            if name.eq_ignore_ascii_case("set-cookie") {
+                self.store_cookie(value);
+            }
+        }
+        response
+    }
+
+    fn store_cookie(&mut self, header: &str) {
+        let pair = header.split(';').next().unwrap_or_default();
+        let Some((name, value)) = pair.split_once('=') else { return };
+        let expired = header.to_ascii_lowercase().contains("max-age=0");
+        self.cookies.retain(|(existing, _)| existing != name);
+        if !expired && !value.is_empty() {
+            self.cookies.push((name.to_owned(), value.to_owned()));
+        }
+    }
+
+    /// Signs in through the form; returns the POST's response.
+    pub async fn sign_in(&mut self, email: &str, password: &str) -> Response {
+        self.sign_in_returning_to(email, password, None).await
+    }
+
+    pub async fn sign_in_returning_to(&mut self, email: &str, password: &str, return_to: Option<&str>) -> Response {
+        let page = self.get("/sign-in").await;
+        let token = page.csrf_token().expect("csrf token on the sign-in page");
+        let mut fields = vec![("csrf_token", token.as_str()), ("email", email), ("password", password)];
+        if let Some(return_to) = return_to {
+            fields.push(("return_to", return_to));
+        }
+        self.post_form("/sign-in", &fields).await
+    }
+}
+
+fn encode(text: &str) -> String {
+    let mut out = String::new();
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+fn parse(raw: &[u8]) -> Response {
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("a complete HTTP response");
+    let head = String::from_utf8_lossy(&raw[..split]);
+    let mut lines = head.split("\r\n");
+    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_owned(), value.trim().to_owned()))
+        .collect();
+    let mut body = raw[split + 4..].to_vec();
+    let chunked =
+        headers.iter().any(|(name, value)| name.eq_ignore_ascii_case("transfer-encoding") && value.contains("chunked"));
+    if chunked {
+        body = dechunk(&body);
+    }
+    Response { status, headers, body: String::from_utf8_lossy(&body).into_owned() }
+}
+
+fn dechunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(line_end) = data.windows(2).position(|w| w == b"\r\n") {
+        let size = usize::from_str_radix(String::from_utf8_lossy(&data[..line_end]).trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        let start = line_end + 2;
+        out.extend_from_slice(&data[start..start + size]);
+        data = &data[start + size + 2..];
+    }
+    out
+}
