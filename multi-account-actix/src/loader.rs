@@ -15,7 +15,7 @@ use crate::auth_fingerprint;
 use crate::config::MultiAccountConfig;
 use crate::error::MultiAccountError;
 use crate::link_intent::LinkIntent;
-use crate::session::{clear_multi_account_session, get_user_id, multi_account_session, put_user_id};
+use crate::session::{clear_multi_account_session, get_user_id, multi_account_session, put_user_id, remove_user_id};
 use crate::session_keys;
 
 /// Who is signed in, as resolved for one request.
@@ -66,7 +66,25 @@ fn database_failure<U>(error: &dyn std::fmt::Display) -> Accounts<U> {
     Accounts::signed_out()
 }
 
+/// Whether `user`'s sign-in in this session still holds (its `auth_hash`
+/// fingerprint matches). An account just signed in through actix-identity
+/// (`adopted`) is trusted once and its fingerprint recorded.
+fn verified<U: MultiAccountUser>(session: &Session, user: &U, adopted: Option<&U::Id>) -> bool {
+    if adopted == Some(&user.id()) {
+        if let Err(error) = auth_fingerprint::remember(session, user) {
+            tracing::error!(%error, "multi-account: could not write the session");
+        }
+        return true;
+    }
+    auth_fingerprint::matches(session, user)
+}
+
 async fn resolve<U: MultiAccountUser>(config: &MultiAccountConfig, session: &Session) -> Accounts<U> {
+    #[cfg(feature = "identity")]
+    let adopted = crate::session::adopt_identity::<U>(session);
+    #[cfg(not(feature = "identity"))]
+    let adopted: Option<U::Id> = None;
+    let adopted = adopted.as_ref();
     let Some(user_id) = get_user_id::<U>(session) else {
         // Nobody is signed in: links must not outlive the sign-in that made them.
         if session.contains_key(session_keys::PRIMARY_USER_ID) {
@@ -86,19 +104,19 @@ async fn resolve<U: MultiAccountUser>(config: &MultiAccountConfig, session: &Ses
             }
             _ => user_id,
         };
-        return standard::<U>(config, session, &id).await;
+        return standard::<U>(config, session, &id, adopted).await;
     }
 
     let Some((primary_id, token)) = multi else {
-        return standard::<U>(config, session, &user_id).await;
+        return standard::<U>(config, session, &user_id, adopted).await;
     };
     let mut group = match LinkService::<U>::group(&config.db, &primary_id, &token).await {
-        Ok(Some(group)) if auth_fingerprint::matches(session, group.primary()) => group,
+        Ok(Some(group)) if verified(session, group.primary(), adopted) => group,
         Ok(Some(_)) => {
             // The primary's password changed since it signed in here.
             tracing::info!(primary = %primary_id, "multi-account: primary's auth hash changed; signing out");
             clear_multi_account_session(session);
-            session.remove(session_keys::USER);
+            remove_user_id(session);
             return Accounts::signed_out();
         }
         Ok(None) => {
@@ -106,15 +124,15 @@ async fn resolve<U: MultiAccountUser>(config: &MultiAccountConfig, session: &Ses
             tracing::info!(primary = %primary_id, "multi-account: stale or inactive primary; clearing the group");
             clear_multi_account_session(session);
             if user_id == primary_id {
-                session.remove(session_keys::USER);
+                remove_user_id(session);
                 return Accounts::signed_out();
             }
-            return standard::<U>(config, session, &user_id).await;
+            return standard::<U>(config, session, &user_id, adopted).await;
         }
         Err(error) => return database_failure(&error),
     };
 
-    group.retain_linked(|user| auth_fingerprint::matches(session, user));
+    group.retain_linked(|user| verified(session, user, adopted));
     if let Some(current) = group.get(&user_id) {
         let current = current.clone();
         return Accounts { current: Some(current), group: Some(group) };
@@ -124,7 +142,7 @@ async fn resolve<U: MultiAccountUser>(config: &MultiAccountConfig, session: &Ses
     let pending = LinkIntent::fresh(session, &primary_id.to_string(), config.link_intent_ttl, config.now()).is_some();
     if pending && user_id != primary_id {
         match find_active::<U>(config, &user_id).await {
-            Ok(Some(current)) if auth_fingerprint::matches(session, &current) => {
+            Ok(Some(current)) if verified(session, &current, adopted) => {
                 return Accounts { current: Some(current), group: Some(group) };
             }
             Ok(_) => {}
@@ -137,13 +155,16 @@ async fn resolve<U: MultiAccountUser>(config: &MultiAccountConfig, session: &Ses
 }
 
 /// Standard (single-account) mode: the app's own user load, with `active_check`.
-async fn standard<U: MultiAccountUser>(config: &MultiAccountConfig, session: &Session, id: &U::Id) -> Accounts<U> {
+async fn standard<U: MultiAccountUser>(
+    config: &MultiAccountConfig,
+    session: &Session,
+    id: &U::Id,
+    adopted: Option<&U::Id>,
+) -> Accounts<U> {
     match find_active::<U>(config, id).await {
-        Ok(Some(current)) if auth_fingerprint::matches(session, &current) => {
-            Accounts { current: Some(current), group: None }
-        }
+        Ok(Some(current)) if verified(session, &current, adopted) => Accounts { current: Some(current), group: None },
         Ok(_) => {
-            session.remove(session_keys::USER);
+            remove_user_id(session);
             Accounts::signed_out()
         }
         Err(error) => database_failure(&error),

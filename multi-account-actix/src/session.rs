@@ -22,7 +22,15 @@ pub(crate) fn get_string(session: &Session, key: &str) -> Option<String> {
 }
 
 /// The signed-in account's id, parsed from the `"user"` subject.
+///
+/// With the `identity` feature, actix-identity's id (written by
+/// `Identity::login(&req.extensions(), user.id.to_string())`) comes first: it is
+/// what the app signed in last.
 pub fn get_user_id<U: MultiAccountUser>(session: &Session) -> Option<U::Id> {
+    #[cfg(feature = "identity")]
+    if let Some(id) = get_string(session, session_keys::IDENTITY_USER_ID) {
+        return U::Id::parse_canonical(&id);
+    }
     let subject = get_string(session, session_keys::USER)?;
     match parse_subject::<U::Id>(U::SHORT_NAME, &subject) {
         Ok(id) => Some(id),
@@ -35,8 +43,36 @@ pub fn get_user_id<U: MultiAccountUser>(session: &Session) -> Option<U::Id> {
 
 /// Writes the `"user"` subject for `id`. This is what signing in and switching do
 /// at the session level; prefer [`sign_in`] in a sign-in handler.
+///
+/// With the `identity` feature it also updates actix-identity's id, so
+/// `Identity::id()` follows switches.
 pub fn put_user_id<U: MultiAccountUser>(session: &Session, id: &U::Id) -> Result<(), SessionInsertError> {
+    #[cfg(feature = "identity")]
+    session.insert(session_keys::IDENTITY_USER_ID, id.to_string())?;
     session.insert(session_keys::USER, format_subject(U::SHORT_NAME, id))
+}
+
+/// An id the app just signed in with `Identity::login` (the identity differs from
+/// the `"user"` subject): writes the subject to match and returns the id, once.
+#[cfg(feature = "identity")]
+pub(crate) fn adopt_identity<U: MultiAccountUser>(session: &Session) -> Option<U::Id> {
+    let identity = U::Id::parse_canonical(&get_string(session, session_keys::IDENTITY_USER_ID)?)?;
+    let subject = get_string(session, session_keys::USER)
+        .and_then(|subject| parse_subject::<U::Id>(U::SHORT_NAME, &subject).ok());
+    if subject.as_ref() == Some(&identity) {
+        return None;
+    }
+    if let Err(error) = session.insert(session_keys::USER, format_subject(U::SHORT_NAME, &identity)) {
+        tracing::error!(%error, "could not write the session");
+    }
+    Some(identity)
+}
+
+/// Forgets the signed-in account (and, with the `identity` feature, the identity).
+pub fn remove_user_id(session: &Session) {
+    #[cfg(feature = "identity")]
+    session.remove(session_keys::IDENTITY_USER_ID);
+    session.remove(session_keys::USER);
 }
 
 /// The primary account's id (multi-account mode only).

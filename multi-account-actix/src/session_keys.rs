@@ -15,5 +15,10 @@ pub const AUTH_FINGERPRINTS: &str = "_multi_account_auth";
 /// A one-shot message for the next page.
 pub const FLASH: &str = "_multi_account_flash";
 
+/// actix-identity's key for the signed-in id (feature `identity`): read as the
+/// current account when present, and written on every switch.
+#[cfg(feature = "identity")]
+pub const IDENTITY_USER_ID: &str = "actix_identity.user_id";
+
 /// The keys [`crate::session::clear_multi_account_session`] removes.
 pub(crate) const MULTI_ACCOUNT_KEYS: [&str; 3] = [PRIMARY_USER_ID, SESSION_TOKEN, LINK_INTENT];

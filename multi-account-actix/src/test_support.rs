@@ -73,11 +73,8 @@ async fn test_csrf(req: HttpRequest) -> Result<String, MultiAccountError> {
 
 async fn test_session_read(req: HttpRequest) -> HttpResponse {
     let session = req.get_session();
-    let entries: serde_json::Map<String, serde_json::Value> = session
-        .entries()
-        .iter()
-        .map(|(key, raw)| (key.clone(), serde_json::Value::String(raw.clone())))
-        .collect();
+    let entries: serde_json::Map<String, serde_json::Value> =
+        session.entries().iter().map(|(key, raw)| (key.clone(), serde_json::Value::String(raw.clone()))).collect();
     HttpResponse::Ok().json(entries)
 }
 
