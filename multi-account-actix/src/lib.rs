@@ -35,6 +35,7 @@
 //! paths only; malformed input is a 4xx, never a 500.
 
 // Library code never unwraps input; tests may.
+#![deny(missing_docs)]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, clippy::print_stderr)]
 
 mod audit;

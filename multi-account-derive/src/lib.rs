@@ -3,6 +3,7 @@
 //! `multi_account::LinkedAccount`), which documents every option.
 
 // Library code never unwraps input; tests may.
+#![deny(missing_docs)]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, clippy::print_stderr)]
 
 mod ast;

@@ -37,6 +37,7 @@
 //! ```
 
 // Library code never unwraps input; tests may.
+#![deny(missing_docs)]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, clippy::print_stderr)]
 
 mod account_id;
