@@ -26,6 +26,14 @@
 //! });
 //! ```
 //!
+//! ## Guides
+//!
+//! [Getting started](https://github.com/multi-account/multi-account/blob/main/docs/getting-started.md),
+//! [How it works](https://github.com/multi-account/multi-account/blob/main/docs/how-it-works.md),
+//! [Actix integration](https://github.com/multi-account/multi-account/blob/main/docs/actix-integration.md),
+//! [Security model](https://github.com/multi-account/multi-account/blob/main/docs/security-model.md),
+//! [Testing your app](https://github.com/multi-account/multi-account/blob/main/docs/testing.md).
+//!
 //! ## Security model
 //!
 //! Stricter than the reference designs: a link completes only for the primary

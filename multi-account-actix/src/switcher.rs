@@ -71,7 +71,7 @@ impl<D> AccountSwitcher<D> {
         let token = state.csrf_token();
         let current_id = state.current().map(MultiAccountUser::id);
         let primary_id = state.primary().map(MultiAccountUser::id);
-        let in_group = state.is_multi_account();
+        let group = state.group();
         let accounts = state
             .accounts()
             .into_iter()
@@ -89,7 +89,7 @@ impl<D> AccountSwitcher<D> {
                     switch_url: (!current)
                         .then(|| format!("{switch_path}?{CSRF_FIELD}={}", percent_encode(token, false))),
                     switch_form: (!current).then(|| FormAction::post(switch_path.clone(), token)),
-                    remove_form: (in_group && !primary)
+                    remove_form: (!primary && group.is_some_and(|group| group.contains(&id)))
                         .then(|| FormAction::post(Paths::fill(&paths.remove, &segment), token)),
                     id: text,
                 }

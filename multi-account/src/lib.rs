@@ -12,6 +12,14 @@
 //! - [`format_subject`] / [`parse_subject`] — the `"user?id=<id>"` session subject;
 //! - [`migration::LinkedAccountsMigration`] — the table, for your `Migrator`.
 //!
+//! ## Guides
+//!
+//! [Getting started](https://github.com/multi-account/multi-account/blob/main/docs/getting-started.md),
+//! [How it works](https://github.com/multi-account/multi-account/blob/main/docs/how-it-works.md),
+//! [Actix integration](https://github.com/multi-account/multi-account/blob/main/docs/actix-integration.md),
+//! [Security model](https://github.com/multi-account/multi-account/blob/main/docs/security-model.md),
+//! [Testing your app](https://github.com/multi-account/multi-account/blob/main/docs/testing.md).
+//!
 //! The actix-web integration (middleware, extractors, handlers, routes) lives in the
 //! `multi-account-actix` crate.
 //!
