@@ -27,6 +27,8 @@ pub mod user {
         linked_account = crate::entities::linked_account::Entity,
         active_check(field = status, value = UserStatus::Active),
         display_fields(name, email),
+        // A new password signs the account out of every browser.
+        auth_hash = password_hash,
         max_linked_accounts = 5,
     )]
     pub struct Model {

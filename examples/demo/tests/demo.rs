@@ -259,3 +259,33 @@ async fn adding_an_account_that_is_already_signed_in_says_so() {
     assert_eq!(home.count(r#"<li class="account"#), 1);
     demo.stop().await;
 }
+
+#[tokio::test]
+async fn a_new_password_signs_the_account_out_of_the_switcher() {
+    use multi_account_demo::entities::user;
+    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+
+    let demo = Demo::start().await;
+    let mut client = demo.client();
+    client.sign_in("alice@example.com", "password").await;
+    let start = client.get("/link/p/1").await;
+    assert_eq!(start.status, 303);
+    client.sign_in_returning_to("bob@example.com", "password", Some("/link/p/1")).await;
+    let token = client.get("/link/p/1").await.csrf_token().unwrap();
+    assert_eq!(client.post_form("/link/p/1", &[("csrf_token", &token)]).await.status, 303);
+    let home = client.get("/").await;
+    assert!(home.body.contains("Signed in as bob@example.com"), "{}", home.body);
+    assert_eq!(home.count(r#"<li class="account"#), 2);
+
+    // Bob changes his password elsewhere.
+    let db = sea_orm::Database::connect(format!("sqlite://{}", demo.db_path.display())).await.unwrap();
+    let bob = user::Entity::find().filter(user::Column::Email.eq("bob@example.com")).one(&db).await.unwrap().unwrap();
+    let mut bob: user::ActiveModel = bob.into();
+    bob.password_hash = Set(multi_account_demo::password::hash("new password").unwrap());
+    bob.update(&db).await.unwrap();
+
+    let home = client.get("/").await;
+    assert!(home.body.contains("Signed in as alice@example.com"), "{}", home.body);
+    assert_eq!(home.count(r#"<li class="account"#), 1, "{}", home.body);
+    demo.stop().await;
+}

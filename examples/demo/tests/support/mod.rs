@@ -20,9 +20,14 @@ pub struct Demo {
 
 impl Demo {
     pub async fn start() -> Self {
+        Self::start_with(|settings| settings).await
+    }
+
+    /// Starts with the test settings as `adjust` changes them.
+    pub async fn start_with(adjust: impl FnOnce(Settings) -> Settings) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let db_path = dir.path().join("demo.sqlite");
-        let (server, addr) = multi_account_demo::start(Settings::for_test(&db_path)).await.unwrap();
+        let (server, addr) = multi_account_demo::start(adjust(Settings::for_test(&db_path))).await.unwrap();
         let handle = server.handle();
         tokio::spawn(server);
         Self { addr, db_path, handle, _dir: dir }
@@ -182,8 +187,25 @@ impl Client {
         self.sign_in_returning_to(email, password, None).await
     }
 
+    /// Signed in as `primary`, adds `linked` through the link flow, as a browser
+    /// would: the add-account link, the sign-in form, the auto-submit page.
+    pub async fn add_account(&mut self, primary_id: u32, linked: &str) {
+        let link = format!("/link/p/{primary_id}");
+        let start = self.get(&link).await;
+        assert_eq!(start.status, 303, "GET {link}: {}", start.body);
+        let signed_in = self.sign_in_returning_to(linked, "password", Some(&link)).await;
+        assert_eq!(signed_in.location(), Some(link.as_str()), "{}", signed_in.body);
+        let page = self.get(&link).await;
+        let token = page.csrf_token().expect("the auto-submit form");
+        let done = self.post_form(&link, &[("csrf_token", &token)]).await;
+        assert_eq!(done.status, 303, "POST {link}: {}", done.body);
+    }
+
     pub async fn sign_in_returning_to(&mut self, email: &str, password: &str, return_to: Option<&str>) -> Response {
-        let page = self.get("/sign-in").await;
+        let page = match return_to {
+            Some(return_to) => self.get(&format!("/sign-in?return_to={}", encode(return_to))).await,
+            None => self.get("/sign-in").await,
+        };
         let token = page.csrf_token().expect("csrf token on the sign-in page");
         let mut fields = vec![("csrf_token", token.as_str()), ("email", email), ("password", password)];
         if let Some(return_to) = return_to {
