@@ -135,18 +135,23 @@ where
             .cookie_secure(false)
             .cookie_content_security(content_security)
             .build();
-        App::new()
-            .app_data(state.clone())
-            .app_data(web::FormConfig::default().limit(16 * 1024))
+        // Everything but the stylesheet runs inside the session: `SessionToken`
+        // writes a token into every session it sees, so an asset behind it would
+        // create a session (a cookie, or a Redis key) per anonymous request.
+        let pages = web::scope("")
             .configure(config.routes::<User>())
             .route("/", web::get().to(pages::home))
             .route("/sign-in", web::get().to(pages::sign_in_page))
             .route("/sign-in", web::post().to(pages::sign_in))
             .route("/sign-out", web::post().to(pages::sign_out))
-            .route("/static/app.css", web::get().to(pages::stylesheet))
-            .wrap(ErrorHandlers::new().default_handler(error::error_page))
             .wrap(SessionToken)
-            .wrap(session)
+            .wrap(session);
+        App::new()
+            .app_data(state.clone())
+            .app_data(web::FormConfig::default().limit(16 * 1024))
+            .route("/static/app.css", web::get().to(pages::stylesheet))
+            .service(pages)
+            .wrap(ErrorHandlers::new().default_handler(error::error_page))
             .wrap(
                 DefaultHeaders::new()
                     .add(("X-Content-Type-Options", "nosniff"))

@@ -17,6 +17,7 @@ async fn home_page_signed_out_links_to_sign_in() {
     let css = client.get("/static/app.css").await;
     assert_eq!(css.status, 200);
     assert_eq!(css.header("content-type"), Some("text/css; charset=utf-8"));
+    assert_eq!(css.header("set-cookie"), None, "assets do not create sessions");
     demo.stop().await;
 }
 
