@@ -1,0 +1,186 @@
+//! The guide's app, in process, driven only through its real pages and forms: sign
+//! in with a password, add a second account through the link flow, switch, remove,
+//! sign out of all.
+
+use actix_web::cookie::Key;
+use actix_web::http::StatusCode;
+use actix_web::test;
+use multi_account_actix::MultiAccountConfig;
+use multi_account_actix::test_support::{TestClient, auto_submit_token};
+use multi_account_getting_started::{app, migrator::Migrator, seed, user};
+use sea_orm::{ActiveModelTrait, Set};
+use sea_orm_migration::MigratorTrait;
+
+/// Undoes minijinja's HTML escaping of attribute values.
+fn unescape(value: &str) -> String {
+    value
+        .replace("&#x2f;", "/")
+        .replace("&#x27;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// The value of the attribute that follows `marker` (`marker` ends with `="`).
+fn attr_after(page: &str, marker: &str) -> Option<String> {
+    let start = page.find(marker)? + marker.len();
+    let end = page[start..].find('"')?;
+    Some(unescape(&page[start..start + end]))
+}
+
+/// The value of the hidden field `name`.
+fn hidden(page: &str, name: &str) -> Option<String> {
+    attr_after(page, &format!(r#"name="{name}" value=""#))
+}
+
+/// The `<li>` of the switcher that shows `email`.
+fn entry<'a>(page: &'a str, email: &str) -> Option<&'a str> {
+    let at = page.find(&format!("({email})"))?;
+    let start = page[..at].rfind("<li>")?;
+    let end = at + page[at..].find("</li>")?;
+    Some(&page[start..end])
+}
+
+#[actix_web::test]
+async fn ann_adds_bob_switches_removes_and_signs_out() {
+    let db = sea_orm::Database::connect("sqlite::memory:").await.expect("database");
+    Migrator::up(&db, None).await.expect("migrations");
+    seed(&db).await.expect("seed");
+    seed(&db).await.expect("seeding twice is a no-op");
+    let service = test::init_service(app(db.clone(), MultiAccountConfig::new(db.clone()), Key::generate())).await;
+    let mut client = TestClient::new(service);
+
+    // Signed out, home sends you to the sign-in page.
+    let home = client.get("/").await;
+    assert_eq!(home.status, StatusCode::SEE_OTHER);
+    assert_eq!(home.location.as_deref(), Some("/sign-in"));
+
+    // A wrong password and a missing CSRF token are refused.
+    let page = client.get("/sign-in").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let csrf = hidden(&page.body, "csrf_token").expect("csrf token on the sign-in page");
+    let wrong = client
+        .post_form("/sign-in", &[("csrf_token", &csrf), ("email", "ann@example.com"), ("password", "wrong")])
+        .await;
+    assert_eq!(wrong.location.as_deref(), Some("/sign-in?error=1"));
+    let forged = client
+        .post_form("/sign-in", &[("csrf_token", "forged"), ("email", "ann@example.com"), ("password", "password")])
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+
+    // Ann signs in through the real form.
+    let page = client.get("/sign-in").await;
+    let csrf = hidden(&page.body, "csrf_token").expect("csrf token");
+    let signed_in = client
+        .post_form("/sign-in", &[("csrf_token", &csrf), ("email", "ann@example.com"), ("password", "password")])
+        .await;
+    assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
+    assert_eq!(signed_in.location.as_deref(), Some("/"));
+    let home = client.get("/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    let ann = entry(&home.body, "ann@example.com").expect("ann in the switcher");
+    assert!(ann.contains("current"), "{ann}");
+    assert!(entry(&home.body, "bob@example.com").is_none());
+
+    // "Add another account" starts the link flow at /link/p/<ann's id>.
+    let link = attr_after(&home.body[..home.body.find("Add another account").expect("add link")], r#"<a href=""#)
+        .expect("add account url");
+    assert!(link.starts_with("/link/p/"), "{link}");
+    let started = client.get(&link).await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
+    let sign_in_url = started.location.expect("redirect to sign in");
+    assert!(sign_in_url.starts_with("/sign-in?return_to="), "{sign_in_url}");
+
+    // Bob signs in on the page the link flow sent us to; it returns to the link.
+    let page = client.get(&sign_in_url).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let csrf = hidden(&page.body, "csrf_token").expect("csrf token");
+    let return_to = hidden(&page.body, "return_to").expect("return_to field");
+    assert_eq!(return_to, link);
+    let signed_in = client
+        .post_form(
+            "/sign-in",
+            &[("csrf_token", &csrf), ("return_to", &return_to), ("email", "bob@example.com"), ("password", "password")],
+        )
+        .await;
+    assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
+    assert_eq!(signed_in.location.as_deref(), Some(link.as_str()));
+
+    // The auto-submit page completes the link.
+    let auto_submit = client.get(&link).await;
+    assert_eq!(auto_submit.status, StatusCode::OK, "{}", auto_submit.body);
+    let token = auto_submit_token(&auto_submit.body).expect("auto-submit token");
+    let linked = client.post_form(&link, &[("csrf_token", &token)]).await;
+    assert_eq!(linked.status, StatusCode::SEE_OTHER, "{}", linked.body);
+    let after = linked.location.expect("redirect after the link");
+
+    // Both accounts are in the switcher; Bob acts now, Ann is the primary.
+    let home = client.get(&after).await;
+    assert_eq!(home.status, StatusCode::OK);
+    let ann = entry(&home.body, "ann@example.com").expect("ann in the switcher");
+    let bob = entry(&home.body, "bob@example.com").expect("bob in the switcher");
+    assert!(ann.contains("primary") && !ann.contains("current"), "{ann}");
+    assert!(bob.contains("current"), "{bob}");
+    assert!(bob.contains("Remove"), "{bob}");
+
+    // Switch back to Ann with her switch link.
+    let switch = attr_after(ann, r#"<a href=""#).expect("switch link");
+    let switched = client.get(&switch).await;
+    assert_eq!(switched.status, StatusCode::SEE_OTHER, "{}", switched.body);
+    let home = client.get("/").await;
+    let ann = entry(&home.body, "ann@example.com").expect("ann");
+    let bob = entry(&home.body, "bob@example.com").expect("bob");
+    assert!(ann.contains("current"), "{ann}");
+    assert!(bob.contains("Switch"), "{bob}");
+
+    // Remove Bob with his remove form.
+    let action = attr_after(bob, r#"<form method="post" action=""#).expect("remove form");
+    let csrf = hidden(bob, "csrf_token").expect("remove form csrf token");
+    let removed = client.post_form(&action, &[("csrf_token", &csrf)]).await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER, "{}", removed.body);
+    let home = client.get("/").await;
+    assert!(entry(&home.body, "ann@example.com").expect("ann").contains("current"));
+    assert!(entry(&home.body, "bob@example.com").is_none(), "{}", home.body);
+
+    // Sign out of all accounts.
+    let end = home.body.find("Sign out of all").expect("sign-out form");
+    let form = &home.body[home.body[..end].rfind("<form").expect("form")..end];
+    let action = attr_after(form, r#"action=""#).expect("sign-out action");
+    let csrf = hidden(form, "csrf_token").expect("sign-out csrf token");
+    let signed_out = client.post_form(&action, &[("csrf_token", &csrf)]).await;
+    assert_eq!(signed_out.status, StatusCode::SEE_OTHER, "{}", signed_out.body);
+    assert_eq!(signed_out.location.as_deref(), Some("/"));
+    let home = client.get("/").await;
+    assert_eq!(home.status, StatusCode::SEE_OTHER);
+    assert_eq!(home.location.as_deref(), Some("/sign-in"));
+}
+
+#[actix_web::test]
+async fn names_are_html_escaped() {
+    let db = sea_orm::Database::connect("sqlite::memory:").await.expect("database");
+    Migrator::up(&db, None).await.expect("migrations");
+    user::ActiveModel {
+        name: Set("<script>alert(1)</script>".to_owned()),
+        email: Set("eve@example.com".to_owned()),
+        password_hash: Set(password_auth::generate_hash("password")),
+        active: Set(true),
+        ..Default::default()
+    }
+    .insert(&db)
+    .await
+    .expect("eve");
+    let service = test::init_service(app(db.clone(), MultiAccountConfig::new(db.clone()), Key::generate())).await;
+    let mut client = TestClient::new(service);
+
+    let page = client.get("/sign-in?return_to=%22%3E%3Cscript%3E").await;
+    assert!(!page.body.contains("\"><script>"), "{}", page.body);
+    let csrf = hidden(&page.body, "csrf_token").expect("csrf token");
+    client
+        .post_form("/sign-in", &[("csrf_token", &csrf), ("email", "eve@example.com"), ("password", "password")])
+        .await;
+    let home = client.get("/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(!home.body.contains("<script>"), "{}", home.body);
+    assert!(home.body.contains("&lt;script&gt;"), "{}", home.body);
+}
