@@ -4,9 +4,17 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use actix_session::Session;
+use multi_account::{AccountId, LinkService, MultiAccountUser};
 use sea_orm::DatabaseConnection;
 
+use crate::audit::OptionalId;
+use crate::error::MultiAccountError;
+use crate::link_intent::LinkIntent;
+use crate::session::{get_primary_user_id, get_session_token};
+
 use crate::handlers::{DefaultHandlers, MultiAccountHandlers};
+use crate::html::percent_encode;
 use crate::link_intent::{DEFAULT_LINK_INTENT_TTL, system_now};
 
 /// Route paths. Each holds one `{..}` segment for the account id.
@@ -34,12 +42,33 @@ impl Default for Paths {
 }
 
 impl Paths {
-    /// `template` with its `{..}` segment replaced by `id`.
-    pub(crate) fn fill(template: &str, id: &str) -> String {
+    /// `template` with its `{..}` segment replaced by `id`, percent-encoded.
+    fn fill(template: &str, id: &dyn std::fmt::Display) -> String {
+        let id = percent_encode(&id.to_string(), false);
         match (template.find('{'), template.find('}')) {
             (Some(start), Some(end)) if start < end => format!("{}{id}{}", &template[..start], &template[end + 1..]),
             _ => template.to_owned(),
         }
+    }
+
+    /// The link URL of the primary `id` ("Add another account").
+    ///
+    /// ```
+    /// use multi_account_actix::Paths;
+    /// assert_eq!(Paths::default().link_url(&42), "/link/p/42");
+    /// ```
+    pub fn link_url(&self, id: &dyn std::fmt::Display) -> String {
+        Self::fill(&self.link, id)
+    }
+
+    /// The switch URL of `id` (without the CSRF token).
+    pub fn switch_url(&self, id: &dyn std::fmt::Display) -> String {
+        Self::fill(&self.switch, id)
+    }
+
+    /// The remove URL of `id`.
+    pub fn remove_url(&self, id: &dyn std::fmt::Display) -> String {
+        Self::fill(&self.remove, id)
     }
 }
 
@@ -137,5 +166,34 @@ impl MultiAccountConfig {
 
     pub(crate) fn now(&self) -> u64 {
         (self.clock)()
+    }
+
+    /// The primary that is adding an account in this session, while its link
+    /// intent is fresh: your sign-in page can say "Add another account" then.
+    pub fn pending_link<U: MultiAccountUser>(&self, session: &Session) -> Option<U::Id> {
+        let intent = LinkIntent::pending(session, self.link_intent_ttl, self.now())?;
+        U::Id::parse_canonical(&intent.primary)
+    }
+
+    /// Signs out of every account in this browser: deletes this session's links,
+    /// then clears the session. Call it from your own sign-out handler (the
+    /// sign-out-all route does the same). On a database error nothing is cleared.
+    pub async fn sign_out_all<U: MultiAccountUser>(&self, session: &Session) -> Result<u64, MultiAccountError> {
+        let primary = get_primary_user_id::<U>(session);
+        let mut removed = 0;
+        if let Some(token) = get_session_token(session) {
+            removed = LinkService::<U>::unlink_session(&self.db, &token).await.map_err(|error| {
+                tracing::error!(%error, "multi-account: sign-out-all failed");
+                MultiAccountError::Unavailable
+            })?;
+        }
+        session.purge();
+        tracing::info!(
+            target: crate::audit::AUDIT_TARGET,
+            event = "sign_out_all",
+            primary = %OptionalId(primary.as_ref()),
+            links_removed = removed,
+        );
+        Ok(removed)
     }
 }

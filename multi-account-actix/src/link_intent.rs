@@ -41,8 +41,18 @@ impl LinkIntent {
 
     /// The session's intent for `primary` if it is younger than `ttl`.
     pub(crate) fn fresh(session: &Session, primary: &str, ttl: Duration, now: u64) -> Option<Self> {
+        Self::pending(session, ttl, now).filter(|intent| intent.primary == primary)
+    }
+
+    /// The session's intent, whatever its primary, if it is younger than `ttl`.
+    pub(crate) fn pending(session: &Session, ttl: Duration, now: u64) -> Option<Self> {
         let intent = session.get::<Self>(session_keys::LINK_INTENT).ok().flatten()?;
         let age = now.saturating_sub(intent.created_at);
-        (intent.primary == primary && intent.created_at <= now && age < ttl.as_secs()).then_some(intent)
+        (intent.created_at <= now && age < ttl.as_secs()).then_some(intent)
+    }
+
+    /// Whether the session holds an intent at all (fresh or not).
+    pub(crate) fn exists(session: &Session) -> bool {
+        session.contains_key(session_keys::LINK_INTENT)
     }
 }

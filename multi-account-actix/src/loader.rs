@@ -25,11 +25,18 @@ pub(crate) struct Accounts<U> {
     pub(crate) current: Option<U>,
     /// The session's account group, in multi-account mode.
     pub(crate) group: Option<AccountGroup<U>>,
+    /// The database failed: reads see a signed-out request, state changes
+    /// answer 503.
+    pub(crate) database_failed: bool,
 }
 
 impl<U> Accounts<U> {
     fn signed_out() -> Self {
-        Self { current: None, group: None }
+        Self { current: None, group: None, database_failed: false }
+    }
+
+    fn signed_in(current: U, group: Option<AccountGroup<U>>) -> Self {
+        Self { current: Some(current), group, database_failed: false }
     }
 }
 
@@ -63,7 +70,7 @@ pub(crate) async fn load<U: MultiAccountUser>(req: &HttpRequest) -> Result<Rc<Ac
 /// Logs a database failure; the request continues as signed out.
 fn database_failure<U>(error: &dyn std::fmt::Display) -> Accounts<U> {
     tracing::error!(%error, "multi-account: loading the signed-in accounts failed; treating the request as signed out");
-    Accounts::signed_out()
+    Accounts { database_failed: true, ..Accounts::signed_out() }
 }
 
 /// Whether `user`'s sign-in in this session still holds (its `auth_hash`
@@ -135,7 +142,7 @@ async fn resolve<U: MultiAccountUser>(config: &MultiAccountConfig, session: &Ses
     group.retain_linked(|user| verified(session, user, adopted));
     if let Some(current) = group.get(&user_id) {
         let current = current.clone();
-        return Accounts { current: Some(current), group: Some(group) };
+        return Accounts::signed_in(current, Some(group));
     }
     // Not in the group: either it just signed in to complete a pending link, or it
     // was removed, expired or deactivated and the session returns to the primary.
@@ -143,7 +150,7 @@ async fn resolve<U: MultiAccountUser>(config: &MultiAccountConfig, session: &Ses
     if pending && user_id != primary_id {
         match find_active::<U>(config, &user_id).await {
             Ok(Some(current)) if verified(session, &current, adopted) => {
-                return Accounts { current: Some(current), group: Some(group) };
+                return Accounts::signed_in(current, Some(group));
             }
             Ok(_) => {}
             Err(error) => return database_failure(&error),
@@ -151,7 +158,7 @@ async fn resolve<U: MultiAccountUser>(config: &MultiAccountConfig, session: &Ses
     }
     tracing::info!(user = %user_id, primary = %primary_id, "multi-account: current account left the group; back to the primary");
     restore_primary::<U>(session, &primary_id);
-    Accounts { current: Some(group.primary().clone()), group: Some(group) }
+    Accounts::signed_in(group.primary().clone(), Some(group))
 }
 
 /// Standard (single-account) mode: the app's own user load, with `active_check`.
@@ -162,7 +169,7 @@ async fn standard<U: MultiAccountUser>(
     adopted: Option<&U::Id>,
 ) -> Accounts<U> {
     match find_active::<U>(config, id).await {
-        Ok(Some(current)) if verified(session, &current, adopted) => Accounts { current: Some(current), group: None },
+        Ok(Some(current)) if verified(session, &current, adopted) => Accounts::signed_in(current, None),
         Ok(_) => {
             remove_user_id(session);
             Accounts::signed_out()

@@ -1,5 +1,7 @@
 //! The link, switch, remove and sign-out-all routes.
 
+use std::rc::Rc;
+
 use actix_session::{Session, SessionExt};
 use actix_web::http::header;
 use actix_web::web::{self, Data, ServiceConfig};
@@ -8,14 +10,13 @@ use multi_account::{AccountId, LinkError, LinkService, MultiAccountUser};
 use serde::Deserialize;
 
 use crate::audit::{OptionalId, event, refused};
-use crate::config::{MultiAccountConfig, Paths};
+use crate::config::MultiAccountConfig;
 use crate::csrf::{self, CSRF_FIELD, csrf_token};
 use crate::error::MultiAccountError;
 use crate::flash::put_flash;
 use crate::handlers::AutoSubmitForm;
-use crate::html::percent_encode;
 use crate::link_intent::LinkIntent;
-use crate::loader::{config, load};
+use crate::loader::{Accounts, config, load};
 use crate::local_redirect::{local_path, same_origin_referer};
 use crate::session::{
     get_primary_user_id, get_session_token, multi_account_session, put_multi_account_session, put_user_id,
@@ -84,8 +85,32 @@ fn renew(session: &Session) -> Result<(), MultiAccountError> {
     Ok(())
 }
 
+/// The request's accounts for a state change: 503 when the database failed.
+async fn load_for_change<U: MultiAccountUser>(req: &HttpRequest) -> Result<Rc<Accounts<U>>, MultiAccountError> {
+    let accounts = load::<U>(req).await?;
+    if accounts.database_failed {
+        return Err(MultiAccountError::Unavailable);
+    }
+    Ok(accounts)
+}
+
+/// The signed-in group, re-checked by the loader (primary active and still
+/// signed in here, current account signed in): what switch and remove act on.
+async fn signed_in_group<U: MultiAccountUser>(
+    req: &HttpRequest,
+    action: &'static str,
+    target: &U::Id,
+) -> Result<Rc<Accounts<U>>, MultiAccountError> {
+    let accounts = load_for_change::<U>(req).await?;
+    if accounts.current.is_none() || accounts.group.is_none() {
+        refused(action, "no_signed_in_group", &"", target);
+        return Err(MultiAccountError::Forbidden("not a signed-in multi-account session"));
+    }
+    Ok(accounts)
+}
+
 fn link_path(config: &MultiAccountConfig, primary: &impl std::fmt::Display) -> String {
-    Paths::fill(&config.paths.link, &percent_encode(&primary.to_string(), false))
+    config.paths.link_url(primary)
 }
 
 /// GET link: as the primary (or an account of its group), record a link intent
@@ -98,7 +123,7 @@ async fn link_start<U: MultiAccountUser>(
     let config = enabled(&req)?;
     let primary_id = parse_id::<U>(&path)?;
     let session = req.get_session();
-    let accounts = load::<U>(&req).await?;
+    let accounts = load_for_change::<U>(&req).await?;
     let Some(current) = accounts.current.as_ref() else {
         refused("link", "signed_out", &primary_id, &"");
         return Err(MultiAccountError::Unauthorized);
@@ -152,7 +177,7 @@ async fn link_complete<U: MultiAccountUser>(
     let primary_id = parse_id::<U>(&path)?;
     let session = req.get_session();
     check_csrf(&session, "link", form.csrf_token.as_deref())?;
-    let accounts = load::<U>(&req).await?;
+    let accounts = load_for_change::<U>(&req).await?;
     let current_id = accounts.current.as_ref().map(MultiAccountUser::id);
     let forbid = |reason: &'static str| {
         refused("link", reason, &primary_id, &OptionalId(current_id.as_ref()));
@@ -223,31 +248,20 @@ async fn switch<U: MultiAccountUser>(
     let target_id = parse_id::<U>(target)?;
     let session = req.get_session();
     check_csrf(&session, "switch", presented)?;
-    let Some((primary_id, token)) = multi_account_session::<U>(&session) else {
-        refused("switch", "no_multi_account_session", &"", &target_id);
-        return Err(MultiAccountError::Forbidden("switch: not a multi-account session"));
-    };
-    match LinkService::<U>::can_switch(&config.db, &primary_id, &target_id, &token).await {
-        Ok(target) if !crate::auth_fingerprint::matches(&session, &target) => {
-            refused("switch", "auth_hash_changed", &primary_id, &target_id);
-            Err(MultiAccountError::Forbidden("switch: the account must sign in again"))
-        }
-        Ok(target) => {
-            put_user_id::<U>(&session, &target.id())?;
-            renew(&session)?;
-            event("switch", &primary_id, &target_id);
-            let back = same_origin_referer(req).unwrap_or_else(|| config.handlers.after_switch_path(req));
-            Ok(redirect(&back))
-        }
-        Err(LinkError::Database(error)) => {
-            tracing::error!(%error, "multi-account: switch failed");
-            Err(MultiAccountError::Unavailable)
-        }
-        Err(error) => {
-            refused("switch", error.reason(), &primary_id, &target_id);
-            Err(MultiAccountError::Forbidden("switch: the account is not in this session's group"))
-        }
+    let accounts = signed_in_group::<U>(req, "switch", &target_id).await?;
+    let Some(group) = accounts.group.as_ref() else { return Err(MultiAccountError::Forbidden("switch")) };
+    let primary_id = group.primary().id();
+    // The loader kept only accounts that are active, linked in this session and
+    // still signed in here (auth_hash), so membership is the whole check.
+    if !group.contains(&target_id) {
+        refused("switch", "not_in_group", &primary_id, &target_id);
+        return Err(MultiAccountError::Forbidden("switch: the account is not in this session's group"));
     }
+    put_user_id::<U>(&session, &target_id)?;
+    renew(&session)?;
+    event("switch", &primary_id, &target_id);
+    let back = same_origin_referer(req).unwrap_or_else(|| config.handlers.after_switch_path(req));
+    Ok(redirect(&back))
 }
 
 /// Removes one account from the group; if it was acting, back to the primary.
@@ -260,6 +274,7 @@ async fn remove<U: MultiAccountUser>(
     let target_id = parse_id::<U>(&path)?;
     let session = req.get_session();
     check_csrf(&session, "unlink", form.csrf_token.as_deref())?;
+    signed_in_group::<U>(&req, "unlink", &target_id).await?;
     let Some((primary_id, token)) = multi_account_session::<U>(&session) else {
         refused("unlink", "no_multi_account_session", &"", &target_id);
         return Err(MultiAccountError::Forbidden("unlink: not a multi-account session"));
@@ -298,21 +313,6 @@ async fn sign_out_all<U: MultiAccountUser>(
     let config = enabled(&req)?;
     let session = req.get_session();
     check_csrf(&session, "sign_out_all", form.csrf_token.as_deref())?;
-    let primary = get_primary_user_id::<U>(&session);
-    if let Some(token) = get_session_token(&session) {
-        match LinkService::<U>::unlink_session(&config.db, &token).await {
-            Ok(removed) => tracing::info!(
-                target: crate::audit::AUDIT_TARGET,
-                event = "sign_out_all",
-                primary = %OptionalId(primary.as_ref()),
-                links_removed = removed,
-            ),
-            Err(error) => {
-                tracing::error!(%error, "multi-account: sign-out-all failed");
-                return Err(MultiAccountError::Unavailable);
-            }
-        }
-    }
-    session.purge();
+    config.sign_out_all::<U>(&session).await?;
     Ok(redirect(&config.handlers.sign_out_path(&req)))
 }

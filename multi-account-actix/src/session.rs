@@ -44,11 +44,14 @@ pub fn get_user_id<U: MultiAccountUser>(session: &Session) -> Option<U::Id> {
 /// Writes the `"user"` subject for `id`. This is what signing in and switching do
 /// at the session level; prefer [`sign_in`] in a sign-in handler.
 ///
-/// With the `identity` feature it also updates actix-identity's id, so
-/// `Identity::id()` follows switches.
+/// With the `identity` feature it also updates actix-identity's id when the
+/// session has one, so `Identity::id()` follows switches.
 pub fn put_user_id<U: MultiAccountUser>(session: &Session, id: &U::Id) -> Result<(), SessionInsertError> {
+    // Only sessions the app signed in through actix-identity carry its key.
     #[cfg(feature = "identity")]
-    session.insert(session_keys::IDENTITY_USER_ID, id.to_string())?;
+    if session.contains_key(session_keys::IDENTITY_USER_ID) {
+        session.insert(session_keys::IDENTITY_USER_ID, id.to_string())?;
+    }
     session.insert(session_keys::USER, format_subject(U::SHORT_NAME, id))
 }
 
@@ -61,6 +64,9 @@ pub(crate) fn adopt_identity<U: MultiAccountUser>(session: &Session) -> Option<U
         .and_then(|subject| parse_subject::<U::Id>(U::SHORT_NAME, &subject).ok());
     if subject.as_ref() == Some(&identity) {
         return None;
+    }
+    if let Err(error) = start_sign_in(session) {
+        tracing::error!(%error, "could not write the session");
     }
     if let Err(error) = session.insert(session_keys::USER, format_subject(U::SHORT_NAME, &identity)) {
         tracing::error!(%error, "could not write the session");
@@ -125,12 +131,28 @@ pub fn clear_multi_account_session(session: &Session) {
     }
 }
 
+/// A sign-in outside the link flow starts over: the group of whoever used this
+/// browser before is left behind (a new session token, so its links are not found
+/// again), so a later "Add another account" cannot bring those accounts back.
+/// With a link intent pending, the group stays: this sign-in completes a link.
+fn start_sign_in(session: &Session) -> Result<(), SessionInsertError> {
+    if crate::link_intent::LinkIntent::exists(session) {
+        return Ok(());
+    }
+    session.remove(session_keys::PRIMARY_USER_ID);
+    if get_session_token(session).is_some() {
+        put_session_token(session, &crate::session_token::new_session_token())?;
+    }
+    Ok(())
+}
+
 /// Signs `user` in: writes the `"user"` subject, renews the session id and rotates
 /// the CSRF token (a privilege change), and remembers the account's `auth_hash`
-/// fingerprint. Keeps the multi-account keys, so signing in
-/// to complete a pending link works. Call it from your sign-in handler after the
-/// password (or other) check succeeded.
+/// fingerprint. While a link is pending (after "Add another account") the group is
+/// kept, so this sign-in completes the link; otherwise it starts a new group. Call
+/// it from your sign-in handler after the password (or other) check succeeded.
 pub fn sign_in<U: MultiAccountUser>(session: &Session, user: &U) -> Result<(), SessionInsertError> {
+    start_sign_in(session)?;
     put_user_id::<U>(session, &user.id())?;
     crate::auth_fingerprint::remember(session, user)?;
     session.renew();
@@ -139,7 +161,8 @@ pub fn sign_in<U: MultiAccountUser>(session: &Session, user: &U) -> Result<(), S
 }
 
 /// Signs out of everything in this browser: removes every key. To also delete
-/// this session's links, use the sign-out-all route.
+/// this session's links, use the sign-out-all route or
+/// [`MultiAccountConfig::sign_out_all`](crate::MultiAccountConfig::sign_out_all).
 pub fn sign_out(session: &Session) {
     session.purge();
 }

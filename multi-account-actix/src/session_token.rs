@@ -8,8 +8,19 @@ use actix_web::Error;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 
 use crate::session::{get_session_token, put_session_token};
+use crate::session_keys;
 
-/// Puts a fresh random token in the session when it has none; a no-op otherwise.
+/// Whether the session holds a signed-in account (without parsing it).
+fn is_signed_in(session: &actix_session::Session) -> bool {
+    #[cfg(feature = "identity")]
+    if session.contains_key(session_keys::IDENTITY_USER_ID) {
+        return true;
+    }
+    session.contains_key(session_keys::USER)
+}
+
+/// Puts a fresh random token in a signed-in session that has none; a no-op
+/// otherwise. Anonymous visitors (and static files) get no session from it.
 ///
 /// Register it *inside* the session middleware (actix runs the last `wrap` first):
 ///
@@ -61,7 +72,8 @@ where
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
         let session = req.get_session();
-        if get_session_token(&session).is_none()
+        if is_signed_in(&session)
+            && get_session_token(&session).is_none()
             && let Err(error) = put_session_token(&session, &new_session_token())
         {
             tracing::error!(%error, "could not write the session token");

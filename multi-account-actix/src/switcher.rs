@@ -4,7 +4,7 @@
 use multi_account::MultiAccountUser;
 use serde::Serialize;
 
-use crate::config::{MultiAccountConfig, Paths};
+use crate::config::MultiAccountConfig;
 use crate::csrf::CSRF_FIELD;
 use crate::extractors::MultiAccount;
 use crate::html::percent_encode;
@@ -78,10 +78,9 @@ impl<D> AccountSwitcher<D> {
             .map(|user| {
                 let id = user.id();
                 let text = id.to_string();
-                let segment = percent_encode(&text, false);
                 let current = current_id.as_ref() == Some(&id);
                 let primary = primary_id.as_ref() == Some(&id);
-                let switch_path = Paths::fill(&paths.switch, &segment);
+                let switch_path = paths.switch_url(&text);
                 SwitcherAccount {
                     user: user.display(),
                     current,
@@ -90,7 +89,7 @@ impl<D> AccountSwitcher<D> {
                         .then(|| format!("{switch_path}?{CSRF_FIELD}={}", percent_encode(token, false))),
                     switch_form: (!current).then(|| FormAction::post(switch_path.clone(), token)),
                     remove_form: (!primary && group.is_some_and(|group| group.contains(&id)))
-                        .then(|| FormAction::post(Paths::fill(&paths.remove, &segment), token)),
+                        .then(|| FormAction::post(paths.remove_url(&text), token)),
                     id: text,
                 }
             })
@@ -98,9 +97,7 @@ impl<D> AccountSwitcher<D> {
         let anchor = primary_id.or(current_id);
         Self {
             accounts,
-            add_account_url: anchor
-                .as_ref()
-                .map(|id| Paths::fill(&paths.link, &percent_encode(&id.to_string(), false))),
+            add_account_url: anchor.as_ref().map(|id| paths.link_url(id)),
             sign_out_all_form: anchor.map(|_| FormAction::post(paths.sign_out_all.clone(), token)),
             csrf_token: token.to_owned(),
         }

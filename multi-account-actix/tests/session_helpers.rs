@@ -41,6 +41,24 @@ async fn tamper(session: Session) -> HttpResponse {
     HttpResponse::Ok().finish()
 }
 
+async fn remove_token(session: Session) -> HttpResponse {
+    session.remove(session_keys::SESSION_TOKEN);
+    HttpResponse::Ok().finish()
+}
+
+/// Removes the token `/write` put there, so the next request shows the middleware's.
+async fn clear_token<S, B>(client: &mut TestClient<S>)
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    client.get("/remove-token").await;
+}
+
 async fn token(session: Session) -> String {
     get_session_token(&session).unwrap_or_default()
 }
@@ -60,6 +78,7 @@ fn app() -> App<
         .route("/clear", web::get().to(clear))
         .route("/tamper", web::get().to(tamper))
         .route("/token", web::get().to(token))
+        .route("/remove-token", web::get().to(remove_token))
 }
 
 #[actix_web::test]
@@ -92,13 +111,20 @@ async fn tampered_values_read_as_absent() {
 }
 
 #[actix_web::test]
-async fn the_middleware_creates_a_token_once() {
+async fn the_middleware_creates_a_token_once_for_a_signed_in_session() {
     let mut client = TestClient::new(test::init_service(app().wrap(SessionToken).wrap(cookie_session())).await);
+    let anonymous = client.get("/token").await;
+    assert_eq!(anonymous.body, "", "anonymous visitors get no token");
+    assert!(!anonymous.set_cookie, "and no session cookie");
+    client.get("/write").await;
+    clear_token(&mut client).await;
     let first = client.get("/token").await.body;
     assert_eq!(first.len(), 32);
     assert!(first.chars().all(|c| c.is_ascii_hexdigit()));
     assert_eq!(client.get("/token").await.body, first, "no-op when a token exists");
     let mut other = TestClient::new(test::init_service(app().wrap(SessionToken).wrap(cookie_session())).await);
+    other.get("/write").await;
+    clear_token(&mut other).await;
     assert_ne!(other.get("/token").await.body, first, "random per session");
 }
 
