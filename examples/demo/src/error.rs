@@ -21,6 +21,9 @@ pub enum PageError {
     /// A multi-account operation failed in the database (503).
     #[error("account service error: {0}")]
     Link(#[from] multi_account::LinkError),
+    /// A multi-account operation was refused or failed (its own status).
+    #[error("{0}")]
+    MultiAccount(#[from] multi_account_actix::MultiAccountError),
     /// The password check could not run (503).
     #[error("the password check could not run")]
     Blocking,
@@ -36,6 +39,7 @@ impl ResponseError for PageError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::Csrf => StatusCode::FORBIDDEN,
+            Self::MultiAccount(error) => error.status_code(),
             Self::Database(_) | Self::Link(_) | Self::Blocking => StatusCode::SERVICE_UNAVAILABLE,
             Self::Session(_) | Self::Template(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

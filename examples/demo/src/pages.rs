@@ -6,8 +6,10 @@ use actix_web::http::{StatusCode, header};
 use actix_web::web::{self, Data};
 use actix_web::{HttpRequest, HttpResponse};
 use minijinja::context;
-use multi_account::{LinkService, MultiAccountUser};
-use multi_account_actix::{AutoSubmitForm, DefaultHandlers, MultiAccount, MultiAccountHandlers, csrf, session};
+use multi_account::MultiAccountUser;
+use multi_account_actix::{
+    AutoSubmitForm, DefaultHandlers, MultiAccount, MultiAccountConfig, MultiAccountHandlers, csrf, session,
+};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde::Serialize;
 
@@ -168,6 +170,7 @@ pub(crate) async fn sign_in_page(
 pub(crate) async fn sign_in(
     session: Session,
     state: Data<AppState>,
+    multi_account: Data<MultiAccountConfig>,
     form: web::Form<Pairs>,
     accounts: MultiAccount<User>,
 ) -> Result<HttpResponse, PageError> {
@@ -222,34 +225,24 @@ pub(crate) async fn sign_in(
     }
     if !adding && accounts.current().is_some() {
         // A plain sign-in replaces whoever was signed in in this browser.
-        end_browser_session(&state.db, &session).await?;
+        multi_account.sign_out_all::<User>(&session).await?;
     }
     session::sign_in(&session, &user)?;
     tracing::info!(email = %user.email, adding, "signed in");
     Ok(see_other(return_to.unwrap_or("/")))
 }
 
-/// Deletes this browser session's links and empties the session.
-async fn end_browser_session(db: &DatabaseConnection, session: &Session) -> Result<(), PageError> {
-    if let Some(token) = session::get_session_token(session) {
-        LinkService::<User>::unlink_session(db, &token).await?;
-    }
-    session.clear();
-    Ok(())
-}
-
 /// POST `/sign-out`: signs out of everything in this browser (deletes its links
 /// and purges the session).
 pub(crate) async fn sign_out(
     session: Session,
-    state: Data<AppState>,
+    multi_account: Data<MultiAccountConfig>,
     form: web::Form<Pairs>,
 ) -> Result<HttpResponse, PageError> {
     if !csrf::verify(&session, field(&form, "csrf_token")) {
         return Err(PageError::Csrf);
     }
-    end_browser_session(&state.db, &session).await?;
-    session::sign_out(&session);
+    multi_account.sign_out_all::<User>(&session).await?;
     Ok(see_other("/"))
 }
 
