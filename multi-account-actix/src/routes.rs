@@ -31,7 +31,7 @@ pub(crate) struct CsrfParam {
 
 impl MultiAccountConfig {
     /// Registers this config and the four routes for the user model `U`, at
-    /// [`Paths`]. Pass it to `App::configure`:
+    /// [`Paths`](crate::Paths). Pass it to `App::configure`:
     ///
     /// ```ignore
     /// App::new().configure(multi_account.routes::<user::Model>())
