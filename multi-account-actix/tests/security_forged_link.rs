@@ -1,0 +1,294 @@
+//! Forged links (SPEC §4 Security model, rule 1): the reference designs let a
+//! signed-in attacker POST to `/link/p/<victim id>` and then switch into the
+//! victim's account. Here a link completes only for the path id that is this
+//! session's signed-in primary, with a fresh intent that primary created in this
+//! session, another account signed in, and the CSRF token. Every id in the path
+//! (someone else's, nonexistent, one's own) is tried with and without an intent,
+//! and with an intent of another session. Runs on every configured backend.
+
+mod support;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use actix_http::Request;
+use actix_web::Error;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::StatusCode;
+use multi_account_actix::MultiAccountConfig;
+use multi_account_actix::test_support::{TestClient, TestResponse, auto_submit_token};
+use support::{client, link_count};
+
+async fn state<S, B>(client: &mut TestClient<S>) -> String
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = Error>,
+    B: MessageBody,
+{
+    let response = client.get("/state").await;
+    assert_eq!(response.status, StatusCode::OK, "/state: {}", response.body);
+    response.body
+}
+
+async fn me<S, B>(client: &mut TestClient<S>) -> String
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = Error>,
+    B: MessageBody,
+{
+    client.get("/me").await.body
+}
+
+/// Starts a link as the signed-in primary, signs in as `linked` and returns the
+/// auto-submit page's CSRF token, without posting it.
+async fn up_to_auto_submit<S, B>(client: &mut TestClient<S>, primary: i64, linked: i64) -> String
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = Error>,
+    B: MessageBody,
+{
+    let link = format!("/link/p/{primary}");
+    let started = client.get(&link).await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "starting the link: {}", started.body);
+    client.sign_in(&linked).await;
+    let page = client.get(&link).await;
+    assert_eq!(page.status, StatusCode::OK, "auto-submit page: {}", page.body);
+    auto_submit_token(&page.body).expect("csrf token in the auto-submit page")
+}
+
+fn assert_forbidden(response: &TestResponse, what: &str) {
+    assert_eq!(response.status, StatusCode::FORBIDDEN, "{what}: {response:?}");
+    assert!(response.location.is_none(), "{what}: a refusal redirects nowhere: {response:?}");
+}
+
+/// A forged link attempt at `/link/p/{id}`: the POST (with this session's valid
+/// CSRF token, so only the link rules can stop it) and then the GET. Both must be
+/// refused and leave the session and the database as they were.
+async fn assert_forged_link_refused<S, B>(client: &mut TestClient<S>, db: &sea_orm::DatabaseConnection, id: i64)
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = Error>,
+    B: MessageBody,
+{
+    let before = state(client).await;
+    let links = link_count(db).await;
+    let path = format!("/link/p/{id}");
+    let posted = client.post_with_csrf(&path, &[]).await;
+    assert_forbidden(&posted, &format!("POST {path} in state {before}"));
+    let got = client.get(&path).await;
+    assert!(
+        got.status == StatusCode::FORBIDDEN
+            || (got.status == StatusCode::UNAUTHORIZED && before.starts_with("current=;")),
+        "GET {path} in state {before}: {got:?}"
+    );
+    assert!(got.location.is_none(), "GET {path}: no redirect to sign-in: {got:?}");
+    assert_eq!(state(client).await, before, "{path}: the session is unchanged");
+    assert_eq!(link_count(db).await, links, "{path}: nothing linked");
+}
+
+on_every_backend! {
+// A signed-in user cannot link (or switch) to someone else's account by id.
+async fn a_signed_in_user_cannot_link_to_another_users_id(test, 3) {
+    let config = MultiAccountConfig::new(test.db.clone());
+    let mut attacker = client(&config).await;
+    attacker.sign_in(&2).await;
+    assert_eq!(state(&mut attacker).await, "current=2;primary=;group=");
+
+    assert_forbidden(&attacker.get("/link/p/1").await, "GET /link/p/1 as user 2");
+    assert_eq!(state(&mut attacker).await, "current=2;primary=;group=", "no primary written by the GET");
+
+    let token = attacker.csrf().await;
+    let posted = attacker.post_form("/link/p/1", &[("csrf_token", &token)]).await;
+    assert_forbidden(&posted, "POST /link/p/1 with a valid token");
+
+    let token = attacker.csrf().await;
+    let switched = attacker.get(&format!("/link/switch_to/1?csrf_token={token}")).await;
+    assert_forbidden(&switched, "switch to 1");
+    let switched = attacker.post_with_csrf("/link/switch_to/1", &[]).await;
+    assert_forbidden(&switched, "POST switch to 1");
+
+    assert_eq!(link_count(&test.db).await, 0);
+    assert_eq!(me(&mut attacker).await, "2");
+    assert_eq!(state(&mut attacker).await, "current=2;primary=;group=");
+}
+
+// Same attack while the attacker has a pending intent of their own.
+async fn an_own_pending_intent_does_not_open_another_primary(test, 3) {
+    let config = MultiAccountConfig::new(test.db.clone());
+    let mut attacker = client(&config).await;
+    attacker.sign_in(&2).await;
+    let started = attacker.get("/link/p/2").await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{started:?}");
+    attacker.sign_in(&3).await;
+    assert_eq!(state(&mut attacker).await, "current=3;primary=2;group=2", "pending intent for 2");
+
+    assert_forbidden(&attacker.get("/link/p/1").await, "GET /link/p/1 with an intent for 2");
+    let posted = attacker.post_with_csrf("/link/p/1", &[]).await;
+    assert_forbidden(&posted, "POST /link/p/1 with an intent for 2");
+    let url = attacker.switch_url(&1).await;
+    assert_forbidden(&attacker.get(&url).await, "switch to 1");
+
+    assert_eq!(link_count(&test.db).await, 0);
+    assert_eq!(state(&mut attacker).await, "current=3;primary=2;group=2");
+    assert_eq!(me(&mut attacker).await, "3");
+}
+
+// A link intent of another browser session does not help.
+async fn a_link_intent_from_another_session_does_not_help(test, 3) {
+    let config = MultiAccountConfig::new(test.db.clone());
+    let mut victim = client(&config).await;
+    let mut attacker = client(&config).await;
+
+    victim.sign_in(&1).await;
+    let started = victim.get("/link/p/1").await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{started:?}");
+
+    attacker.sign_in(&2).await;
+    assert_forbidden(&attacker.get("/link/p/1").await, "GET /link/p/1 from the other browser");
+    let posted = attacker.post_with_csrf("/link/p/1", &[]).await;
+    assert_forbidden(&posted, "POST /link/p/1 from the other browser");
+    let url = attacker.switch_url(&1).await;
+    assert_forbidden(&attacker.get(&url).await, "switch to 1 from the other browser");
+
+    assert_eq!(link_count(&test.db).await, 0);
+    assert_eq!(state(&mut attacker).await, "current=2;primary=;group=");
+    assert_eq!(state(&mut victim).await, "current=1;primary=1;group=1", "the victim's session is untouched");
+
+    // Control: the victim's own intent still completes in the victim's browser.
+    victim.sign_in(&3).await;
+    let page = victim.get("/link/p/1").await;
+    let token = auto_submit_token(&page.body).expect("auto-submit page");
+    let done = victim.post_form("/link/p/1", &[("csrf_token", &token)]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{done:?}");
+    assert_eq!(link_count(&test.db).await, 1);
+    assert_eq!(state(&mut attacker).await, "current=2;primary=;group=");
+}
+
+// Every id in the path, in every state the attacker's own browser can be in: no
+// intent, an own intent (before and after signing in the second account), an
+// own completed group, and signed out. Attacker owns 2 and 3; 1 is the victim;
+// 999 does not exist. Own ids work only in the one legitimate place.
+async fn any_path_id_with_or_without_an_intent(test, 4) {
+    let config = MultiAccountConfig::new(test.db.clone());
+    let db = &test.db;
+    let foreign = [1, 4, 999];
+
+    // Signed out.
+    let mut attacker = client(&config).await;
+    for id in foreign.into_iter().chain([2, 3]) {
+        assert_forged_link_refused(&mut attacker, db, id).await;
+    }
+    assert_eq!(state(&mut attacker).await, "current=;primary=;group=");
+
+    // Signed in as 2, no intent: 2 may start a link for itself, nothing else.
+    attacker.sign_in(&2).await;
+    for id in foreign.into_iter().chain([3]) {
+        assert_forged_link_refused(&mut attacker, db, id).await;
+    }
+    let own = attacker.post_with_csrf("/link/p/2", &[]).await;
+    assert_forbidden(&own, "POST own id without an intent");
+    assert_eq!(state(&mut attacker).await, "current=2;primary=;group=");
+
+    // An own intent, still signed in as the primary 2.
+    let started = attacker.get("/link/p/2").await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{started:?}");
+    assert_eq!(state(&mut attacker).await, "current=2;primary=2;group=2");
+    for id in foreign.into_iter().chain([3]) {
+        assert_forged_link_refused(&mut attacker, db, id).await;
+    }
+    let own = attacker.post_with_csrf("/link/p/2", &[]).await;
+    assert_forbidden(&own, "POST own id as the primary itself (self-link)");
+    assert_eq!(link_count(db).await, 0);
+
+    // The intent pending, 3 signed in: only /link/p/2 completes, and only as a POST.
+    attacker.sign_in(&3).await;
+    assert_eq!(state(&mut attacker).await, "current=3;primary=2;group=2");
+    for id in foreign.into_iter().chain([3]) {
+        assert_forged_link_refused(&mut attacker, db, id).await;
+    }
+    assert_eq!(link_count(db).await, 0);
+    let done = attacker.post_with_csrf("/link/p/2", &[]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "the legitimate link: {done:?}");
+    assert_eq!(link_count(db).await, 1);
+    assert_eq!(state(&mut attacker).await, "current=3;primary=2;group=2,3");
+
+    // A completed group, no intent: the intent was used up.
+    for id in foreign.into_iter().chain([3]) {
+        assert_forged_link_refused(&mut attacker, db, id).await;
+    }
+    let again = attacker.post_with_csrf("/link/p/2", &[]).await;
+    assert_forbidden(&again, "POST own id after the intent was used");
+    assert_eq!(link_count(db).await, 1);
+    assert_eq!(state(&mut attacker).await, "current=3;primary=2;group=2,3");
+
+    // None of it reached the victim or the account that does not exist.
+    for target in [1, 4, 999] {
+        let url = attacker.switch_url(&target).await;
+        assert_forbidden(&attacker.get(&url).await, &format!("switch to {target}"));
+    }
+    assert_eq!(me(&mut attacker).await, "3");
+}
+
+// The victim's pending intent and even the victim's CSRF token do not let another
+// browser complete a link to the victim, and neither does that browser's own
+// fresh intent (for its own primary) with its own valid token.
+async fn another_sessions_intent_and_token_do_not_complete_a_link(test, 3) {
+    let config = MultiAccountConfig::new(test.db.clone());
+    let mut victim = client(&config).await;
+    victim.sign_in(&1).await;
+    assert_eq!(victim.get("/link/p/1").await.status, StatusCode::SEE_OTHER);
+    let victim_token = victim.csrf().await;
+
+    // The attacker's browser presents the victim's CSRF token and path.
+    let mut attacker = client(&config).await;
+    attacker.sign_in(&2).await;
+    let posted = attacker.post_form("/link/p/1", &[("csrf_token", &victim_token)]).await;
+    assert_forbidden(&posted, "POST with the victim's token from another browser");
+    let token = up_to_auto_submit(&mut attacker, 2, 3).await;
+    let posted = attacker.post_form("/link/p/1", &[("csrf_token", &token)]).await;
+    assert_forbidden(&posted, "POST /link/p/1 with an own fresh intent for 2");
+    assert_eq!(link_count(&test.db).await, 0);
+    assert_eq!(state(&mut attacker).await, "current=3;primary=2;group=2");
+    assert_eq!(state(&mut victim).await, "current=1;primary=1;group=1");
+}
+}
+
+// A link intent older than 10 minutes cannot be completed.
+on_every_backend! {
+async fn a_link_intent_expires_after_ten_minutes(test, 3) {
+    let now = Arc::new(AtomicU64::new(1_700_000_000));
+    let clock = Arc::clone(&now);
+    let config = MultiAccountConfig::new(test.db.clone()).with_clock(move || clock.load(Ordering::SeqCst));
+    let mut client = client(&config).await;
+    client.sign_in(&1).await;
+
+    let token = up_to_auto_submit(&mut client, 1, 2).await;
+    assert_eq!(me(&mut client).await, "2", "current while the intent is fresh");
+    now.fetch_add(601, Ordering::SeqCst);
+
+    let done = client.post_form("/link/p/1", &[("csrf_token", &token)]).await;
+    assert_forbidden(&done, "link POST after 601 s");
+    assert_eq!(link_count(&test.db).await, 0);
+    assert_eq!(me(&mut client).await, "1", "back on the primary");
+    assert_eq!(state(&mut client).await, "current=1;primary=1;group=1");
+
+    // Control: 599 s after a fresh start the link still completes.
+    let token = up_to_auto_submit(&mut client, 1, 3).await;
+    now.fetch_add(599, Ordering::SeqCst);
+    let done = client.post_form("/link/p/1", &[("csrf_token", &token)]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{done:?}");
+    assert_eq!(link_count(&test.db).await, 1);
+    assert_eq!(state(&mut client).await, "current=3;primary=1;group=1,3");
+}
+
+// An intent dated in the future (a clock step back) is not fresh either.
+async fn a_link_intent_from_the_future_is_not_fresh(test, 2) {
+    let now = Arc::new(AtomicU64::new(1_700_000_000));
+    let clock = Arc::clone(&now);
+    let config = MultiAccountConfig::new(test.db.clone()).with_clock(move || clock.load(Ordering::SeqCst));
+    let mut client = client(&config).await;
+    client.sign_in(&1).await;
+    let token = up_to_auto_submit(&mut client, 1, 2).await;
+    now.fetch_sub(5, Ordering::SeqCst);
+    assert_forbidden(&client.post_form("/link/p/1", &[("csrf_token", &token)]).await, "intent from the future");
+    assert_eq!(link_count(&test.db).await, 0);
+    assert_eq!(state(&mut client).await, "current=1;primary=1;group=1");
+}
+}

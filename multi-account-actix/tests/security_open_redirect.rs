@@ -1,0 +1,347 @@
+//! Open redirects (SPEC §4 Security model, rule 4): redirects go to local paths
+//! only (`/x`, never `//host`, `/\host` or an absolute URL), and a Referer is used
+//! only when it is same-origin. The Referer feeds the link intent's return path
+//! (link start → link completion) and the switch / unlink redirect; every form of
+//! absolute, protocol-relative, backslash, percent-encoded and whitespace-laced
+//! URL is tried there, in `return_to`-like query parameters, and against
+//! [`local_path`] directly.
+
+mod support;
+
+use actix_http::Request;
+use actix_web::Error;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header::HeaderValue;
+use multi_account_actix::test_support::{TestClient, TestResponse, auto_submit_token};
+use multi_account_actix::{MultiAccountConfig, local_path};
+use support::{client, database, link_count};
+
+/// This app's origin as actix's test requests see it.
+const ORIGIN: &str = "http://localhost:8080";
+
+/// Redirect targets that must never leave the site, in every spelling.
+const HOSTILE: [&str; 45] = [
+    "//evil.example",
+    "///evil.example",
+    "////evil.example/x",
+    "//evil.example/%2F..",
+    r"/\evil.example",
+    r"\\evil.example",
+    r"\evil.example",
+    r"/\/evil.example",
+    r"\/evil.example",
+    "https://evil.example",
+    "HTTPS://evil.example",
+    "http://evil.example/x",
+    "HtTp://evil.example",
+    "https:evil.example",
+    "https:/evil.example",
+    "ftp://evil.example",
+    "javascript:alert(1)",
+    "JavaScript:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "/%2F%2Fevil.example",
+    "/%2f%2fevil.example",
+    "/%2Fevil.example",
+    "/%5Cevil.example",
+    "/%5cevil.example",
+    "/%5C%5Cevil.example",
+    "%2F%2Fevil.example",
+    "%2f%2fevil.example",
+    "%5C%5Cevil.example",
+    "http://localhost:8080@evil.example/",
+    "http://localhost:8080.evil.example/",
+    "http://localhost:80800/x",
+    "http://localhost:8080%40evil.example/",
+    "/\t/evil.example",
+    "\t//evil.example",
+    "/\n/evil.example",
+    "/\r\n/evil.example",
+    " //evil.example",
+    "/ /evil.example",
+    "/\u{0}/evil.example",
+    "/\u{a0}/evil.example",
+    "/\u{3000}/evil.example",
+    "/\u{2028}/evil.example",
+    "evil.example",
+    "",
+    "?next=//evil.example",
+];
+
+/// Odd but local: a browser resolves each of them on this origin.
+const LOCAL: [&str; 10] = [
+    "/",
+    "/settings?tab=1",
+    "/a/b#frag",
+    "/a//b",
+    "/@evil.example",
+    "/evil.example",
+    "/.//evil.example",
+    "/%252F%252Fevil.example",
+    "/%09/evil.example",
+    "/https://evil.example",
+];
+
+#[test]
+fn local_path_refuses_every_hostile_form() {
+    for target in HOSTILE {
+        assert_eq!(local_path(target), None, "{target:?}");
+    }
+    // Over-long targets are dropped too.
+    let long = format!("/{}", "a".repeat(2048));
+    assert_eq!(local_path(&long), None);
+    assert_eq!(local_path(&long[..2048]), Some(&long[..2048]));
+}
+
+#[test]
+fn local_path_keeps_local_paths() {
+    for target in LOCAL {
+        assert_eq!(local_path(target), Some(target), "{target:?}");
+    }
+}
+
+async fn state<S, B>(client: &mut TestClient<S>) -> String
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = Error>,
+    B: MessageBody,
+{
+    let response = client.get("/state").await;
+    assert_eq!(response.status, StatusCode::OK, "/state: {}", response.body);
+    response.body
+}
+
+async fn me<S, B>(client: &mut TestClient<S>) -> String
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = Error>,
+    B: MessageBody,
+{
+    client.get("/me").await.body
+}
+
+fn assert_local_redirect(response: &TestResponse, what: &str) {
+    assert_eq!(response.status, StatusCode::SEE_OTHER, "{what}: {response:?}");
+    let location = response.location.as_deref().unwrap_or_else(|| panic!("{what}: no Location: {response:?}"));
+    assert!(location.starts_with('/'), "{what}: Location {location:?} is not a local path");
+    assert!(!location.starts_with("//"), "{what}: Location {location:?} is protocol-relative");
+    assert!(!location.contains('\\'), "{what}: Location {location:?} holds a backslash");
+    assert!(!location.to_ascii_lowercase().contains("evil"), "{what}: Location {location:?} leaks the referer");
+}
+
+/// A 303 to exactly `expected`.
+fn assert_redirect_to(response: &TestResponse, expected: &str, what: &str) {
+    assert_local_redirect(response, what);
+    assert_eq!(response.location.as_deref(), Some(expected), "{what}");
+}
+
+/// Every Referer an attacker can send for `target`: the value itself, glued to
+/// this origin, and glued to the right host with the wrong scheme. Values that
+/// cannot be an HTTP header (NUL, newlines) are left out: no client can send
+/// them.
+fn hostile_referers() -> Vec<String> {
+    let mut referers = Vec::new();
+    for target in HOSTILE {
+        for referer in [target.to_owned(), format!("{ORIGIN}{target}"), format!("https://localhost:8080{target}")] {
+            if HeaderValue::from_str(&referer).is_ok() && !referers.contains(&referer) {
+                referers.push(referer);
+            }
+        }
+    }
+    referers
+}
+
+// Same-origin prefix, but a path that is not local once the origin is stripped
+// (or an origin that only starts like ours).
+const SNEAKY_REFERERS: [&str; 4] = [
+    "http://localhost:8080//evil.example/x",
+    r"http://localhost:8080/\evil.example",
+    "http://localhost:8080/%2F%2Fevil.example",
+    "http://localhost:8080@evil.example/x",
+];
+
+/// The referers an attacker may send; none of them is this app's origin.
+const HOSTILE_REFERERS: [&str; 5] = [
+    "//evil.example",
+    "https://evil.example/x",
+    r"/\evil.example",
+    "javascript:alert(1)",
+    "http://localhost:8080.evil.example/x",
+];
+
+// Redirects after switch and link stay local whatever the Referer says.
+#[tokio::test]
+async fn switch_and_link_redirect_only_to_local_paths() {
+    let test = database(12).await;
+    let config = MultiAccountConfig::new(test.db.clone());
+    let mut client = client(&config).await;
+    client.sign_in(&1).await;
+    client.complete_link(&1, &2).await;
+
+    // Control: a same-origin Referer is honoured.
+    client.headers = vec![("Referer".into(), "http://localhost:8080/settings?tab=1".into())];
+    let url = client.switch_url(&1).await;
+    let switched = client.get(&url).await;
+    assert_eq!(switched.location.as_deref(), Some("/settings?tab=1"), "{switched:?}");
+
+    let referers = HOSTILE_REFERERS.iter().chain(SNEAKY_REFERERS.iter());
+    for (n, referer) in referers.clone().enumerate() {
+        client.headers = vec![("Referer".into(), (*referer).into())];
+        let target = if n % 2 == 0 { 2 } else { 1 };
+        let url = client.switch_url(&target).await;
+        let switched = client.get(&url).await;
+        assert_local_redirect(&switched, &format!("switch GET with Referer {referer}"));
+        assert_eq!(me(&mut client).await, target.to_string(), "the switch itself happened");
+        let switched = client.post_with_csrf(&format!("/link/switch_to/{}", 3 - target), &[]).await;
+        assert_local_redirect(&switched, &format!("switch POST with Referer {referer}"));
+    }
+
+    // Link: the intent's return path comes from the Referer at the start.
+    client.headers.clear();
+    let url = client.switch_url(&1).await;
+    client.get(&url).await;
+    let mut linked = 1;
+    for (n, referer) in referers.enumerate() {
+        let account = i64::try_from(n).unwrap() + 3;
+        client.headers = vec![("Referer".into(), (*referer).into())];
+        let started = client.get("/link/p/1").await;
+        assert_local_redirect(&started, &format!("link start with Referer {referer}"));
+        client.sign_in(&account).await;
+        let page = client.get("/link/p/1").await;
+        let token = auto_submit_token(&page.body).expect("auto-submit page");
+        // The final POST comes from the auto-submit page itself.
+        client.headers = vec![("Referer".into(), "http://localhost:8080/link/p/1".into())];
+        let done = client.post_form("/link/p/1", &[("csrf_token", &token)]).await;
+        assert_local_redirect(&done, &format!("link completion after Referer {referer}"));
+        linked += 1;
+        assert_eq!(link_count(&test.db).await, linked, "link {account} completed");
+    }
+}
+
+// Every hostile Referer, on every route that redirects: the switch (GET and POST),
+// the refused removal of the primary, a real removal, and the link flow (start →
+// sign-in → completion). Each lands on the default path "/" exactly.
+#[tokio::test]
+async fn every_hostile_referer_falls_back_to_the_default_path() {
+    let test = database(2).await;
+    let config = MultiAccountConfig::new(test.db.clone());
+    let mut client = client(&config).await;
+    client.sign_in(&1).await;
+    let referers = hostile_referers();
+    assert!(referers.len() > 100, "{} referers", referers.len());
+
+    for referer in &referers {
+        let with = |what: &str| format!("{what} with Referer {referer:?}");
+        // Link 2 with the hostile Referer at the start: the intent keeps "/".
+        client.headers = vec![("Referer".into(), referer.clone())];
+        let started = client.get("/link/p/1").await;
+        assert_redirect_to(&started, "/sign-in?return_to=/link/p/1", &with("link start"));
+        client.headers.clear();
+        client.sign_in(&2).await;
+        let page = client.get("/link/p/1").await;
+        let token = auto_submit_token(&page.body).expect("auto-submit page");
+        client.headers = vec![("Referer".into(), referer.clone())];
+        let done = client.post_form("/link/p/1", &[("csrf_token", &token)]).await;
+        assert_redirect_to(&done, "/", &with("link completion"));
+        assert_eq!(state(&mut client).await, "current=2;primary=1;group=1,2");
+
+        let url = client.switch_url(&1).await;
+        assert_redirect_to(&client.get(&url).await, "/", &with("switch GET"));
+        let switched = client.post_with_csrf("/link/switch_to/2", &[]).await;
+        assert_redirect_to(&switched, "/", &with("switch POST"));
+        let refused = client.post_with_csrf("/link/remove/1", &[]).await;
+        assert_redirect_to(&refused, "/", &with("refused removal of the primary"));
+        let removed = client.post_with_csrf("/link/remove/2", &[]).await;
+        assert_redirect_to(&removed, "/", &with("removal"));
+        assert_eq!(state(&mut client).await, "current=1;primary=1;group=1");
+        assert_eq!(link_count(&test.db).await, 0);
+    }
+}
+
+// A link refused by the rules (the group is full) goes back to the intent's
+// return path with a message: a hostile Referer at the start still gives "/".
+#[tokio::test]
+async fn a_refused_link_returns_to_a_local_path() {
+    let test = database(12).await;
+    let config = MultiAccountConfig::new(test.db.clone());
+    let mut client = client(&config).await;
+    client.sign_in(&1).await;
+    for id in 2..=11 {
+        client.complete_link(&1, &id).await;
+    }
+    assert_eq!(link_count(&test.db).await, 10, "the group is full");
+    for referer in ["//evil.example", "http://localhost:8080//evil.example", "https://evil.example/x"] {
+        client.headers = vec![("Referer".into(), referer.into())];
+        let started = client.get("/link/p/1").await;
+        assert_local_redirect(&started, referer);
+        client.headers.clear();
+        client.sign_in(&12).await;
+        let page = client.get("/link/p/1").await;
+        let token = auto_submit_token(&page.body).expect("auto-submit page");
+        let refused = client.post_form("/link/p/1", &[("csrf_token", &token)]).await;
+        assert_redirect_to(&refused, "/", &format!("refused link after Referer {referer}"));
+        assert_eq!(link_count(&test.db).await, 10);
+        assert_eq!(me(&mut client).await, "1", "back on the primary");
+    }
+}
+
+// Query parameters named like redirect targets are not read at all.
+#[tokio::test]
+async fn return_to_like_query_parameters_are_ignored() {
+    let test = database(2).await;
+    let config = MultiAccountConfig::new(test.db.clone());
+    let mut client = client(&config).await;
+    client.sign_in(&1).await;
+    client.complete_link(&1, &2).await;
+    let params = ["return_to", "redirect", "redirect_to", "next", "url", "back", "location"];
+    let values = ["%2F%2Fevil.example", "https%3A%2F%2Fevil.example", "%2F%5Cevil.example", "//evil.example"];
+    for param in params {
+        for value in values {
+            let token = client.csrf().await;
+            let query = format!("{param}={value}");
+            let switched = client.get(&format!("/link/switch_to/1?csrf_token={token}&{query}")).await;
+            assert_redirect_to(&switched, "/", &format!("switch GET ?{query}"));
+            let switched = client.post_with_csrf(&format!("/link/switch_to/2?{query}"), &[]).await;
+            assert_redirect_to(&switched, "/", &format!("switch POST ?{query}"));
+            let token = client.csrf().await;
+            let switched =
+                client.post_form("/link/switch_to/1", &[("csrf_token", &token), (param, "//evil.example")]).await;
+            assert_redirect_to(&switched, "/", &format!("switch POST with a {param} field"));
+            let refused = client.post_with_csrf(&format!("/link/remove/1?{query}"), &[(param, "//evil.example")]).await;
+            assert_redirect_to(&refused, "/", &format!("refused removal ?{query}"));
+            let url = client.switch_url(&2).await;
+            client.get(&url).await;
+        }
+    }
+    // The link flow: start and completion with the parameter on every URL.
+    let url = client.switch_url(&1).await;
+    client.get(&url).await;
+    let removed = client.post_with_csrf("/link/remove/2?return_to=//evil.example", &[]).await;
+    assert_redirect_to(&removed, "/", "removal ?return_to");
+    let started = client.get("/link/p/1?return_to=%2F%2Fevil.example").await;
+    assert_redirect_to(&started, "/sign-in?return_to=/link/p/1", "link start ?return_to");
+    client.sign_in(&2).await;
+    let page = client.get("/link/p/1?return_to=//evil.example").await;
+    let token = auto_submit_token(&page.body).expect("auto-submit page");
+    assert!(!page.body.contains("evil"), "the auto-submit form posts to the link path only: {}", page.body);
+    let done = client.post_form("/link/p/1?return_to=//evil.example", &[("csrf_token", &token)]).await;
+    assert_redirect_to(&done, "/", "link completion ?return_to");
+    assert_eq!(link_count(&test.db).await, 1);
+}
+
+// Sign-out-all always goes to the configured path, whatever the Referer.
+#[tokio::test]
+async fn sign_out_all_ignores_the_referer() {
+    let test = database(2).await;
+    let config = MultiAccountConfig::new(test.db.clone());
+    let mut client = client(&config).await;
+    for referer in ["//evil.example", "http://localhost:8080/settings", "https://evil.example"] {
+        client.sign_in(&1).await;
+        client.complete_link(&1, &2).await;
+        client.headers = vec![("Referer".into(), referer.into())];
+        let out = client.post_with_csrf("/link/sign-out-all?return_to=//evil.example", &[]).await;
+        assert_redirect_to(&out, "/", &format!("sign-out-all with Referer {referer}"));
+        client.headers.clear();
+        assert_eq!(link_count(&test.db).await, 0);
+    }
+}
