@@ -3,15 +3,18 @@
 use actix_web::HttpRequest;
 use actix_web::http::header;
 
-/// The longest redirect target kept; longer ones are dropped.
-const MAX_PATH_LEN: usize = 2048;
+/// The longest redirect target kept; longer ones are dropped. Kept small because
+/// a return path is stored in the session (cookie sessions hold ~4 KB).
+const MAX_PATH_LEN: usize = 512;
 
 /// Returns `path` if it is a local absolute path (`/x`), else `None`.
 ///
 /// Refuses protocol-relative (`//host`), backslash (`/\host`, any `\`), absolute
 /// (`https://..`, `javascript:..`) and percent-encoded slash or backslash right
-/// after the leading `/` (`/%2F%2Fhost`), plus control characters and whitespace,
-/// which browsers strip or reinterpret.
+/// after the leading `/` (`/%2F%2Fhost`), and anything but printable ASCII without
+/// `"`, `<`, `>` and `` ` `` (browsers percent-encode the rest; raw, they are only
+/// ever an attack), including control characters and whitespace, which browsers
+/// strip or reinterpret. At most 512 bytes.
 ///
 /// ```
 /// use multi_account_actix::local_path;
@@ -27,8 +30,7 @@ pub fn local_path(path: &str) -> Option<&str> {
     let valid = path.len() <= MAX_PATH_LEN
         && !rest.starts_with('/')
         && !encoded_separator
-        && !path.contains('\\')
-        && !path.chars().any(|c| c.is_control() || c.is_whitespace());
+        && path.bytes().all(|byte| byte.is_ascii_graphic() && !matches!(byte, b'\\' | b'"' | b'<' | b'>' | b'`'));
     valid.then_some(path)
 }
 

@@ -363,10 +363,10 @@ async fn malformed_input_while_signed_out() {
 // An oversized Referer at link start: its path becomes the intent's return path,
 // stored in the session. A path of quotes is escaped twice (the intent's JSON
 // inside the session's JSON), so ~1,000 of them (well under the 2,048-byte cap of
-// `local_path`) exceed the cookie store's 4,064-byte limit and the session
-// middleware fails the response with a 500.
+// `local_path`) exceeded the cookie store's 4,064-byte limit and the session
+// middleware failed the response with a 500. `local_path` now refuses raw quotes
+// and caps paths at 512 bytes, so the intent falls back to `after_link_path`.
 #[tokio::test]
-#[ignore = "BUG: a Referer path of ~1,000 '\"' at link start makes the cookie session too large to save: 500"]
 async fn an_oversized_referer_at_link_start_is_not_a_server_error() {
     use actix_web::test::{call_service, try_call_service};
 
