@@ -1,0 +1,197 @@
+//! The complete query-count matrix of the per-request loader, through the real
+//! service (routes, `SessionToken`, cookie sessions) on every configured backend:
+//!
+//! | session                         | handler                     | queries |
+//! |---------------------------------|-----------------------------|---------|
+//! | signed out                      | any extractor               | 0       |
+//! | standard (one account)          | any extractor, or several   | 1       |
+//! | multi-account, 2 / 6 / 11 accts | any extractor, or several   | 1       |
+//! | any                             | extracts nothing            | 0       |
+//! | feature gate off                | any extractor               | 1 (the app's own user load) |
+//! | feature gate off                | extracts nothing            | 0       |
+//!
+//! Every count is taken around exactly one request, and the response body is
+//! checked too, so a count cannot pass on a request that silently did nothing.
+
+mod support;
+
+use std::fmt::Display;
+
+use actix_http::Request;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::StatusCode;
+use multi_account_actix::MultiAccountConfig;
+use multi_account_actix::test_support::{TestClient, TestResponse};
+use support::{QueryCounter, client};
+
+/// Sends one GET and returns the response with the number of statements it ran.
+async fn counted<S, B>(client: &mut TestClient<S>, queries: &QueryCounter, path: &str) -> (TestResponse, usize)
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let before = queries.get();
+    let response = client.get(path).await;
+    (response, queries.get() - before)
+}
+
+/// Asserts `path` answers `body` in exactly `expected` queries.
+async fn assert_queries<S, B>(
+    client: &mut TestClient<S>,
+    queries: &QueryCounter,
+    path: &str,
+    body: &str,
+    expected: usize,
+    what: impl Display,
+) where
+    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let (response, count) = counted(client, queries, path).await;
+    assert_eq!(response.status, StatusCode::OK, "{what}: GET {path}: {}", response.body);
+    assert_eq!(response.body, body, "{what}: GET {path}");
+    assert_eq!(count, expected, "{what}: GET {path} ran {count} queries, expected {expected}");
+}
+
+/// `1,2,..,n`
+fn ids(n: i64) -> String {
+    (1..=n).map(|id| id.to_string()).collect::<Vec<_>>().join(",")
+}
+
+/// Signs in as 1 and links 2..=accounts; the last linked account is current.
+async fn group_of<S, B>(client: &mut TestClient<S>, accounts: i64)
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    client.sign_in(&1).await;
+    for id in 2..=accounts {
+        let done = client.complete_link(&1, &id).await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "linking {id}: {}", done.body);
+    }
+}
+
+/// The multi-account rows of the matrix for a group of `accounts` (primary plus
+/// `accounts - 1` links): one query per request, whatever the handler extracts.
+async fn one_query_per_request_for_a_group_of(test: &support::TestDb, accounts: i64) {
+    let config = MultiAccountConfig::new(test.db.clone());
+    let mut client = client(&config).await;
+    group_of(&mut client, accounts).await;
+    let q = &test.queries;
+    let what = format!("multi-account mode, {accounts} accounts");
+    let group = ids(accounts);
+
+    let state = format!("current={accounts};primary=1;group={group}");
+    assert_queries(&mut client, q, "/state", &state, 1, &what).await;
+    assert_queries(&mut client, q, "/me", &accounts.to_string(), 1, &what).await;
+    assert_queries(&mut client, q, "/primary", "1", 1, &what).await;
+    // Two extractors in one handler share the one load.
+    assert_queries(&mut client, q, "/both", &format!("{accounts}:{accounts}"), 1, &what).await;
+    let (switcher, count) = counted(&mut client, q, "/switcher.json").await;
+    assert_eq!(switcher.status, StatusCode::OK, "{what}: {}", switcher.body);
+    let switcher: serde_json::Value = serde_json::from_str(&switcher.body).unwrap();
+    assert_eq!(switcher["accounts"].as_array().map(Vec::len), Some(accounts as usize), "{what}: {switcher}");
+    assert_eq!(count, 1, "{what}: the switcher view model costs no extra query");
+    assert_queries(&mut client, q, "/plain", "plain", 0, &what).await;
+
+    // Repeated requests stay at one each (nothing is cached across requests, and
+    // nothing accumulates either).
+    let before = q.get();
+    for _ in 0..5 {
+        assert_eq!(client.get("/state").await.body, state);
+    }
+    assert_eq!(q.get() - before, 5, "{what}: five requests, five queries");
+
+    // After a switch to the primary, still one query.
+    let url = client.switch_url(&1).await;
+    assert_eq!(client.get(&url).await.status, StatusCode::SEE_OTHER);
+    let state = format!("current=1;primary=1;group={group}");
+    assert_queries(&mut client, q, "/state", &state, 1, format!("{what}, switched to the primary")).await;
+}
+
+on_every_backend! {
+async fn multi_account_mode_two_accounts_is_one_query_per_request(test, 2) {
+    one_query_per_request_for_a_group_of(&test, 2).await;
+}
+
+async fn multi_account_mode_six_accounts_is_one_query_per_request(test, 6) {
+    one_query_per_request_for_a_group_of(&test, 6).await;
+}
+
+async fn multi_account_mode_eleven_accounts_is_one_query_per_request(test, 11) {
+    // The test user allows 10 linked accounts: primary + 10 is the largest group.
+    one_query_per_request_for_a_group_of(&test, 11).await;
+}
+
+async fn standard_mode_is_at_most_one_query_per_request(test, 2) {
+    let config = MultiAccountConfig::new(test.db.clone());
+    let mut client = client(&config).await;
+    let q = &test.queries;
+
+    // Signed out: nothing to load.
+    assert_queries(&mut client, q, "/state", "current=;primary=;group=", 0, "signed out").await;
+    let (me, count) = counted(&mut client, q, "/me").await;
+    assert_eq!(me.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(count, 0, "signed out: /me runs no query");
+    assert_queries(&mut client, q, "/plain", "plain", 0, "signed out").await;
+
+    // Signed in to one account: the user load, once, whatever the handler asks.
+    client.sign_in(&2).await;
+    let what = "standard mode";
+    assert_queries(&mut client, q, "/state", "current=2;primary=;group=", 1, what).await;
+    assert_queries(&mut client, q, "/me", "2", 1, what).await;
+    assert_queries(&mut client, q, "/both", "2:1", 1, what).await;
+    // No primary outside multi-account mode, and no extra query to find that out.
+    assert_queries(&mut client, q, "/primary", "", 1, what).await;
+    assert_queries(&mut client, q, "/plain", "plain", 0, what).await;
+}
+
+async fn a_handler_that_extracts_nothing_runs_no_query_in_any_mode(test, 6) {
+    let config = MultiAccountConfig::new(test.db.clone());
+    let mut client = client(&config).await;
+    let q = &test.queries;
+    assert_queries(&mut client, q, "/plain", "plain", 0, "signed out").await;
+    client.sign_in(&1).await;
+    assert_queries(&mut client, q, "/plain", "plain", 0, "standard mode").await;
+    // Links 2..=6 (signing in as 1 again on the way).
+    group_of(&mut client, 6).await;
+    assert_queries(&mut client, q, "/plain", "plain", 0, "multi-account mode").await;
+    config.set_enabled(false);
+    assert_queries(&mut client, q, "/plain", "plain", 0, "feature gate off").await;
+}
+
+async fn the_feature_gate_off_adds_no_query_to_the_apps_own_user_load(test, 6) {
+    let config = MultiAccountConfig::new(test.db.clone());
+    let mut client = client(&config).await;
+    let q = &test.queries;
+
+    // A standard session with the gate off: the one user load.
+    client.sign_in(&3).await;
+    config.set_enabled(false);
+    let what = "gate off, standard session";
+    assert_queries(&mut client, q, "/me", "3", 1, what).await;
+    assert_queries(&mut client, q, "/state", "current=3;primary=;group=", 1, what).await;
+    config.set_enabled(true);
+
+    // A six-account session sitting on a linked account: the gate off sends it
+    // back to its primary, still with the one user load and nothing else.
+    group_of(&mut client, 6).await;
+    assert_queries(&mut client, q, "/me", "6", 1, "gate on").await;
+    config.set_enabled(false);
+    let what = "gate off, six-account session";
+    assert_queries(&mut client, q, "/state", "current=1;primary=;group=", 1, what).await;
+    assert_queries(&mut client, q, "/me", "1", 1, what).await;
+    assert_queries(&mut client, q, "/both", "1:1", 1, what).await;
+    assert_queries(&mut client, q, "/primary", "", 1, what).await;
+    assert_queries(&mut client, q, "/plain", "plain", 0, what).await;
+    // The multi-account routes are off too, without touching the database.
+    let (link, count) = counted(&mut client, q, "/link/p/1").await;
+    assert_eq!(link.status, StatusCode::NOT_FOUND);
+    assert_eq!(count, 0, "{what}: a disabled route runs no query");
+
+    config.set_enabled(true);
+    let state = format!("current=1;primary=1;group={}", ids(6));
+    assert_queries(&mut client, q, "/state", &state, 1, "gate back on").await;
+}
+}
