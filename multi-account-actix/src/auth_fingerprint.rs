@@ -24,11 +24,31 @@ pub(crate) fn remember<U: MultiAccountUser>(session: &Session, user: &U) -> Resu
     session.insert(session_keys::AUTH_FINGERPRINTS, fingerprints)
 }
 
-/// Whether `user` still matches the fingerprint recorded at its sign-in. Always
-/// true without `auth_hash`; false when nothing was recorded.
-pub(crate) fn matches<U: MultiAccountUser>(session: &Session, user: &U) -> bool {
-    let Some(current) = auth_fingerprint(user) else { return true };
-    read(session)
-        .get(&user.id().to_string())
-        .is_some_and(|recorded| bool::from(recorded.as_bytes().ct_eq(current.as_bytes())))
+/// Checks accounts against the session's fingerprints, reading the map once per
+/// request however many accounts a group has.
+pub(crate) struct Checker<'a> {
+    session: &'a Session,
+    fingerprints: std::cell::OnceCell<Fingerprints>,
+}
+
+impl<'a> Checker<'a> {
+    pub(crate) fn new(session: &'a Session) -> Self {
+        Self { session, fingerprints: std::cell::OnceCell::new() }
+    }
+
+    /// Whether `user` still matches the fingerprint recorded at its sign-in.
+    /// Always true without `auth_hash`; false when nothing was recorded.
+    pub(crate) fn matches<U: MultiAccountUser>(&self, user: &U) -> bool {
+        let Some(current) = auth_fingerprint(user) else { return true };
+        self.fingerprints
+            .get_or_init(|| read(self.session))
+            .get(&user.id().to_string())
+            .is_some_and(|recorded| bool::from(recorded.as_bytes().ct_eq(current.as_bytes())))
+    }
+
+    /// [`remember`], keeping the cached map in step.
+    pub(crate) fn remember<U: MultiAccountUser>(&mut self, user: &U) -> Result<(), SessionInsertError> {
+        self.fingerprints.take();
+        remember(self.session, user)
+    }
 }

@@ -76,17 +76,22 @@ fn database_failure<U>(error: &dyn std::fmt::Display) -> Accounts<U> {
 /// Whether `user`'s sign-in in this session still holds (its `auth_hash`
 /// fingerprint matches). An account just signed in through actix-identity
 /// (`adopted`) is trusted once and its fingerprint recorded.
-fn verified<U: MultiAccountUser>(session: &Session, user: &U, adopted: Option<&U::Id>) -> bool {
+fn verified<U: MultiAccountUser>(
+    checker: &mut auth_fingerprint::Checker<'_>,
+    user: &U,
+    adopted: Option<&U::Id>,
+) -> bool {
     if adopted == Some(&user.id()) {
-        if let Err(error) = auth_fingerprint::remember(session, user) {
+        if let Err(error) = checker.remember(user) {
             tracing::error!(%error, "multi-account: could not write the session");
         }
         return true;
     }
-    auth_fingerprint::matches(session, user)
+    checker.matches(user)
 }
 
 async fn resolve<U: MultiAccountUser>(config: &MultiAccountConfig, session: &Session) -> Accounts<U> {
+    let mut checker = auth_fingerprint::Checker::new(session);
     #[cfg(feature = "identity")]
     let adopted = crate::session::adopt_identity::<U>(session);
     #[cfg(not(feature = "identity"))]
@@ -118,7 +123,7 @@ async fn resolve<U: MultiAccountUser>(config: &MultiAccountConfig, session: &Ses
         return standard::<U>(config, session, &user_id, adopted).await;
     };
     let mut group = match LinkService::<U>::group(&config.db, &primary_id, &token).await {
-        Ok(Some(group)) if verified(session, group.primary(), adopted) => group,
+        Ok(Some(group)) if verified(&mut checker, group.primary(), adopted) => group,
         Ok(Some(_)) => {
             // The primary's password changed since it signed in here.
             tracing::info!(primary = %primary_id, "multi-account: primary's auth hash changed; signing out");
@@ -139,7 +144,7 @@ async fn resolve<U: MultiAccountUser>(config: &MultiAccountConfig, session: &Ses
         Err(error) => return database_failure(&error),
     };
 
-    group.retain_linked(|user| verified(session, user, adopted));
+    group.retain_linked(|user| verified(&mut checker, user, adopted));
     if let Some(current) = group.get(&user_id) {
         let current = current.clone();
         return Accounts::signed_in(current, Some(group));
@@ -149,7 +154,7 @@ async fn resolve<U: MultiAccountUser>(config: &MultiAccountConfig, session: &Ses
     let pending = LinkIntent::fresh(session, &primary_id.to_string(), config.link_intent_ttl, config.now()).is_some();
     if pending && user_id != primary_id {
         match find_active::<U>(config, &user_id).await {
-            Ok(Some(current)) if verified(session, &current, adopted) => {
+            Ok(Some(current)) if verified(&mut checker, &current, adopted) => {
                 return Accounts::signed_in(current, Some(group));
             }
             Ok(_) => {}
@@ -168,8 +173,9 @@ async fn standard<U: MultiAccountUser>(
     id: &U::Id,
     adopted: Option<&U::Id>,
 ) -> Accounts<U> {
+    let mut checker = auth_fingerprint::Checker::new(session);
     match find_active::<U>(config, id).await {
-        Ok(Some(current)) if verified(session, &current, adopted) => Accounts::signed_in(current, None),
+        Ok(Some(current)) if verified(&mut checker, &current, adopted) => Accounts::signed_in(current, None),
         Ok(_) => {
             remove_user_id(session);
             Accounts::signed_out()

@@ -72,7 +72,13 @@ pub trait MultiAccountUser: FromQueryResult + Clone + Send + Sync + Sized + 'sta
 pub fn auth_fingerprint<U: MultiAccountUser>(user: &U) -> Option<String> {
     use sha2::Digest;
     let digest = sha2::Sha256::digest(user.auth_hash()?);
-    Some(digest.iter().take(16).map(|byte| format!("{byte:02x}")).collect())
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = String::with_capacity(32);
+    for byte in &digest[..16] {
+        hex.push(char::from(HEX[usize::from(byte >> 4)]));
+        hex.push(char::from(HEX[usize::from(byte & 0x0f)]));
+    }
+    Some(hex)
 }
 
 /// The user *entity* side of [`MultiAccountUser`], implemented by the same derive.
