@@ -75,14 +75,45 @@ impl Paths {
 /// Everything multi-account needs at run time: the database, the paths, the
 /// handler hooks and the on/off switch. Cheap to clone (shared state inside).
 ///
-/// ```ignore
-/// let multi_account = MultiAccountConfig::new(db.clone());
-/// HttpServer::new(move || {
-///     App::new()
-///         .configure(multi_account.routes::<user::Model>())
-///         .wrap(SessionToken)
-///         .wrap(SessionMiddleware::new(CookieSessionStore::default(), key.clone()))
-/// })
+/// ```no_run
+/// # mod user {
+/// #     use sea_orm::entity::prelude::*;
+/// #     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, multi_account::MultiAccountUser)]
+/// #     #[sea_orm(table_name = "users")]
+/// #     #[multi_account(linked_account = crate::linked_account::Entity, display_fields(email))]
+/// #     pub struct Model {
+/// #         #[sea_orm(primary_key)]
+/// #         pub id: i64,
+/// #         pub email: String,
+/// #     }
+/// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+/// #     pub enum Relation {}
+/// #     impl ActiveModelBehavior for ActiveModel {}
+/// # }
+/// # mod linked_account {
+/// #     #[derive(multi_account::LinkedAccount)]
+/// #     #[linked_account(user = crate::user::Entity)]
+/// #     pub struct LinkedAccount;
+/// # }
+/// use actix_session::{SessionMiddleware, storage::CookieSessionStore};
+/// use actix_web::{App, HttpServer, cookie::Key};
+/// use multi_account_actix::{MultiAccountConfig, SessionToken};
+///
+/// #[actix_web::main]
+/// async fn main() -> std::io::Result<()> {
+///     let db = sea_orm::Database::connect("sqlite://app.sqlite?mode=rwc").await.expect("database");
+///     let multi_account = MultiAccountConfig::new(db.clone());
+///     let key = Key::generate(); // load a fixed key in production
+///     HttpServer::new(move || {
+///         App::new()
+///             .configure(multi_account.routes::<user::Model>())
+///             .wrap(SessionToken)
+///             .wrap(SessionMiddleware::new(CookieSessionStore::default(), key.clone()))
+///     })
+///     .bind(("127.0.0.1", 8080))?
+///     .run()
+///     .await
+/// }
 /// ```
 #[derive(Clone)]
 pub struct MultiAccountConfig {

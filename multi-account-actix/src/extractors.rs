@@ -21,10 +21,32 @@ type LocalBoxFuture<T> = Pin<Box<dyn Future<Output = T>>>;
 /// The signed-in account acting now. Refuses with 401 when nobody is signed in;
 /// use `Option<CurrentUser<U>>` for pages open to everyone.
 ///
-/// ```ignore
+/// ```
+/// # mod user {
+/// #     use sea_orm::entity::prelude::*;
+/// #     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, multi_account::MultiAccountUser)]
+/// #     #[sea_orm(table_name = "users")]
+/// #     #[multi_account(linked_account = crate::linked_account::Entity, display_fields(email))]
+/// #     pub struct Model {
+/// #         #[sea_orm(primary_key)]
+/// #         pub id: i64,
+/// #         pub email: String,
+/// #     }
+/// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+/// #     pub enum Relation {}
+/// #     impl ActiveModelBehavior for ActiveModel {}
+/// # }
+/// # mod linked_account {
+/// #     #[derive(multi_account::LinkedAccount)]
+/// #     #[linked_account(user = crate::user::Entity)]
+/// #     pub struct LinkedAccount;
+/// # }
+/// use multi_account_actix::CurrentUser;
+///
 /// async fn home(CurrentUser(user): CurrentUser<user::Model>) -> String {
 ///     format!("Signed in as {}", user.email)
 /// }
+/// # fn main() {}
 /// ```
 #[derive(Clone, Debug)]
 pub struct CurrentUser<U>(pub U);

@@ -33,8 +33,30 @@ impl MultiAccountConfig {
     /// Registers this config and the four routes for the user model `U`, at
     /// [`Paths`](crate::Paths). Pass it to `App::configure`:
     ///
-    /// ```ignore
-    /// App::new().configure(multi_account.routes::<user::Model>())
+    /// ```
+    /// # mod user {
+    /// #     use sea_orm::entity::prelude::*;
+    /// #     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, multi_account::MultiAccountUser)]
+    /// #     #[sea_orm(table_name = "users")]
+    /// #     #[multi_account(linked_account = crate::linked_account::Entity, display_fields(email))]
+    /// #     pub struct Model {
+    /// #         #[sea_orm(primary_key)]
+    /// #         pub id: i64,
+    /// #         pub email: String,
+    /// #     }
+    /// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    /// #     pub enum Relation {}
+    /// #     impl ActiveModelBehavior for ActiveModel {}
+    /// # }
+    /// # mod linked_account {
+    /// #     #[derive(multi_account::LinkedAccount)]
+    /// #     #[linked_account(user = crate::user::Entity)]
+    /// #     pub struct LinkedAccount;
+    /// # }
+    /// fn app(multi_account: multi_account_actix::MultiAccountConfig) {
+    ///     let _app = actix_web::App::new().configure(multi_account.routes::<user::Model>());
+    /// }
+    /// # fn main() {}
     /// ```
     pub fn routes<U: MultiAccountUser>(&self) -> impl FnOnce(&mut ServiceConfig) + use<U> {
         let config = self.clone();

@@ -24,10 +24,14 @@ fn is_signed_in(session: &actix_session::Session) -> bool {
 ///
 /// Register it *inside* the session middleware (actix runs the last `wrap` first):
 ///
-/// ```ignore
-/// App::new()
+/// ```
+/// use actix_session::{SessionMiddleware, storage::CookieSessionStore};
+/// use actix_web::{App, cookie::Key};
+///
+/// let key = Key::generate();
+/// let _app = App::new()
 ///     .wrap(multi_account_actix::SessionToken)
-///     .wrap(SessionMiddleware::new(CookieSessionStore::default(), key))
+///     .wrap(SessionMiddleware::new(CookieSessionStore::default(), key));
 /// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SessionToken;

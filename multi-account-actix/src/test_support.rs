@@ -2,17 +2,45 @@
 //! in-process actix service, test-only routes to sign in and read the CSRF token,
 //! and a one-call link flow.
 //!
-//! ```ignore
-//! let app = test::init_service(
-//!     App::new()
-//!         .configure(config.routes::<user::Model>())
-//!         .configure(test_support::routes::<user::Model>())
-//!         .wrap(SessionToken)
-//!         .wrap(test_support::cookie_session()),
-//! ).await;
-//! let mut client = TestClient::new(app);
-//! client.sign_in(&alice.id).await;
-//! client.complete_link(&alice.id, &bob.id).await;
+//! ```
+//! # mod user {
+//! #     use sea_orm::entity::prelude::*;
+//! #     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, multi_account::MultiAccountUser)]
+//! #     #[sea_orm(table_name = "users")]
+//! #     #[multi_account(linked_account = crate::linked_account::Entity, display_fields(email))]
+//! #     pub struct Model {
+//! #         #[sea_orm(primary_key)]
+//! #         pub id: i64,
+//! #         pub email: String,
+//! #     }
+//! #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+//! #     pub enum Relation {}
+//! #     impl ActiveModelBehavior for ActiveModel {}
+//! # }
+//! # mod linked_account {
+//! #     #[derive(multi_account::LinkedAccount)]
+//! #     #[linked_account(user = crate::user::Entity)]
+//! #     pub struct LinkedAccount;
+//! # }
+//! use actix_web::{App, test};
+//! use multi_account_actix::test_support::{self, TestClient};
+//! use multi_account_actix::{MultiAccountConfig, SessionToken};
+//!
+//! async fn alice_adds_bob(db: sea_orm::DatabaseConnection) {
+//!     let config = MultiAccountConfig::new(db);
+//!     let app = test::init_service(
+//!         App::new()
+//!             .configure(config.routes::<user::Model>())
+//!             .configure(test_support::routes::<user::Model>())
+//!             .wrap(SessionToken)
+//!             .wrap(test_support::cookie_session()),
+//!     )
+//!     .await;
+//!     let mut client = TestClient::new(app);
+//!     client.sign_in(&1).await;
+//!     client.complete_link(&1, &2).await;
+//! }
+//! # fn main() {}
 //! ```
 //!
 //! Never mount [`routes`] in production: it signs anyone in without a password.

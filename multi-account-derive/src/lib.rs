@@ -39,7 +39,9 @@ pub fn derive_multi_account_user(input: TokenStream) -> TokenStream {
 /// Generates the linked-accounts SeaORM entity (`Model`, `Entity`, `Column`,
 /// `PrimaryKey`, `ActiveModel`, `Relation`) in the module of the marker struct.
 ///
-/// ```ignore
+/// The syntax (compiled in the `multi-account` crate's documentation):
+///
+/// ```text
 /// pub mod linked_account {
 ///     #[derive(multi_account::LinkedAccount)]
 ///     #[linked_account(user = crate::user::Entity)] // table_name = "linked_accounts" optional

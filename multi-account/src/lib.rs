@@ -23,25 +23,34 @@
 //! The actix-web integration (middleware, extractors, handlers, routes) lives in the
 //! `multi-account-actix` crate.
 //!
-//! ```ignore
-//! // src/user.rs
-//! use multi_account::MultiAccountUser;
-//! use sea_orm::entity::prelude::*;
+//! ```
+//! mod user {
+//!     // src/user.rs
+//!     use multi_account::MultiAccountUser;
+//!     use sea_orm::entity::prelude::*;
 //!
-//! #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, MultiAccountUser)]
-//! #[sea_orm(table_name = "users")]
-//! #[multi_account(linked_account = crate::linked_account::Entity, display_fields(email))]
-//! pub struct Model {
-//!     #[sea_orm(primary_key)]
-//!     pub id: i64,
-//!     pub email: String,
+//!     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, MultiAccountUser)]
+//!     #[sea_orm(table_name = "users")]
+//!     #[multi_account(linked_account = crate::linked_account::Entity, display_fields(email))]
+//!     pub struct Model {
+//!         #[sea_orm(primary_key)]
+//!         pub id: i64,
+//!         pub email: String,
+//!     }
+//!
+//!     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+//!     pub enum Relation {}
+//!
+//!     impl ActiveModelBehavior for ActiveModel {}
 //! }
-//! # /* Relation, ActiveModelBehavior as usual */
 //!
-//! // src/linked_account.rs
-//! #[derive(multi_account::LinkedAccount)]
-//! #[linked_account(user = crate::user::Entity)]
-//! pub struct LinkedAccount;
+//! mod linked_account {
+//!     // src/linked_account.rs
+//!     #[derive(multi_account::LinkedAccount)]
+//!     #[linked_account(user = crate::user::Entity)]
+//!     pub struct LinkedAccount;
+//! }
+//! # fn main() {}
 //! ```
 
 // Library code never unwraps input; tests may.

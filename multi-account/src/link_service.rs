@@ -30,10 +30,35 @@ pub enum LinkOutcome {
 /// All functions are associated functions taking the connection first, so they work
 /// with a `DatabaseConnection` or inside your own transaction:
 ///
-/// ```ignore
+/// ```
+/// # mod user {
+/// #     use sea_orm::entity::prelude::*;
+/// #     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, multi_account::MultiAccountUser)]
+/// #     #[sea_orm(table_name = "users")]
+/// #     #[multi_account(linked_account = crate::linked_account::Entity)]
+/// #     pub struct Model {
+/// #         #[sea_orm(primary_key)]
+/// #         pub id: i64,
+/// #     }
+/// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+/// #     pub enum Relation {}
+/// #     impl ActiveModelBehavior for ActiveModel {}
+/// # }
+/// # mod linked_account {
+/// #     #[derive(multi_account::LinkedAccount)]
+/// #     #[linked_account(user = crate::user::Entity)]
+/// #     pub struct LinkedAccount;
+/// # }
 /// use multi_account::LinkService;
-/// LinkService::<user::Model>::link(&db, &alice.id, &bob.id, &session_token).await?;
-/// let group = LinkService::<user::Model>::group(&db, &alice.id, &session_token).await?;
+///
+/// async fn add_bob(db: &sea_orm::DatabaseConnection, token: &str) -> Result<(), multi_account::LinkError> {
+///     let (alice, bob) = (1_i64, 2_i64);
+///     LinkService::<user::Model>::link(db, &alice, &bob, token).await?;
+///     let group = LinkService::<user::Model>::group(db, &alice, token).await?;
+///     assert_eq!(group.map(|group| group.len()), Some(2));
+///     Ok(())
+/// }
+/// # fn main() {}
 /// ```
 pub struct LinkService<U>(PhantomData<fn() -> U>);
 

@@ -13,7 +13,41 @@ use crate::schema::linked_accounts_schema;
 ///
 /// Add it to your `Migrator` after the migration that creates your users table:
 ///
-/// ```ignore
+/// ```
+/// # mod user {
+/// #     use sea_orm::entity::prelude::*;
+/// #     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, multi_account::MultiAccountUser)]
+/// #     #[sea_orm(table_name = "users")]
+/// #     #[multi_account(linked_account = crate::linked_account::Entity)]
+/// #     pub struct Model {
+/// #         #[sea_orm(primary_key)]
+/// #         pub id: i64,
+/// #     }
+/// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+/// #     pub enum Relation {}
+/// #     impl ActiveModelBehavior for ActiveModel {}
+/// # }
+/// # mod linked_account {
+/// #     #[derive(multi_account::LinkedAccount)]
+/// #     #[linked_account(user = crate::user::Entity)]
+/// #     pub struct LinkedAccount;
+/// # }
+/// # mod m20240101_000001_create_users {
+/// #     use sea_orm_migration::prelude::*;
+/// #     pub struct Migration;
+/// #     impl MigrationName for Migration {
+/// #         fn name(&self) -> &str { "m20240101_000001_create_users" }
+/// #     }
+/// #     #[async_trait::async_trait]
+/// #     #[allow(elided_lifetimes_in_paths)]
+/// #     impl MigrationTrait for Migration {
+/// #         async fn up(&self, _manager: &SchemaManager) -> Result<(), DbErr> { Ok(()) }
+/// #     }
+/// # }
+/// use sea_orm_migration::{MigrationTrait, MigratorTrait};
+///
+/// pub struct Migrator;
+///
 /// impl MigratorTrait for Migrator {
 ///     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
 ///         vec![
@@ -22,6 +56,7 @@ use crate::schema::linked_accounts_schema;
 ///         ]
 ///     }
 /// }
+/// # fn main() {}
 /// ```
 pub struct LinkedAccountsMigration<L>(PhantomData<fn() -> L>);
 

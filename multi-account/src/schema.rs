@@ -20,8 +20,29 @@ pub fn linked_accounts_schema<L: EntityTrait + Default>(
 /// starts. Applications with migrations use
 /// [`LinkedAccountsMigration`](crate::migration::LinkedAccountsMigration) instead.
 ///
-/// ```ignore
-/// multi_account::create_linked_accounts_table::<linked_account::Entity>(&db).await?;
+/// ```
+/// # mod user {
+/// #     use sea_orm::entity::prelude::*;
+/// #     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, multi_account::MultiAccountUser)]
+/// #     #[sea_orm(table_name = "users")]
+/// #     #[multi_account(linked_account = crate::linked_account::Entity)]
+/// #     pub struct Model {
+/// #         #[sea_orm(primary_key)]
+/// #         pub id: i64,
+/// #     }
+/// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+/// #     pub enum Relation {}
+/// #     impl ActiveModelBehavior for ActiveModel {}
+/// # }
+/// # mod linked_account {
+/// #     #[derive(multi_account::LinkedAccount)]
+/// #     #[linked_account(user = crate::user::Entity)]
+/// #     pub struct LinkedAccount;
+/// # }
+/// async fn setup(db: &sea_orm::DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+///     multi_account::create_linked_accounts_table::<linked_account::Entity>(db).await
+/// }
+/// # fn main() {}
 /// ```
 pub async fn create_linked_accounts_table<L: EntityTrait + Default>(db: &impl ConnectionTrait) -> Result<(), DbErr> {
     let (table, indexes) = linked_accounts_schema::<L>(db.get_database_backend());

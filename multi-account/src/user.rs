@@ -13,16 +13,48 @@ use crate::linked_account::LinkedAccountOf;
 /// exists so the link service and the loader can stay generic over your user
 /// type while running exactly the queries you would have written by hand.
 ///
-/// ```ignore
-/// #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, MultiAccountUser)]
-/// #[sea_orm(table_name = "users")]
-/// #[multi_account(
-///     linked_account = crate::linked_account::Entity,
-///     active_check(field = status, value = UserStatus::Active),
-///     display_fields(name, email),
-///     max_linked_accounts = 5,
-/// )]
-/// pub struct Model { #[sea_orm(primary_key)] pub id: i64, /* .. */ }
+/// ```
+/// mod user {
+///     use multi_account::MultiAccountUser;
+///     use sea_orm::entity::prelude::*;
+///
+///     #[derive(Clone, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+///     #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+///     pub enum UserStatus {
+///         #[sea_orm(string_value = "active")]
+///         Active,
+///         #[sea_orm(string_value = "suspended")]
+///         Suspended,
+///     }
+///
+///     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, MultiAccountUser)]
+///     #[sea_orm(table_name = "users")]
+///     #[multi_account(
+///         linked_account = crate::linked_account::Entity,
+///         active_check(field = status, value = UserStatus::Active),
+///         display_fields(name, email),
+///         max_linked_accounts = 5,
+///     )]
+///     pub struct Model {
+///         #[sea_orm(primary_key)]
+///         pub id: i64,
+///         pub name: String,
+///         pub email: String,
+///         pub status: UserStatus,
+///     }
+/// #   #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+/// #   pub enum Relation {}
+/// #   impl ActiveModelBehavior for ActiveModel {}
+/// }
+/// # mod linked_account {
+/// #     #[derive(multi_account::LinkedAccount)]
+/// #     #[linked_account(user = crate::user::Entity)]
+/// #     pub struct LinkedAccount;
+/// # }
+/// # fn main() {
+/// use multi_account::MultiAccountUser;
+/// assert_eq!(user::Model::MAX_LINKED_ACCOUNTS, 5);
+/// # }
 /// ```
 pub trait MultiAccountUser: FromQueryResult + Clone + Send + Sync + Sized + 'static {
     /// The SeaORM entity of this model (the `Entity` next to it).
