@@ -101,7 +101,7 @@ impl Paths {
 ///
 /// #[actix_web::main]
 /// async fn main() -> std::io::Result<()> {
-///     let db = sea_orm::Database::connect("sqlite://app.sqlite?mode=rwc").await.expect("database");
+///     let db = sea_orm::Database::connect("sqlite://app.sqlite?mode=rwc").await.map_err(std::io::Error::other)?;
 ///     let multi_account = MultiAccountConfig::new(db.clone());
 ///     let key = Key::generate(); // load a fixed key in production
 ///     HttpServer::new(move || {

@@ -5,6 +5,8 @@
 
 mod support;
 
+use support::{assert_forbidden, me, state, up_to_auto_submit};
+
 use actix_http::Request;
 use actix_web::Error;
 use actix_web::body::MessageBody;
@@ -16,45 +18,6 @@ use support::{client, link_count};
 
 /// A well-formed token (64 hex chars, the real length) that no session holds.
 const WRONG_TOKEN: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-
-async fn state<S, B>(client: &mut TestClient<S>) -> String
-where
-    S: Service<Request, Response = ServiceResponse<B>, Error = Error>,
-    B: MessageBody,
-{
-    let response = client.get("/state").await;
-    assert_eq!(response.status, StatusCode::OK, "/state: {}", response.body);
-    response.body
-}
-
-async fn me<S, B>(client: &mut TestClient<S>) -> String
-where
-    S: Service<Request, Response = ServiceResponse<B>, Error = Error>,
-    B: MessageBody,
-{
-    client.get("/me").await.body
-}
-
-/// Starts a link as the signed-in primary, signs in as `linked` and returns the
-/// auto-submit page's CSRF token, without posting it.
-async fn up_to_auto_submit<S, B>(client: &mut TestClient<S>, primary: i64, linked: i64) -> String
-where
-    S: Service<Request, Response = ServiceResponse<B>, Error = Error>,
-    B: MessageBody,
-{
-    let link = format!("/link/p/{primary}");
-    let started = client.get(&link).await;
-    assert_eq!(started.status, StatusCode::SEE_OTHER, "starting the link: {}", started.body);
-    client.sign_in(&linked).await;
-    let page = client.get(&link).await;
-    assert_eq!(page.status, StatusCode::OK, "auto-submit page: {}", page.body);
-    auto_submit_token(&page.body).expect("csrf token in the auto-submit page")
-}
-
-fn assert_forbidden(response: &TestResponse, what: &str) {
-    assert_eq!(response.status, StatusCode::FORBIDDEN, "{what}: {response:?}");
-    assert!(response.location.is_none(), "{what}: a refusal redirects nowhere: {response:?}");
-}
 
 /// Sends one state change with `token` (`None`: no field at all).
 async fn attempt<S, B>(client: &mut TestClient<S>, action: &str, token: Option<&str>) -> TestResponse

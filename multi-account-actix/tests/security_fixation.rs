@@ -10,6 +10,8 @@
 
 mod support;
 
+use support::{assert_forbidden, me, state, up_to_auto_submit};
+
 use actix_http::Request;
 use actix_session::SessionMiddleware;
 use actix_session::storage::RedisSessionStore;
@@ -43,45 +45,6 @@ async fn redis_client(
         .wrap(SessionToken)
         .wrap(SessionMiddleware::builder(store, test_key()).cookie_secure(false).build());
     TestClient::new(test::init_service(app).await)
-}
-
-async fn state<S, B>(client: &mut TestClient<S>) -> String
-where
-    S: Service<Request, Response = ServiceResponse<B>, Error = Error>,
-    B: MessageBody,
-{
-    let response = client.get("/state").await;
-    assert_eq!(response.status, StatusCode::OK, "/state: {}", response.body);
-    response.body
-}
-
-async fn me<S, B>(client: &mut TestClient<S>) -> String
-where
-    S: Service<Request, Response = ServiceResponse<B>, Error = Error>,
-    B: MessageBody,
-{
-    client.get("/me").await.body
-}
-
-/// Starts a link as the signed-in primary, signs in as `linked` and returns the
-/// auto-submit page's CSRF token, without posting it.
-async fn up_to_auto_submit<S, B>(client: &mut TestClient<S>, primary: i64, linked: i64) -> String
-where
-    S: Service<Request, Response = ServiceResponse<B>, Error = Error>,
-    B: MessageBody,
-{
-    let link = format!("/link/p/{primary}");
-    let started = client.get(&link).await;
-    assert_eq!(started.status, StatusCode::SEE_OTHER, "starting the link: {}", started.body);
-    client.sign_in(&linked).await;
-    let page = client.get(&link).await;
-    assert_eq!(page.status, StatusCode::OK, "auto-submit page: {}", page.body);
-    auto_submit_token(&page.body).expect("csrf token in the auto-submit page")
-}
-
-fn assert_forbidden(response: &TestResponse, what: &str) {
-    assert_eq!(response.status, StatusCode::FORBIDDEN, "{what}: {response:?}");
-    assert!(response.location.is_none(), "{what}: a refusal redirects nowhere: {response:?}");
 }
 
 /// A session as an attacker may have captured it: its cookies and CSRF token.

@@ -8,6 +8,8 @@
 
 mod support;
 
+use support::{assert_forbidden, me, state, up_to_auto_submit};
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -17,47 +19,8 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use multi_account_actix::MultiAccountConfig;
-use multi_account_actix::test_support::{TestClient, TestResponse, auto_submit_token};
+use multi_account_actix::test_support::{TestClient, auto_submit_token};
 use support::{client, link_count};
-
-async fn state<S, B>(client: &mut TestClient<S>) -> String
-where
-    S: Service<Request, Response = ServiceResponse<B>, Error = Error>,
-    B: MessageBody,
-{
-    let response = client.get("/state").await;
-    assert_eq!(response.status, StatusCode::OK, "/state: {}", response.body);
-    response.body
-}
-
-async fn me<S, B>(client: &mut TestClient<S>) -> String
-where
-    S: Service<Request, Response = ServiceResponse<B>, Error = Error>,
-    B: MessageBody,
-{
-    client.get("/me").await.body
-}
-
-/// Starts a link as the signed-in primary, signs in as `linked` and returns the
-/// auto-submit page's CSRF token, without posting it.
-async fn up_to_auto_submit<S, B>(client: &mut TestClient<S>, primary: i64, linked: i64) -> String
-where
-    S: Service<Request, Response = ServiceResponse<B>, Error = Error>,
-    B: MessageBody,
-{
-    let link = format!("/link/p/{primary}");
-    let started = client.get(&link).await;
-    assert_eq!(started.status, StatusCode::SEE_OTHER, "starting the link: {}", started.body);
-    client.sign_in(&linked).await;
-    let page = client.get(&link).await;
-    assert_eq!(page.status, StatusCode::OK, "auto-submit page: {}", page.body);
-    auto_submit_token(&page.body).expect("csrf token in the auto-submit page")
-}
-
-fn assert_forbidden(response: &TestResponse, what: &str) {
-    assert_eq!(response.status, StatusCode::FORBIDDEN, "{what}: {response:?}");
-    assert!(response.location.is_none(), "{what}: a refusal redirects nowhere: {response:?}");
-}
 
 /// A forged link attempt at `/link/p/{id}`: the POST (with this session's valid
 /// CSRF token, so only the link rules can stop it) and then the GET. Both must be

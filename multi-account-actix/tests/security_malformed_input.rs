@@ -5,26 +5,14 @@
 
 mod support;
 
-use actix_http::Request;
-use actix_web::Error;
-use actix_web::body::MessageBody;
-use actix_web::dev::{Service, ServiceResponse};
+use support::state;
+
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::test::TestRequest;
 use multi_account_actix::MultiAccountConfig;
-use multi_account_actix::test_support::{TestClient, TestResponse};
+use multi_account_actix::test_support::TestResponse;
 use support::{client, database, link_count};
-
-async fn state<S, B>(client: &mut TestClient<S>) -> String
-where
-    S: Service<Request, Response = ServiceResponse<B>, Error = Error>,
-    B: MessageBody,
-{
-    let response = client.get("/state").await;
-    assert_eq!(response.status, StatusCode::OK, "/state: {}", response.body);
-    response.body
-}
 
 /// Percent-encodes every byte but the unreserved ones.
 fn encode(text: &str) -> String {

@@ -8,13 +8,11 @@
 
 mod support;
 
-use actix_http::Request;
-use actix_web::Error;
-use actix_web::body::MessageBody;
-use actix_web::dev::{Service, ServiceResponse};
+use support::{me, state};
+
 use actix_web::http::StatusCode;
 use actix_web::http::header::HeaderValue;
-use multi_account_actix::test_support::{TestClient, TestResponse, auto_submit_token};
+use multi_account_actix::test_support::{TestResponse, auto_submit_token};
 use multi_account_actix::{MultiAccountConfig, local_path};
 use support::{client, database, link_count};
 
@@ -104,24 +102,6 @@ fn local_path_keeps_local_paths() {
     for target in LOCAL {
         assert_eq!(local_path(target), Some(target), "{target:?}");
     }
-}
-
-async fn state<S, B>(client: &mut TestClient<S>) -> String
-where
-    S: Service<Request, Response = ServiceResponse<B>, Error = Error>,
-    B: MessageBody,
-{
-    let response = client.get("/state").await;
-    assert_eq!(response.status, StatusCode::OK, "/state: {}", response.body);
-    response.body
-}
-
-async fn me<S, B>(client: &mut TestClient<S>) -> String
-where
-    S: Service<Request, Response = ServiceResponse<B>, Error = Error>,
-    B: MessageBody,
-{
-    client.get("/me").await.body
 }
 
 fn assert_local_redirect(response: &TestResponse, what: &str) {

@@ -5,6 +5,8 @@
 
 mod support;
 
+use support::{assert_forbidden, me, state};
+
 use actix_http::Request;
 use actix_web::Error;
 use actix_web::body::MessageBody;
@@ -12,27 +14,9 @@ use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use multi_account::LinkService;
 use multi_account_actix::MultiAccountConfig;
-use multi_account_actix::test_support::{TestClient, TestResponse};
+use multi_account_actix::test_support::TestClient;
 use sea_orm::EntityTrait;
 use support::{User, client, link_count, set_password_hash, set_status, user, user::UserStatus};
-
-async fn state<S, B>(client: &mut TestClient<S>) -> String
-where
-    S: Service<Request, Response = ServiceResponse<B>, Error = Error>,
-    B: MessageBody,
-{
-    let response = client.get("/state").await;
-    assert_eq!(response.status, StatusCode::OK, "/state: {}", response.body);
-    response.body
-}
-
-async fn me<S, B>(client: &mut TestClient<S>) -> String
-where
-    S: Service<Request, Response = ServiceResponse<B>, Error = Error>,
-    B: MessageBody,
-{
-    client.get("/me").await.body
-}
 
 /// This session's link token, read from the raw session.
 async fn session_token<S, B>(client: &mut TestClient<S>) -> String
@@ -56,11 +40,6 @@ where
     assert_forbidden(&client.get(&url).await, &format!("{what}: switch GET to {target}"));
     let posted = client.post_with_csrf(&format!("/link/switch_to/{target}"), &[]).await;
     assert_forbidden(&posted, &format!("{what}: switch POST to {target}"));
-}
-
-fn assert_forbidden(response: &TestResponse, what: &str) {
-    assert_eq!(response.status, StatusCode::FORBIDDEN, "{what}: {response:?}");
-    assert!(response.location.is_none(), "{what}: a refusal redirects nowhere: {response:?}");
 }
 
 on_every_backend! {

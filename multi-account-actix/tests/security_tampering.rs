@@ -13,6 +13,8 @@
 
 mod support;
 
+use support::state;
+
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use actix_http::Request;
@@ -28,16 +30,6 @@ use multi_account_actix::test_support::{TestClient, test_key};
 use multi_account_actix::{MultiAccountConfig, SessionToken};
 use serde_json::{Value, json};
 use support::{client, configure, database, link_count, set_status, user::UserStatus};
-
-async fn state<S, B>(client: &mut TestClient<S>) -> String
-where
-    S: Service<Request, Response = ServiceResponse<B>, Error = Error>,
-    B: MessageBody,
-{
-    let response = client.get("/state").await;
-    assert_eq!(response.status, StatusCode::OK, "/state: {}", response.body);
-    response.body
-}
 
 /// The test app with its cookie sessions handled by `sessions`.
 async fn app_with(

@@ -8,9 +8,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use actix_http::Request;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::StatusCode;
 use actix_web::{App, Error, HttpResponse, test, web};
 use multi_account::test_database::{TestBackend, TestDatabase};
-use multi_account_actix::test_support::{self, TestClient};
+use multi_account_actix::test_support::{self, TestClient, TestResponse, auto_submit_token};
 use multi_account_actix::{CurrentUser, MultiAccount, MultiAccountConfig, PrimaryUser, SessionToken};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Schema, Set};
 
@@ -172,7 +173,7 @@ pub async fn link_count(db: &DatabaseConnection) -> usize {
 }
 
 /// `current=<id>;primary=<id>;group=<ids>` as the extractors see it.
-async fn state(accounts: MultiAccount<User>) -> String {
+async fn state_page(accounts: MultiAccount<User>) -> String {
     let ids = |users: Vec<&User>| users.iter().map(|u| u.id.to_string()).collect::<Vec<_>>().join(",");
     format!(
         "current={};primary={};group={}",
@@ -182,7 +183,7 @@ async fn state(accounts: MultiAccount<User>) -> String {
     )
 }
 
-async fn me(CurrentUser(user): CurrentUser<User>) -> String {
+async fn me_page(CurrentUser(user): CurrentUser<User>) -> String {
     user.id.to_string()
 }
 
@@ -208,8 +209,8 @@ pub fn configure(config: &MultiAccountConfig) -> impl FnOnce(&mut web::ServiceCo
     move |cfg: &mut web::ServiceConfig| {
         routes(cfg);
         test_support::routes::<User>()(cfg);
-        cfg.route("/state", web::get().to(state))
-            .route("/me", web::get().to(me))
+        cfg.route("/state", web::get().to(state_page))
+            .route("/me", web::get().to(me_page))
             .route("/primary", web::get().to(primary))
             .route("/both", web::get().to(both))
             .route("/plain", web::get().to(plain))
@@ -228,4 +229,45 @@ pub async fn client(
     config: &MultiAccountConfig,
 ) -> TestClient<impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = Error>> {
     TestClient::new(service(config).await)
+}
+
+// Helpers shared by the security tests.
+
+pub async fn state<S, B>(client: &mut TestClient<S>) -> String
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = Error>,
+    B: MessageBody,
+{
+    let response = client.get("/state").await;
+    assert_eq!(response.status, StatusCode::OK, "/state: {}", response.body);
+    response.body
+}
+
+pub async fn me<S, B>(client: &mut TestClient<S>) -> String
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = Error>,
+    B: MessageBody,
+{
+    client.get("/me").await.body
+}
+
+/// Starts a link as the signed-in primary, signs in as `linked` and returns the
+/// auto-submit page's CSRF token, without posting it.
+pub async fn up_to_auto_submit<S, B>(client: &mut TestClient<S>, primary: i64, linked: i64) -> String
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = Error>,
+    B: MessageBody,
+{
+    let link = format!("/link/p/{primary}");
+    let started = client.get(&link).await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "starting the link: {}", started.body);
+    client.sign_in(&linked).await;
+    let page = client.get(&link).await;
+    assert_eq!(page.status, StatusCode::OK, "auto-submit page: {}", page.body);
+    auto_submit_token(&page.body).expect("csrf token in the auto-submit page")
+}
+
+pub fn assert_forbidden(response: &TestResponse, what: &str) {
+    assert_eq!(response.status, StatusCode::FORBIDDEN, "{what}: {response:?}");
+    assert!(response.location.is_none(), "{what}: a refusal redirects nowhere: {response:?}");
 }
