@@ -1,10 +1,6 @@
-//! A session's account group and the one-query lookup that loads it.
+//! A session's account group (loaded by [`crate::group_query`]).
 
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, UnionType};
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryTrait};
-
-use crate::linked_account::{LinkStatus, LinkedAccountColumn as Col, LinkedAccountOf};
-use crate::user::{MultiAccountEntity, MultiAccountUser};
+use crate::user::MultiAccountUser;
 
 /// The accounts of one browser session: the primary account, then the active
 /// linked accounts in the order they were linked. Inactive and deleted users are
@@ -16,6 +12,10 @@ pub struct AccountGroup<U> {
 }
 
 impl<U: MultiAccountUser> AccountGroup<U> {
+    pub(crate) fn new(primary: U, linked: Vec<U>) -> Self {
+        Self { primary, linked }
+    }
+
     /// The primary account (the one that signed in first).
     pub fn primary(&self) -> &U {
         &self.primary
@@ -61,72 +61,4 @@ impl<U: MultiAccountUser> AccountGroup<U> {
     pub fn into_parts(self) -> (U, Vec<U>) {
         (self.primary, self.linked)
     }
-}
-
-/// The alias of the synthetic column that orders the group: 0 for the primary,
-/// the link id (auto-increment, so link order) for linked accounts.
-const ORDER_ALIAS: &str = "multi_account_order";
-
-/// Loads the group of (`primary_id`, `session_token`) in one round trip:
-///
-/// ```sql
-/// SELECT users.*, 0 AS o FROM users WHERE users.id = $1 AND <active>
-/// UNION ALL
-/// SELECT users.*, la.id FROM users JOIN linked_accounts la ON la.linked_user_id = users.id
-///  WHERE la.primary_user_id = $1 AND la.session_token = $2 AND la.status = 'active' AND <active>
-/// ORDER BY o
-/// ```
-///
-/// The second branch is an index range scan on the unique key
-/// `(primary_user_id, session_token, linked_user_id)`, so its cost does not grow
-/// with the size of the table. Returns `None` when the primary does not exist or
-/// is inactive.
-pub(crate) async fn load_group<U, C>(
-    db: &C,
-    primary_id: &U::Id,
-    session_token: &str,
-) -> Result<Option<AccountGroup<U>>, DbErr>
-where
-    U: MultiAccountUser,
-    C: ConnectionTrait,
-{
-    let backend = db.get_database_backend();
-    let link = <U::LinkedAccount as Default>::default();
-    let link_col = |c| Expr::col((link, <U::LinkedAccount as LinkedAccountOf<U::UserEntity>>::column(c)));
-    let user_id_col = <U::UserEntity as MultiAccountEntity>::id_column();
-
-    let mut statement = U::UserEntity::find()
-        .filter(Expr::col((U::UserEntity::default(), user_id_col)).eq(primary_id.clone()))
-        .filter(U::active_condition())
-        .into_query();
-    statement.expr_as(Expr::val(0_i64), Alias::new(ORDER_ALIAS));
-
-    let mut linked = U::UserEntity::find().filter(U::active_condition()).into_query();
-    linked
-        .inner_join(link, link_col(Col::LinkedUserId).equals((U::UserEntity::default(), user_id_col)))
-        .and_where(link_col(Col::PrimaryUserId).eq(primary_id.clone()))
-        .and_where(link_col(Col::SessionToken).eq(session_token))
-        .and_where(link_col(Col::Status).eq(LinkStatus::Active))
-        .expr_as(link_col(Col::Id), Alias::new(ORDER_ALIAS));
-    if let Some(cutoff) = link_cutoff::<U>() {
-        linked.and_where(link_col(Col::UpdatedAt).gt(cutoff));
-    }
-
-    statement.union(UnionType::All, linked).order_by(Alias::new(ORDER_ALIAS), Order::Asc);
-
-    let mut users = U::UserEntity::find().from_raw_sql(backend.build(&statement)).all(db).await?.into_iter();
-    // The primary sorts first (order 0); if the first row is not the primary, the
-    // primary is missing or inactive and the session has no group.
-    match users.next() {
-        Some(first) if &first.id() == primary_id => {
-            Ok(Some(AccountGroup { primary: first, linked: users.filter(|user| &user.id() != primary_id).collect() }))
-        }
-        _ => Ok(None),
-    }
-}
-
-/// Links last changed at or before this instant have expired (`link_ttl`).
-pub(crate) fn link_cutoff<U: MultiAccountUser>() -> Option<chrono::DateTime<chrono::Utc>> {
-    let ttl = chrono::Duration::from_std(U::LINK_TTL?).ok()?;
-    chrono::Utc::now().checked_sub_signed(ttl)
 }

@@ -60,6 +60,7 @@
 mod account_id;
 mod error;
 mod group;
+mod group_query;
 mod link_service;
 mod linked_account;
 #[cfg(feature = "migration")]

@@ -10,7 +10,8 @@ use sea_orm::{
 
 use crate::MAX_SESSION_TOKEN_LEN;
 use crate::error::LinkError;
-use crate::group::{AccountGroup, link_cutoff, load_group};
+use crate::group::AccountGroup;
+use crate::group_query::{link_cutoff, load_group};
 use crate::linked_account::{LinkStatus, LinkedAccountColumn as Col, LinkedAccountOf};
 use crate::user::{MultiAccountEntity, MultiAccountUser};
 

@@ -6,6 +6,7 @@ pub use sea_orm;
 pub use serde;
 
 pub use crate::account_id::AccountId;
+pub use crate::group_query::group_sql_is_cached;
 pub use crate::linked_account::{LinkStatus, LinkedAccountColumn, LinkedAccountOf, PrimaryKeyOf};
 pub use crate::user::{MultiAccountEntity, MultiAccountUser};
 

@@ -3,7 +3,7 @@
 mod support;
 
 use multi_account::{LinkError, LinkOutcome, LinkService, MultiAccountUser, format_subject, parse_subject};
-use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, Set};
 use support::{i32_user, i64_user, string_user, uuid_user};
 
 macro_rules! key_type_test {
@@ -28,6 +28,10 @@ macro_rules! key_type_test {
             let group = Links::group(&db, &ids[0], "t").await.unwrap().unwrap();
             let got: Vec<_> = group.iter().map(|user| user.id()).collect();
             assert_eq!(got, vec![ids[0].clone(), ids[1].clone()]);
+            // Rendered once, then served from the cache with the same answer.
+            assert!(multi_account::__private::group_sql_is_cached::<$user::Model>(db.get_database_backend()));
+            let again = Links::group(&db, &ids[0], "t").await.unwrap().unwrap();
+            assert_eq!(again.iter().map(|user| user.id()).collect::<Vec<_>>(), got);
             assert_eq!(Links::can_switch(&db, &ids[0], &ids[1], "t").await.unwrap().label, "account 1");
             assert!(Links::can_switch(&db, &ids[0], &ids[2], "t").await.is_err());
 

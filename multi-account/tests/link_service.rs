@@ -4,7 +4,7 @@ mod support;
 
 use multi_account::{LinkError, LinkOutcome, LinkService, LinkStatus, MultiAccountUser};
 use sea_orm::DatabaseConnection;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, ModelTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ModelTrait, PaginatorTrait, QueryFilter, Set};
 use support::user::UserStatus;
 use support::{QueryCounter, insert_user, linked_account, user};
 
@@ -25,6 +25,9 @@ async fn link_then_group_lists_primary_then_linked_in_link_order(db: DatabaseCon
 
     let group = Links::group(&db, &1, TOKEN).await.unwrap().expect("group");
     assert_eq!(ids(&group), vec![1, 3, 2], "primary first, then link order (not id order)");
+    // The statement was rendered once; the next load reuses its SQL, same answer.
+    assert!(multi_account::__private::group_sql_is_cached::<user::Model>(db.get_database_backend()));
+    assert_eq!(ids(&Links::group(&db, &1, TOKEN).await.unwrap().expect("group")), vec![1, 3, 2]);
     assert_eq!(group.primary().name, "alice");
     assert_eq!(group.len(), 3);
     let stored = linked_account::Entity::find().all(&db).await.unwrap();

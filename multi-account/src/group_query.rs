@@ -1,0 +1,176 @@
+//! The one-query group lookup, and the cache of its SQL text.
+//!
+//! The loader runs this query on every authenticated request, so its SQL is
+//! rendered once per user type, backend and `link_ttl` setting and reused; only the
+//! values are new each time. The rows are ordered here rather than by the database:
+//! a `Sort` node costs PostgreSQL more than sorting a dozen rows in Rust.
+
+use std::any::TypeId;
+use std::sync::{Arc, RwLock};
+
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, SelectStatement, UnionType};
+use sea_orm::{
+    ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryTrait, Statement, Value, Values,
+};
+
+use crate::group::AccountGroup;
+use crate::linked_account::{LinkStatus, LinkedAccountColumn as Col, LinkedAccountOf};
+use crate::user::{MultiAccountEntity, MultiAccountUser};
+
+/// The alias of the synthetic column that orders the group: 0 for the primary,
+/// the link id (auto-increment, so link order) for linked accounts.
+const ORDER_ALIAS: &str = "multi_account_order";
+
+/// Loads the group of (`primary_id`, `session_token`) in one round trip:
+///
+/// ```sql
+/// SELECT users.*, $1 AS o FROM users WHERE users.id = $2           -- $1 = 0
+/// UNION ALL
+/// SELECT users.*, la.id FROM users JOIN linked_accounts la ON la.linked_user_id = users.id
+///  WHERE la.primary_user_id = $3 AND la.session_token = $4 AND la.status = 'active'
+///    [AND la.updated_at > $6]                                       -- link_ttl
+/// ```
+///
+/// The second branch is an index range scan on the unique key
+/// `(primary_user_id, session_token, linked_user_id)`, so its cost does not grow
+/// with the size of the table. `active_check` is applied to the (at most
+/// `1 + max_linked_accounts`) rows here, with [`MultiAccountUser::is_active`], the
+/// same comparison the SQL filter would make. Returns `None` when the primary does
+/// not exist or is inactive.
+pub(crate) async fn load_group<U, C>(
+    db: &C,
+    primary_id: &U::Id,
+    session_token: &str,
+) -> Result<Option<AccountGroup<U>>, DbErr>
+where
+    U: MultiAccountUser,
+    C: ConnectionTrait,
+{
+    let backend = db.get_database_backend();
+    let cutoff = link_cutoff::<U>();
+    let values = group_values::<U>(primary_id, session_token, cutoff);
+    let statement = match cached_sql::<U>(backend, cutoff.is_some()) {
+        Some(sql) => Statement::from_sql_and_values(backend, &*sql, values.0),
+        None => render::<U>(backend, primary_id, session_token, cutoff, &values),
+    };
+
+    let mut rows = Vec::new();
+    for row in db.query_all_raw(statement).await? {
+        let order: i64 = row.try_get("", ORDER_ALIAS)?;
+        rows.push((order, U::from_query_result(&row, "")?));
+    }
+    // Link order; the primary (order 0) first. Stable, so a duplicate keeps its place.
+    rows.sort_by_key(|(order, _)| *order);
+    let mut users = rows.into_iter().map(|(_, user)| user);
+    match users.next() {
+        Some(first) if &first.id() == primary_id && first.is_active() => Ok(Some(AccountGroup::new(
+            first,
+            users.filter(|user| &user.id() != primary_id && user.is_active()).collect(),
+        ))),
+        // No primary row, or an inactive one: the session has no group.
+        _ => Ok(None),
+    }
+}
+
+/// The statement's values, in the order its SQL binds them.
+fn group_values<U: MultiAccountUser>(
+    primary_id: &U::Id,
+    session_token: &str,
+    cutoff: Option<chrono::DateTime<chrono::Utc>>,
+) -> Values {
+    let mut values: Vec<Value> = vec![
+        0_i64.into(),
+        primary_id.clone().into(),
+        primary_id.clone().into(),
+        session_token.into(),
+        LinkStatus::Active.into(),
+    ];
+    if let Some(cutoff) = cutoff {
+        values.push(cutoff.into());
+    }
+    Values(values)
+}
+
+/// The group statement built with sea-query.
+fn statement<U: MultiAccountUser>(
+    primary_id: &U::Id,
+    session_token: &str,
+    cutoff: Option<chrono::DateTime<chrono::Utc>>,
+) -> SelectStatement {
+    let link = <U::LinkedAccount as Default>::default();
+    let link_col = |c| Expr::col((link, <U::LinkedAccount as LinkedAccountOf<U::UserEntity>>::column(c)));
+    let user_id_col = <U::UserEntity as MultiAccountEntity>::id_column();
+
+    let mut statement = U::UserEntity::find().into_query();
+    statement
+        .expr_as(Expr::val(0_i64), Alias::new(ORDER_ALIAS))
+        .and_where(Expr::col((U::UserEntity::default(), user_id_col)).eq(primary_id.clone()));
+
+    let mut linked = U::UserEntity::find().into_query();
+    linked
+        .expr_as(link_col(Col::Id), Alias::new(ORDER_ALIAS))
+        .inner_join(link, link_col(Col::LinkedUserId).equals((U::UserEntity::default(), user_id_col)))
+        .and_where(link_col(Col::PrimaryUserId).eq(primary_id.clone()))
+        .and_where(link_col(Col::SessionToken).eq(session_token))
+        .and_where(link_col(Col::Status).eq(LinkStatus::Active));
+    if let Some(cutoff) = cutoff {
+        linked.and_where(link_col(Col::UpdatedAt).gt(cutoff));
+    }
+    statement.union(UnionType::All, linked);
+    statement
+}
+
+/// Renders the statement with sea-query and, when its values come out as
+/// [`group_values`] lists them, caches its SQL for the next requests.
+fn render<U: MultiAccountUser>(
+    backend: DatabaseBackend,
+    primary_id: &U::Id,
+    session_token: &str,
+    cutoff: Option<chrono::DateTime<chrono::Utc>>,
+    expected: &Values,
+) -> Statement {
+    let statement = backend.build(&statement::<U>(primary_id, session_token, cutoff));
+    let key = CacheKey { user: TypeId::of::<U>(), backend, link_ttl: cutoff.is_some() };
+    if let Ok(mut cache) = CACHE.write()
+        && !cache.iter().any(|(cached, _)| *cached == key)
+    {
+        let reusable = statement.values.as_ref() == Some(expected);
+        if !reusable {
+            // Only if sea-query changed the order it binds values in: stay correct
+            // (render every time) rather than bind values to the wrong placeholders.
+            tracing::warn!("multi-account: the group statement binds values in an unexpected order; not caching it");
+        }
+        cache.push((key, reusable.then(|| Arc::from(statement.sql.as_str()))));
+    }
+    statement
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct CacheKey {
+    user: TypeId,
+    backend: DatabaseBackend,
+    link_ttl: bool,
+}
+
+/// Rendered statements: a handful of entries (user types × backends), so a list.
+/// `None` marks a statement that must be rendered every time.
+static CACHE: RwLock<Vec<(CacheKey, Option<Arc<str>>)>> = RwLock::new(Vec::new());
+
+/// The cached SQL of `U`'s group statement on `backend`, if rendered before.
+fn cached_sql<U: MultiAccountUser>(backend: DatabaseBackend, link_ttl: bool) -> Option<Arc<str>> {
+    let key = CacheKey { user: TypeId::of::<U>(), backend, link_ttl };
+    let cache = CACHE.read().ok()?;
+    cache.iter().find(|(cached, _)| *cached == key).and_then(|(_, sql)| sql.clone())
+}
+
+/// Links last changed at or before this instant have expired (`link_ttl`).
+pub(crate) fn link_cutoff<U: MultiAccountUser>() -> Option<chrono::DateTime<chrono::Utc>> {
+    let ttl = chrono::Duration::from_std(U::LINK_TTL?).ok()?;
+    chrono::Utc::now().checked_sub_signed(ttl)
+}
+
+/// Whether `U`'s group statement on `backend` is served from the cache (for the
+/// tests: it is once a group was loaded, unless sea-query's value order changed).
+pub fn group_sql_is_cached<U: MultiAccountUser>(backend: DatabaseBackend) -> bool {
+    cached_sql::<U>(backend, U::LINK_TTL.is_some()).is_some()
+}
