@@ -6,9 +6,7 @@ use std::rc::Rc;
 use actix_session::{Session, SessionExt};
 use actix_web::web::Data;
 use actix_web::{HttpMessage, HttpRequest};
-use multi_account::{AccountGroup, LinkService, MultiAccountEntity, MultiAccountUser};
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{DbErr, EntityTrait, QueryFilter};
+use multi_account::{AccountGroup, LinkError, LinkService, MultiAccountUser};
 use tokio::sync::OnceCell;
 
 use crate::auth_fingerprint;
@@ -194,11 +192,6 @@ fn restore_primary<U: MultiAccountUser>(session: &Session, primary_id: &U::Id) {
 pub(crate) async fn find_active<U: MultiAccountUser>(
     config: &MultiAccountConfig,
     id: &U::Id,
-) -> Result<Option<U>, DbErr> {
-    let id_column = (U::UserEntity::default(), <U::UserEntity as MultiAccountEntity>::id_column());
-    U::UserEntity::find()
-        .filter(Expr::col(id_column).eq(id.clone()))
-        .filter(U::active_condition())
-        .one(&config.db)
-        .await
+) -> Result<Option<U>, LinkError> {
+    LinkService::<U>::active_user(&config.db, id).await
 }

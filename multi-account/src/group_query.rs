@@ -1,20 +1,16 @@
-//! The one-query group lookup, and the cache of its SQL text.
+//! The one-query group lookup, run by the loader on every request of a
+//! multi-account session.
 //!
-//! The loader runs this query on every authenticated request, so its SQL is
-//! rendered once per user type, backend and `link_ttl` setting and reused; only the
-//! values are new each time. The rows are ordered here rather than by the database:
-//! a `Sort` node costs PostgreSQL more than sorting a dozen rows in Rust.
-
-use std::any::TypeId;
-use std::sync::{Arc, RwLock};
+//! Its SQL comes from the [`statement_cache`](crate::statement_cache). The rows are
+//! ordered here rather than by the database: a `Sort` node costs PostgreSQL more
+//! than sorting a dozen rows in Rust.
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, SelectStatement, UnionType};
-use sea_orm::{
-    ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryTrait, Statement, Value, Values,
-};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryTrait, Value, Values};
 
 use crate::group::AccountGroup;
 use crate::linked_account::{LinkStatus, LinkedAccountColumn as Col, LinkedAccountOf};
+use crate::statement_cache::{self, Query};
 use crate::user::{MultiAccountEntity, MultiAccountUser};
 
 /// The alias of the synthetic column that orders the group: 0 for the primary,
@@ -49,10 +45,9 @@ where
     let backend = db.get_database_backend();
     let cutoff = link_cutoff::<U>();
     let values = group_values::<U>(primary_id, session_token, cutoff);
-    let statement = match cached_sql::<U>(backend, cutoff.is_some()) {
-        Some(sql) => Statement::from_sql_and_values(backend, &*sql, values.0),
-        None => render::<U>(backend, primary_id, session_token, cutoff, &values),
-    };
+    let query = Query::Group { link_ttl: cutoff.is_some() };
+    let statement =
+        statement_cache::statement::<U>(backend, query, values, || statement::<U>(primary_id, session_token, cutoff));
 
     let mut rows = Vec::new();
     for row in db.query_all_raw(statement).await? {
@@ -91,7 +86,7 @@ fn group_values<U: MultiAccountUser>(
     Values(values)
 }
 
-/// The group statement built with sea-query.
+/// The group statement built with sea-query (binding the values of [`group_values`]).
 fn statement<U: MultiAccountUser>(
     primary_id: &U::Id,
     session_token: &str,
@@ -120,57 +115,8 @@ fn statement<U: MultiAccountUser>(
     statement
 }
 
-/// Renders the statement with sea-query and, when its values come out as
-/// [`group_values`] lists them, caches its SQL for the next requests.
-fn render<U: MultiAccountUser>(
-    backend: DatabaseBackend,
-    primary_id: &U::Id,
-    session_token: &str,
-    cutoff: Option<chrono::DateTime<chrono::Utc>>,
-    expected: &Values,
-) -> Statement {
-    let statement = backend.build(&statement::<U>(primary_id, session_token, cutoff));
-    let key = CacheKey { user: TypeId::of::<U>(), backend, link_ttl: cutoff.is_some() };
-    if let Ok(mut cache) = CACHE.write()
-        && !cache.iter().any(|(cached, _)| *cached == key)
-    {
-        let reusable = statement.values.as_ref() == Some(expected);
-        if !reusable {
-            // Only if sea-query changed the order it binds values in: stay correct
-            // (render every time) rather than bind values to the wrong placeholders.
-            tracing::warn!("multi-account: the group statement binds values in an unexpected order; not caching it");
-        }
-        cache.push((key, reusable.then(|| Arc::from(statement.sql.as_str()))));
-    }
-    statement
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct CacheKey {
-    user: TypeId,
-    backend: DatabaseBackend,
-    link_ttl: bool,
-}
-
-/// Rendered statements: a handful of entries (user types × backends), so a list.
-/// `None` marks a statement that must be rendered every time.
-static CACHE: RwLock<Vec<(CacheKey, Option<Arc<str>>)>> = RwLock::new(Vec::new());
-
-/// The cached SQL of `U`'s group statement on `backend`, if rendered before.
-fn cached_sql<U: MultiAccountUser>(backend: DatabaseBackend, link_ttl: bool) -> Option<Arc<str>> {
-    let key = CacheKey { user: TypeId::of::<U>(), backend, link_ttl };
-    let cache = CACHE.read().ok()?;
-    cache.iter().find(|(cached, _)| *cached == key).and_then(|(_, sql)| sql.clone())
-}
-
 /// Links last changed at or before this instant have expired (`link_ttl`).
 pub(crate) fn link_cutoff<U: MultiAccountUser>() -> Option<chrono::DateTime<chrono::Utc>> {
     let ttl = chrono::Duration::from_std(U::LINK_TTL?).ok()?;
     chrono::Utc::now().checked_sub_signed(ttl)
-}
-
-/// Whether `U`'s group statement on `backend` is served from the cache (for the
-/// tests: it is once a group was loaded, unless sea-query's value order changed).
-pub fn group_sql_is_cached<U: MultiAccountUser>(backend: DatabaseBackend) -> bool {
-    cached_sql::<U>(backend, U::LINK_TTL.is_some()).is_some()
 }

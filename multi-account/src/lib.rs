@@ -58,6 +58,7 @@
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, clippy::print_stderr)]
 
 mod account_id;
+mod active_user;
 mod error;
 mod group;
 mod group_query;
@@ -66,6 +67,7 @@ mod linked_account;
 #[cfg(feature = "migration")]
 pub mod migration;
 mod schema;
+mod statement_cache;
 mod subject;
 #[cfg(feature = "test-support")]
 pub mod test_database;

@@ -9,6 +9,7 @@ use sea_orm::{
 };
 
 use crate::MAX_SESSION_TOKEN_LEN;
+use crate::active_user::find_active;
 use crate::error::LinkError;
 use crate::group::AccountGroup;
 use crate::group_query::{link_cutoff, load_group};
@@ -310,6 +311,13 @@ impl<U: MultiAccountUser> LinkService<U> {
     ) -> Result<Option<AccountGroup<U>>, LinkError> {
         check_token(session_token)?;
         Ok(load_group::<U, C>(db, primary_id, session_token).await?)
+    }
+
+    /// The user with `id` if it exists and passes `active_check`: the query an app
+    /// runs on every request to load its signed-in user (the loader's, in
+    /// single-account mode). One query, its SQL rendered once per user type.
+    pub async fn active_user<C: ConnectionTrait>(db: &C, id: &U::Id) -> Result<Option<U>, LinkError> {
+        Ok(find_active::<U, C>(db, id).await?)
     }
 
     /// Checks that the session may switch to `target_id`: the target must be the

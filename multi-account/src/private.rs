@@ -6,7 +6,6 @@ pub use sea_orm;
 pub use serde;
 
 pub use crate::account_id::AccountId;
-pub use crate::group_query::group_sql_is_cached;
 pub use crate::linked_account::{LinkStatus, LinkedAccountColumn, LinkedAccountOf, PrimaryKeyOf};
 pub use crate::user::{MultiAccountEntity, MultiAccountUser};
 
@@ -103,4 +102,14 @@ mod fallback_user {
     pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Whether `U`'s per-request statements (the group, with and without
+/// `link_ttl` as `U` has it, and the user by id) are served from the statement
+/// cache on `backend`. For the tests: they are once each was run, unless
+/// sea-query changed the order it binds values in.
+pub fn statements_are_cached<U: MultiAccountUser>(backend: sea_orm::DatabaseBackend) -> bool {
+    use crate::statement_cache::{Query, is_cached};
+    is_cached::<U>(backend, Query::Group { link_ttl: U::LINK_TTL.is_some() })
+        && is_cached::<U>(backend, Query::UserById)
 }

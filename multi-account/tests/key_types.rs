@@ -3,7 +3,7 @@
 mod support;
 
 use multi_account::{LinkError, LinkOutcome, LinkService, MultiAccountUser, format_subject, parse_subject};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, Set};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
 use support::{i32_user, i64_user, string_user, uuid_user};
 
 macro_rules! key_type_test {
@@ -29,7 +29,9 @@ macro_rules! key_type_test {
             let got: Vec<_> = group.iter().map(|user| user.id()).collect();
             assert_eq!(got, vec![ids[0].clone(), ids[1].clone()]);
             // Rendered once, then served from the cache with the same answer.
-            assert!(multi_account::__private::group_sql_is_cached::<$user::Model>(db.get_database_backend()));
+            assert_eq!(Links::active_user(&db, &ids[1]).await.unwrap().map(|user| user.id()), Some(ids[1].clone()));
+            assert!(Links::active_user(&db, &ids[2]).await.unwrap().is_none(), "inactive");
+            assert!(multi_account::__private::statements_are_cached::<$user::Model>(db.get_database_backend()));
             let again = Links::group(&db, &ids[0], "t").await.unwrap().unwrap();
             assert_eq!(again.iter().map(|user| user.id()).collect::<Vec<_>>(), got);
             assert_eq!(Links::can_switch(&db, &ids[0], &ids[1], "t").await.unwrap().label, "account 1");

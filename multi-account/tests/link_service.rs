@@ -4,7 +4,7 @@ mod support;
 
 use multi_account::{LinkError, LinkOutcome, LinkService, LinkStatus, MultiAccountUser};
 use sea_orm::DatabaseConnection;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ModelTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, ModelTrait, PaginatorTrait, QueryFilter, Set};
 use support::user::UserStatus;
 use support::{QueryCounter, insert_user, linked_account, user};
 
@@ -25,9 +25,12 @@ async fn link_then_group_lists_primary_then_linked_in_link_order(db: DatabaseCon
 
     let group = Links::group(&db, &1, TOKEN).await.unwrap().expect("group");
     assert_eq!(ids(&group), vec![1, 3, 2], "primary first, then link order (not id order)");
-    // The statement was rendered once; the next load reuses its SQL, same answer.
-    assert!(multi_account::__private::group_sql_is_cached::<user::Model>(db.get_database_backend()));
+    assert_eq!(Links::active_user(&db, &2).await.unwrap().map(|user| user.name), Some("bob".to_owned()));
+    assert_eq!(Links::active_user(&db, &4).await.unwrap(), None, "no such user");
+    // Each statement was rendered once; the next loads reuse its SQL, same answers.
+    assert!(multi_account::__private::statements_are_cached::<user::Model>(db.get_database_backend()));
     assert_eq!(ids(&Links::group(&db, &1, TOKEN).await.unwrap().expect("group")), vec![1, 3, 2]);
+    assert_eq!(Links::active_user(&db, &3).await.unwrap().map(|user| user.name), Some("carol".to_owned()));
     assert_eq!(group.primary().name, "alice");
     assert_eq!(group.len(), 3);
     let stored = linked_account::Entity::find().all(&db).await.unwrap();
@@ -117,6 +120,7 @@ async fn inactive_users_are_never_linked_listed_or_switchable(db: DatabaseConnec
 
     let group = Links::group(&db, &1, TOKEN).await.unwrap().unwrap();
     assert_eq!(ids(&group), vec![1], "suspended bob is not listed");
+    assert_eq!(Links::active_user(&db, &2).await.unwrap(), None, "nor loaded as the signed-in user");
     assert!(matches!(Links::can_switch(&db, &1, &2, TOKEN).await, Err(LinkError::NotInGroup)));
 
     // An inactive primary has no group at all.

@@ -4,9 +4,7 @@ mod support;
 
 use multi_account::{LinkOutcome, LinkService, MultiAccountUser};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use support::{ttl_link, ttl_user};
 
 type Links = LinkService<ttl_user::Model>;
@@ -37,7 +35,8 @@ async fn expired_links_leave_the_group_and_are_removed(db: DatabaseConnection) {
     let group = Links::group(&db, &1, "t").await.unwrap().unwrap();
     let ids: Vec<i64> = group.iter().map(|user| user.id).collect();
     assert_eq!(ids, vec![1, 3, 4], "the expired link is gone from the group");
-    assert!(multi_account::__private::group_sql_is_cached::<ttl_user::Model>(db.get_database_backend()));
+    assert_eq!(Links::active_user(&db, &2).await.unwrap().map(|user| user.id), Some(2));
+    assert!(multi_account::__private::statements_are_cached::<ttl_user::Model>(db.get_database_backend()));
     assert!(Links::can_switch(&db, &1, &2, "t").await.is_err());
 
     // Linking again in the session deletes the expired row and makes a fresh one.
