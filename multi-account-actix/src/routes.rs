@@ -62,13 +62,21 @@ impl MultiAccountConfig {
         let config = self.clone();
         move |cfg: &mut ServiceConfig| {
             let paths = config.paths.clone();
+            // One resource per path: every request to a route registered after
+            // these is matched against each resource's pattern in turn.
             cfg.app_data(Data::new(config))
-                .route(&paths.link, web::get().to(link_start::<U>))
-                .route(&paths.link, web::post().to(link_complete::<U>))
-                .route(&paths.switch, web::get().to(switch_get::<U>))
-                .route(&paths.switch, web::post().to(switch_post::<U>))
-                .route(&paths.remove, web::post().to(remove::<U>))
-                .route(&paths.sign_out_all, web::post().to(sign_out_all::<U>));
+                .service(
+                    web::resource(&paths.link)
+                        .route(web::get().to(link_start::<U>))
+                        .route(web::post().to(link_complete::<U>)),
+                )
+                .service(
+                    web::resource(&paths.switch)
+                        .route(web::get().to(switch_get::<U>))
+                        .route(web::post().to(switch_post::<U>)),
+                )
+                .service(web::resource(&paths.remove).route(web::post().to(remove::<U>)))
+                .service(web::resource(&paths.sign_out_all).route(web::post().to(sign_out_all::<U>)));
         }
     }
 }

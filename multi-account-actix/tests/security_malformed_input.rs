@@ -382,3 +382,31 @@ async fn an_oversized_referer_at_link_start_is_not_a_server_error() {
     }
     assert_eq!(link_count(&test.db).await, 0);
 }
+
+// A method a route does not take answers 405 (one resource per path), changes
+// nothing, and runs no handler: a GET cannot remove an account.
+#[tokio::test]
+async fn other_methods_are_refused_with_405_and_change_nothing() {
+    let test = database(3).await;
+    let config = MultiAccountConfig::new(test.db.clone());
+    let mut client = client(&config).await;
+    client.sign_in(&1).await;
+    assert_eq!(client.complete_link(&1, &2).await.status, StatusCode::SEE_OTHER);
+    let linked = "current=2;primary=1;group=1,2";
+    assert_eq!(state(&mut client).await, linked);
+    let csrf = client.csrf().await;
+
+    for (method, path) in [
+        (actix_web::http::Method::GET, "/link/remove/2"),
+        (actix_web::http::Method::DELETE, "/link/remove/2"),
+        (actix_web::http::Method::GET, "/link/sign-out-all"),
+        (actix_web::http::Method::PUT, "/link/p/1"),
+        (actix_web::http::Method::DELETE, "/link/switch_to/1"),
+    ] {
+        let uri = format!("{path}?csrf_token={csrf}");
+        let response = client.send(TestRequest::default().method(method.clone()).uri(&uri)).await;
+        assert_eq!(response.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}: {}", response.body);
+        assert_eq!(link_count(&test.db).await, 1, "{method} {path}");
+        assert_eq!(state(&mut client).await, linked, "{method} {path}");
+    }
+}
