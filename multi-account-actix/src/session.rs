@@ -140,10 +140,9 @@ fn start_sign_in(session: &Session) -> Result<(), SessionInsertError> {
         return Ok(());
     }
     session.remove(session_keys::PRIMARY_USER_ID);
-    if get_session_token(session).is_some() {
-        put_session_token(session, &crate::session_token::new_session_token())?;
-    }
-    Ok(())
+    // Every signed-in session has a token; writing it here (not on the next
+    // request, in the middleware) leaves the session steady after the sign-in.
+    put_session_token(session, &crate::session_token::new_session_token())
 }
 
 /// Signs `user` in: writes the `"user"` subject, renews the session id and rotates

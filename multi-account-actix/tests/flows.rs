@@ -129,4 +129,27 @@ async fn a_full_group_refuses_with_a_message_and_returns_to_the_primary(test, 12
     assert_eq!(link_count(&test.db).await, 10);
     assert_eq!(client.get("/me").await.body, "1", "back on the primary");
 }
+
+async fn the_session_is_steady_right_after_sign_in(test, 2) {
+    // sign_in writes everything a signed-in session holds (token, CSRF token,
+    // fingerprint), so the pages after it do not rewrite the cookie.
+    let config = MultiAccountConfig::new(test.db.clone());
+    let mut client = client(&config).await;
+    assert!(client.sign_in(&1).await.set_cookie);
+    for path in ["/me", "/state", "/switcher.json", "/me"] {
+        let response = client.get(path).await;
+        assert_eq!(response.status, StatusCode::OK, "{path}");
+        assert!(!response.set_cookie, "{path} rewrote the session after sign-in");
+    }
+    // Signing in again (no link pending) starts over with a new token.
+    // (Session values are stored JSON-encoded.)
+    let token = |entries: serde_json::Value| -> String {
+        serde_json::from_str(entries["session_token"].as_str().expect("a token")).expect("a JSON string")
+    };
+    let before = token(client.session_entries().await);
+    client.sign_in(&2).await;
+    let after = token(client.session_entries().await);
+    assert_eq!(after.len(), 32, "{after}");
+    assert_ne!(before, after);
+}
 }
