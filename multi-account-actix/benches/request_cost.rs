@@ -9,8 +9,11 @@
 //! - `c_multi_{2,6,11}`: our multi-account mode, the `MultiAccount<User>` extractor,
 //!   for groups of 2, 6 and 11 accounts (one group query);
 //! - `d_naive_{2,6,11}`: the reference implementation's strategy on the same
-//!   sessions: the primary, then the links, then one query per linked account.
-//!
+//!   sessions: the primary, then the links, then one query per linked account;
+//! - `p_group_only_6` (with the cases above, to share their rounds): the group
+//!   query from a bare handler on the six-account session (session keys read by
+//!   hand, no loader, no fingerprint check), so the loader's own share is the
+//!   difference to `c_multi_6`;
 //! - `p_*` (a second group, to see where the time goes): `/plain` (no
 //!   extractor, so no query) through the baseline app and through the real app
 //!   with the standard and the six-account session cookies; and the database
@@ -101,6 +104,19 @@ async fn multi(accounts: MultiAccount<User>) -> String {
     format!("{}:{}", accounts.current().map(|user| user.id).unwrap_or_default(), accounts.accounts().len())
 }
 
+/// The group query from a plain handler (session keys read by hand, no loader, no
+/// fingerprint check): what the loader adds on top of its query.
+async fn group_only(session: Session, db: web::Data<DatabaseConnection>) -> actix_web::Result<String> {
+    let (primary_id, token) =
+        multi_account_session::<User>(&session).ok_or_else(|| ErrorUnauthorized("not multi-account"))?;
+    let group = LinkService::<User>::group(db.get_ref(), &primary_id, &token)
+        .await
+        .map_err(ErrorInternalServerError)?
+        .ok_or_else(|| ErrorUnauthorized("no group"))?;
+    let current = get_user_id::<User>(&session).unwrap_or(primary_id);
+    Ok(format!("{current}:{}", group.len()))
+}
+
 // ------------------------------------------------------------------ (d) naive
 
 /// The reference implementation's strategy: load the primary, query the session's
@@ -147,6 +163,7 @@ async fn full_service(
             .app_data(web::Data::new(db.clone()))
             .route("/bench/multi", web::get().to(multi))
             .route("/bench/naive", web::get().to(naive))
+            .route("/bench/group-only", web::get().to(group_only))
             .wrap(SessionToken)
             .wrap(test_support::cookie_session()),
     )
@@ -256,6 +273,7 @@ fn run_backend(
     cases.push(Case::new("b_standard", queries, requests(system, standard, "/me")));
     let mut naive_clients = Vec::new();
     let mut six_plain = None;
+    let mut six_group_only = None;
     for (accounts, mut client) in groups {
         let body = format!("{accounts}:{accounts}");
         let mut naive = same_session(system.block_on(full_service(&config, db)), &client);
@@ -263,6 +281,7 @@ fn run_backend(
         naive_clients.push((accounts, naive_queries, naive));
         if accounts == 6 {
             six_plain = Some(same_session(system.block_on(full_service(&config, db)), &client));
+            six_group_only = Some(same_session(system.block_on(full_service(&config, db)), &client));
         }
         let queries = system.block_on(check(&mut client, q, "/bench/multi", &body));
         cases.push(Case::new(format!("c_multi_{accounts}"), queries, requests(system, client, "/bench/multi")));
@@ -271,6 +290,9 @@ fn run_backend(
         cases.push(Case::new(format!("d_naive_{accounts}"), queries, requests(system, client, "/bench/naive")));
     }
 
+    let mut client = six_group_only.take().unwrap();
+    let queries = system.block_on(check(&mut client, q, "/bench/group-only", "6:6"));
+    cases.push(Case::new("p_group_only_6", queries, requests(system, client, "/bench/group-only")));
     let group_name = format!("request_cost_{backend}");
     common::criterion_group(criterion, &group_name, &mut cases);
     let cases_run = Interleaved::measure(&mut cases, rounds(), BATCH);
