@@ -12,7 +12,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::test::TestRequest;
 use multi_account_actix::MultiAccountConfig;
 use multi_account_actix::test_support::TestResponse;
-use support::{client, database, link_count};
+use support::{LINKED, client, database, link_count, linked_client};
 
 /// Percent-encodes every byte but the unreserved ones.
 fn encode(text: &str) -> String {
@@ -45,11 +45,8 @@ fn assert_client_error(response: &TestResponse, what: &str) {
 async fn malformed_ids_are_refused_without_side_effects() {
     let test = database(3).await;
     let config = MultiAccountConfig::new(test.db.clone());
-    let mut client = client(&config).await;
-    client.sign_in(&1).await;
-    assert_eq!(client.complete_link(&1, &2).await.status, StatusCode::SEE_OTHER);
-    let linked = "current=2;primary=1;group=1,2";
-    assert_eq!(state(&mut client).await, linked);
+    let mut client = linked_client(&config).await;
+    let linked = LINKED;
 
     let long = "9".repeat(10 * 1024);
     let long_letters = "a".repeat(10 * 1024);
@@ -389,11 +386,8 @@ async fn an_oversized_referer_at_link_start_is_not_a_server_error() {
 async fn other_methods_are_refused_with_405_and_change_nothing() {
     let test = database(3).await;
     let config = MultiAccountConfig::new(test.db.clone());
-    let mut client = client(&config).await;
-    client.sign_in(&1).await;
-    assert_eq!(client.complete_link(&1, &2).await.status, StatusCode::SEE_OTHER);
-    let linked = "current=2;primary=1;group=1,2";
-    assert_eq!(state(&mut client).await, linked);
+    let mut client = linked_client(&config).await;
+    let linked = LINKED;
     let csrf = client.csrf().await;
 
     for (method, path) in [

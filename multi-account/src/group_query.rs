@@ -23,7 +23,7 @@ const ORDER_ALIAS: &str = "multi_account_order";
 /// SELECT users.*, $1 AS o FROM users WHERE users.id = $2           -- $1 = 0
 /// UNION ALL
 /// SELECT users.*, la.id FROM users JOIN linked_accounts la ON la.linked_user_id = users.id
-///  WHERE la.primary_user_id = $3 AND la.session_token = $4 AND la.status = 'active'
+///  WHERE la.primary_user_id = $3 AND la.session_token = $4 AND la.status = $5  -- 'active'
 ///    [AND la.updated_at > $6]                                       -- link_ttl
 /// ```
 ///

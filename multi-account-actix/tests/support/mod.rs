@@ -233,6 +233,20 @@ pub async fn client(
 
 // Helpers shared by the security tests.
 
+/// The state line of [`linked_client`]'s session.
+pub const LINKED: &str = "current=2;primary=1;group=1,2";
+
+/// A client signed in as 1 with 2 linked (2 current), its state checked.
+pub async fn linked_client(
+    config: &MultiAccountConfig,
+) -> TestClient<impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = Error>> {
+    let mut client = client(config).await;
+    client.sign_in(&1).await;
+    assert_eq!(client.complete_link(&1, &2).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(state(&mut client).await, LINKED);
+    client
+}
+
 pub async fn state<S, B>(client: &mut TestClient<S>) -> String
 where
     S: Service<Request, Response = ServiceResponse<B>, Error = Error>,
