@@ -104,10 +104,8 @@ async fn malformed_ids_are_refused_without_side_effects() {
 async fn unicode_nul_and_invalid_utf8_in_the_path() {
     let test = database(3).await;
     let config = MultiAccountConfig::new(test.db.clone());
-    let mut client = client(&config).await;
-    client.sign_in(&1).await;
-    client.complete_link(&1, &2).await;
-    let linked = "current=2;primary=1;group=1,2";
+    let mut client = linked_client(&config).await;
+    let linked = LINKED;
     let nul_long = format!("1{}", "%00".repeat(3 * 1024));
     let unicode_long = encode(&"é".repeat(5 * 1024));
     let segments = [
@@ -184,10 +182,8 @@ async fn unicode_nul_and_invalid_utf8_in_the_path() {
 async fn nul_unicode_and_huge_csrf_fields() {
     let test = database(3).await;
     let config = MultiAccountConfig::new(test.db.clone());
-    let mut client = client(&config).await;
-    client.sign_in(&1).await;
-    client.complete_link(&1, &2).await;
-    let linked = "current=2;primary=1;group=1,2";
+    let mut client = linked_client(&config).await;
+    let linked = LINKED;
     let token = client.csrf().await;
     let values = [
         "\0".to_owned(),
@@ -234,10 +230,8 @@ async fn nul_unicode_and_huge_csrf_fields() {
 async fn broken_form_bodies() {
     let test = database(3).await;
     let config = MultiAccountConfig::new(test.db.clone());
-    let mut client = client(&config).await;
-    client.sign_in(&1).await;
-    client.complete_link(&1, &2).await;
-    let linked = "current=2;primary=1;group=1,2";
+    let mut client = linked_client(&config).await;
+    let linked = LINKED;
     let token = client.csrf().await;
     let form = header::ContentType::form_url_encoded();
     let bodies: Vec<(&str, Option<header::ContentType>, Vec<u8>)> = vec![
@@ -277,10 +271,8 @@ fn mime_multipart() -> actix_web::mime::Mime {
 async fn odd_headers_and_cookies() {
     let test = database(3).await;
     let config = MultiAccountConfig::new(test.db.clone());
-    let mut client = client(&config).await;
-    client.sign_in(&1).await;
-    client.complete_link(&1, &2).await;
-    let linked = "current=2;primary=1;group=1,2";
+    let mut client = linked_client(&config).await;
+    let linked = LINKED;
 
     // A Referer that is not visible ASCII is ignored: the switch still lands on "/".
     for referer in [&b"http://localhost:8080/\xff\xfe"[..], b"http://localhost:8080/\xc3\xa9", b"\x80", b""] {
