@@ -42,6 +42,28 @@ where
     assert_forbidden(&posted, &format!("{what}: switch POST to {target}"));
 }
 
+/// A switch (GET, token in the URL) to `target` that must go through.
+async fn switch_to<S, B>(client: &mut TestClient<S>, target: i64)
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = Error>,
+    B: MessageBody,
+{
+    let url = client.switch_url(&target).await;
+    let response = client.get(&url).await;
+    assert_eq!(response.status, StatusCode::SEE_OTHER, "switch to {target}: {}", response.body);
+}
+
+/// A client signed in as 1 with 2 and 3 linked (3 current).
+async fn three_accounts(
+    config: &MultiAccountConfig,
+) -> TestClient<impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = Error>> {
+    let mut client = client(config).await;
+    client.sign_in(&1).await;
+    client.complete_link(&1, &2).await;
+    client.complete_link(&1, &3).await;
+    client
+}
+
 on_every_backend! {
 // A link made in one browser session cannot be used from another.
 async fn a_link_from_another_session_cannot_be_switched_to(test, 3) {
@@ -128,8 +150,7 @@ async fn a_switch_reaches_only_this_sessions_group(test, 4) {
     assert_eq!(link_count(&test.db).await, 1);
 
     // Control: the group itself is reachable.
-    let url = client.switch_url(&1).await;
-    assert_eq!(client.get(&url).await.status, StatusCode::SEE_OTHER);
+    switch_to(&mut client, 1).await;
     assert_eq!(me(&mut client).await, "1");
 }
 
@@ -137,10 +158,7 @@ async fn a_switch_reaches_only_this_sessions_group(test, 4) {
 // it, and a session sitting on it is back on the primary.
 async fn a_deactivated_link_cannot_be_switched_to(test, 3) {
     let config = MultiAccountConfig::new(test.db.clone());
-    let mut client = client(&config).await;
-    client.sign_in(&1).await;
-    client.complete_link(&1, &2).await;
-    client.complete_link(&1, &3).await;
+    let mut client = three_accounts(&config).await;
     assert_eq!(state(&mut client).await, "current=3;primary=1;group=1,2,3");
     let token = session_token(&mut client).await;
 
@@ -159,8 +177,7 @@ async fn a_deactivated_link_cannot_be_switched_to(test, 3) {
 
     // Control: re-activated, the link is usable again.
     LinkService::<User>::activate(&test.db, &1, &2, &token).await.unwrap();
-    let url = client.switch_url(&2).await;
-    assert_eq!(client.get(&url).await.status, StatusCode::SEE_OTHER);
+    switch_to(&mut client, 2).await;
     assert_eq!(me(&mut client).await, "2");
 }
 
@@ -168,12 +185,8 @@ async fn a_deactivated_link_cannot_be_switched_to(test, 3) {
 // the session cannot switch to it or stay on it.
 async fn an_inactive_account_cannot_be_switched_to(test, 3) {
     let config = MultiAccountConfig::new(test.db.clone());
-    let mut client = client(&config).await;
-    client.sign_in(&1).await;
-    client.complete_link(&1, &2).await;
-    client.complete_link(&1, &3).await;
-    let url = client.switch_url(&1).await;
-    client.get(&url).await;
+    let mut client = three_accounts(&config).await;
+    switch_to(&mut client, 1).await;
     assert_eq!(state(&mut client).await, "current=1;primary=1;group=1,2,3");
 
     set_status(&test.db, 2, UserStatus::Inactive).await;
@@ -182,8 +195,7 @@ async fn an_inactive_account_cannot_be_switched_to(test, 3) {
     assert_eq!(me(&mut client).await, "1");
 
     // The acting account becomes inactive: back to the primary, no way back.
-    let url = client.switch_url(&3).await;
-    assert_eq!(client.get(&url).await.status, StatusCode::SEE_OTHER);
+    switch_to(&mut client, 3).await;
     set_status(&test.db, 3, UserStatus::Inactive).await;
     assert_eq!(state(&mut client).await, "current=1;primary=1;group=1");
     assert_switch_refused(&mut client, 3, "inactive acting account").await;
@@ -191,18 +203,14 @@ async fn an_inactive_account_cannot_be_switched_to(test, 3) {
 
     // Control: active again, the link (which survived) works again.
     set_status(&test.db, 2, UserStatus::Active).await;
-    let url = client.switch_url(&2).await;
-    assert_eq!(client.get(&url).await.status, StatusCode::SEE_OTHER);
+    switch_to(&mut client, 2).await;
     assert_eq!(me(&mut client).await, "2");
 }
 
 // A deleted account (its links go with it, ON DELETE CASCADE) is unreachable.
 async fn a_deleted_account_cannot_be_switched_to(test, 3) {
     let config = MultiAccountConfig::new(test.db.clone());
-    let mut client = client(&config).await;
-    client.sign_in(&1).await;
-    client.complete_link(&1, &2).await;
-    client.complete_link(&1, &3).await;
+    let mut client = three_accounts(&config).await;
     assert_eq!(state(&mut client).await, "current=3;primary=1;group=1,2,3");
 
     user::Entity::delete_by_id(2).exec(&test.db).await.unwrap();
@@ -250,10 +258,7 @@ async fn after_sign_out_all_a_replayed_cookie_cannot_switch_to_the_linked_accoun
 // no switch to it until it signs in again.
 async fn after_a_password_change_the_account_cannot_be_switched_to(test, 3) {
     let config = MultiAccountConfig::new(test.db.clone());
-    let mut client = client(&config).await;
-    client.sign_in(&1).await;
-    client.complete_link(&1, &2).await;
-    client.complete_link(&1, &3).await;
+    let mut client = three_accounts(&config).await;
     assert_eq!(state(&mut client).await, "current=3;primary=1;group=1,2,3");
 
     set_password_hash(&test.db, 2, "new-hash-2").await;
@@ -272,10 +277,8 @@ async fn after_a_password_change_the_account_cannot_be_switched_to(test, 3) {
     assert_eq!(relinked.status, StatusCode::SEE_OTHER, "{relinked:?}");
     assert_eq!(link_count(&test.db).await, 2, "the existing link is reused");
     assert_eq!(state(&mut client).await, "current=2;primary=1;group=1,2");
-    let url = client.switch_url(&1).await;
-    assert_eq!(client.get(&url).await.status, StatusCode::SEE_OTHER);
-    let url = client.switch_url(&2).await;
-    assert_eq!(client.get(&url).await.status, StatusCode::SEE_OTHER);
+    switch_to(&mut client, 1).await;
+    switch_to(&mut client, 2).await;
     assert_eq!(me(&mut client).await, "2");
 }
 
@@ -286,8 +289,7 @@ async fn after_the_primarys_password_change_nothing_can_be_switched_to(test, 3) 
     let mut client = client(&config).await;
     client.sign_in(&1).await;
     client.complete_link(&1, &2).await;
-    let url = client.switch_url(&1).await;
-    client.get(&url).await;
+    switch_to(&mut client, 1).await;
     assert_eq!(state(&mut client).await, "current=1;primary=1;group=1,2");
 
     set_password_hash(&test.db, 1, "new-hash-1").await;
