@@ -61,6 +61,16 @@ impl Paths {
         Self::fill(&self.link, id)
     }
 
+    /// Where the form that starts adding an account to the primary `id` posts.
+    ///
+    /// ```
+    /// use multi_account_actix::Paths;
+    /// assert_eq!(Paths::default().link_start_url(&42), "/link/p/42?start");
+    /// ```
+    pub fn link_start_url(&self, id: &dyn std::fmt::Display) -> String {
+        format!("{}?start", self.link_url(id))
+    }
+
     /// The switch URL of `id` (without the CSRF token).
     pub fn switch_url(&self, id: &dyn std::fmt::Display) -> String {
         Self::fill(&self.switch, id)
@@ -123,6 +133,9 @@ pub struct MultiAccountConfig {
     pub(crate) enabled: Arc<AtomicBool>,
     pub(crate) link_intent_ttl: Duration,
     pub(crate) clock: Arc<dyn Fn() -> u64 + Send + Sync>,
+    pub(crate) identity_key: &'static str,
+    pub(crate) get_switch: bool,
+    pub(crate) session_budget: Option<usize>,
 }
 
 impl std::fmt::Debug for MultiAccountConfig {
@@ -131,6 +144,8 @@ impl std::fmt::Debug for MultiAccountConfig {
             .field("paths", &self.paths)
             .field("enabled", &self.is_enabled())
             .field("link_intent_ttl", &self.link_intent_ttl)
+            .field("get_switch", &self.get_switch)
+            .field("session_budget", &self.session_budget)
             .finish_non_exhaustive()
     }
 }
@@ -146,7 +161,38 @@ impl MultiAccountConfig {
             enabled: Arc::new(AtomicBool::new(true)),
             link_intent_ttl: DEFAULT_LINK_INTENT_TTL,
             clock: Arc::new(system_now),
+            identity_key: crate::session_keys::IDENTITY_USER_ID,
+            get_switch: false,
+            session_budget: Some(crate::session_budget::COOKIE_SESSION_BUDGET),
         }
+    }
+
+    /// The session key actix-identity keeps the signed-in id under, when the app
+    /// changed it with `IdentityMiddleware::builder().id_key(..)` (feature
+    /// `identity`; the default is actix-identity's own, `"actix_identity.user_id"`).
+    #[cfg(feature = "identity")]
+    pub fn with_identity_key(mut self, key: &'static str) -> Self {
+        self.identity_key = key;
+        self
+    }
+
+    /// Also accepts switches by GET with the CSRF token in the query string
+    /// (`/link/switch_to/{id}?csrf_token=..`), and lists such links in the
+    /// switcher. Off by default: a token in a URL ends up in access logs, browser
+    /// history and `Referer` headers; the switcher's POST forms need none of it.
+    pub fn with_get_switch(mut self, enabled: bool) -> Self {
+        self.get_switch = enabled;
+        self
+    }
+
+    /// The most a session may hold, in bytes of its entries (keys plus JSON
+    /// values), before "Add another account" is refused with a message instead of
+    /// growing it. The default fits the cookie store's 4 KB cookie (see
+    /// `docs/security-model.md`, "Cookie budget"); `None` for server-side stores
+    /// (Redis), where only `max_linked_accounts` limits a group.
+    pub fn with_session_budget(mut self, budget: Option<usize>) -> Self {
+        self.session_budget = budget;
+        self
     }
 
     /// Uses other route paths.

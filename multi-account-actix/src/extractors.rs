@@ -5,7 +5,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
-use actix_session::SessionExt;
+use std::cell::OnceCell;
+
+use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 use multi_account::{AccountGroup, MultiAccountUser};
@@ -85,11 +87,19 @@ impl<U: MultiAccountUser> FromRequest for PrimaryUser<U> {
 
 /// Everything about the signed-in accounts: current, primary and group, plus what
 /// the account switcher needs. Never refuses (signed out is a valid state).
-#[derive(Debug)]
 pub struct MultiAccount<U> {
     accounts: Rc<Accounts<U>>,
     config: MultiAccountConfig,
-    csrf_token: String,
+    session: Session,
+    /// Minted on first use only, so an anonymous page view writes no session.
+    csrf_token: OnceCell<String>,
+}
+
+impl<U: std::fmt::Debug> std::fmt::Debug for MultiAccount<U> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The CSRF token stays out of logs.
+        f.debug_struct("MultiAccount").field("accounts", &self.accounts).finish_non_exhaustive()
+    }
 }
 
 impl<U: MultiAccountUser> MultiAccount<U> {
@@ -124,9 +134,18 @@ impl<U: MultiAccountUser> MultiAccount<U> {
         }
     }
 
-    /// The session's CSRF token, for your own forms.
+    /// The session's CSRF token, for your own forms. Created (written to the
+    /// session) on first use: a page that never asks for it, such as an
+    /// anonymous visitor's, writes no session. Empty if the session cannot be
+    /// written (logged).
     pub fn csrf_token(&self) -> &str {
-        &self.csrf_token
+        self.csrf_token.get_or_init(|| match csrf_token(&self.session) {
+            Ok(token) => token,
+            Err(error) => {
+                tracing::error!(%error, "multi-account: could not write the CSRF token");
+                String::new()
+            }
+        })
     }
 
     /// The account switcher view model, ready for any template engine.
@@ -144,8 +163,7 @@ impl<U: MultiAccountUser> FromRequest for MultiAccount<U> {
         Box::pin(async move {
             let config = config(&req)?.get_ref().clone();
             let accounts = load::<U>(&req).await?;
-            let csrf_token = csrf_token(&req.get_session())?;
-            Ok(MultiAccount { accounts, config, csrf_token })
+            Ok(MultiAccount { accounts, config, session: req.get_session(), csrf_token: OnceCell::new() })
         })
     }
 }

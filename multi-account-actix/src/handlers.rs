@@ -5,10 +5,11 @@ use serde::Serialize;
 
 use crate::html::{escape, percent_encode};
 
-/// The form the auto-submit page posts to complete a link.
+/// A form of the link flow: the auto-submit page's (completes a link) or the
+/// link start page's (starts adding an account).
 #[derive(Clone, Debug, Serialize)]
 pub struct AutoSubmitForm {
-    /// The link URL to POST to.
+    /// The URL to POST to.
     pub action: String,
     /// The CSRF field name (`csrf_token`).
     pub csrf_field: &'static str,
@@ -55,6 +56,29 @@ pub trait MultiAccountHandlers: Send + Sync + 'static {
         "/".to_owned()
     }
 
+    /// The page a GET of the link URL shows the primary: a button whose form
+    /// (`form`, posting to the link URL with `?start`) starts adding an account.
+    /// Starting is a state change, so it is a POST with the CSRF token; this page
+    /// never starts anything by itself.
+    fn render_link_start(&self, _req: &HttpRequest, form: &AutoSubmitForm) -> HttpResponse {
+        let body = format!(
+            r#"<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="robots" content="noindex"><title>Add another account</title></head>
+<body>
+<form method="post" action="{action}">
+<input type="hidden" name="{field}" value="{token}">
+<button type="submit">Add another account</button>
+</form>
+</body>
+</html>"#,
+            action = escape(&form.action),
+            field = form.csrf_field,
+            token = escape(&form.csrf_token),
+        );
+        html_page(body)
+    }
+
     /// The page shown to the account that just signed in to complete a link: a form
     /// that posts itself, with a button for browsers without JavaScript.
     fn render_auto_submit(&self, _req: &HttpRequest, form: &AutoSubmitForm) -> HttpResponse {
@@ -74,11 +98,16 @@ pub trait MultiAccountHandlers: Send + Sync + 'static {
             field = form.csrf_field,
             token = escape(&form.csrf_token),
         );
-        HttpResponse::Ok()
-            .content_type("text/html; charset=utf-8")
-            .insert_header(("Cache-Control", "no-store"))
-            .body(body)
+        html_page(body)
     }
+}
+
+/// A page that carries a CSRF token: never cached.
+fn html_page(body: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Cache-Control", "no-store"))
+        .body(body)
 }
 
 /// The defaults of [`MultiAccountHandlers`].

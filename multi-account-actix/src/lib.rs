@@ -92,6 +92,7 @@ mod local_redirect;
 mod routes;
 pub mod session;
 pub mod session_keys;
+mod session_budget;
 mod session_token;
 mod switcher;
 #[cfg(feature = "test-support")]

@@ -15,8 +15,12 @@ pub const DEFAULT_LINK_INTENT_TTL: Duration = Duration::from_secs(10 * 60);
 pub(crate) struct LinkIntent {
     /// The primary's id, canonical text.
     pub(crate) primary: String,
-    /// Unix seconds at creation.
+    /// Unix seconds at creation, by the config's clock.
     pub(crate) created_at: u64,
+    /// Unix seconds, by the system clock, after which the intent is stale. The
+    /// sign-in helper (which has no config) decides by it.
+    #[serde(default)]
+    pub(crate) expires_at: u64,
     /// Local path to return to once the link completes.
     pub(crate) return_to: String,
 }
@@ -27,8 +31,9 @@ pub(crate) fn system_now() -> u64 {
 }
 
 impl LinkIntent {
-    pub(crate) fn new(primary: String, return_to: String, now: u64) -> Self {
-        Self { primary, created_at: now, return_to }
+    pub(crate) fn new(primary: String, return_to: String, now: u64, ttl: Duration) -> Self {
+        let expires_at = system_now().saturating_add(ttl.as_secs());
+        Self { primary, created_at: now, expires_at, return_to }
     }
 
     pub(crate) fn store(&self, session: &Session) -> Result<(), SessionInsertError> {
@@ -39,6 +44,10 @@ impl LinkIntent {
         session.remove(session_keys::LINK_INTENT);
     }
 
+    fn read(session: &Session) -> Option<Self> {
+        session.get::<Self>(session_keys::LINK_INTENT).ok().flatten()
+    }
+
     /// The session's intent for `primary` if it is younger than `ttl`.
     pub(crate) fn fresh(session: &Session, primary: &str, ttl: Duration, now: u64) -> Option<Self> {
         Self::pending(session, ttl, now).filter(|intent| intent.primary == primary)
@@ -46,13 +55,18 @@ impl LinkIntent {
 
     /// The session's intent, whatever its primary, if it is younger than `ttl`.
     pub(crate) fn pending(session: &Session, ttl: Duration, now: u64) -> Option<Self> {
-        let intent = session.get::<Self>(session_keys::LINK_INTENT).ok().flatten()?;
-        let age = now.saturating_sub(intent.created_at);
-        (intent.created_at <= now && age < ttl.as_secs()).then_some(intent)
+        Self::read(session).filter(|intent| intent.is_fresh(ttl, now))
     }
 
-    /// Whether the session holds an intent at all (fresh or not).
-    pub(crate) fn exists(session: &Session) -> bool {
-        session.contains_key(session_keys::LINK_INTENT)
+    /// Younger than `ttl` at `now` (and not from the future).
+    fn is_fresh(&self, ttl: Duration, now: u64) -> bool {
+        let age = now.saturating_sub(self.created_at);
+        self.created_at <= now && age < ttl.as_secs()
+    }
+
+    /// Whether a sign-in now continues this session's link flow: the intent is
+    /// there and not stale by the system clock.
+    pub(crate) fn continues_at_sign_in(session: &Session) -> bool {
+        Self::read(session).is_some_and(|intent| system_now() < intent.expires_at)
     }
 }

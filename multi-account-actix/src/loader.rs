@@ -13,7 +13,9 @@ use crate::auth_fingerprint;
 use crate::config::MultiAccountConfig;
 use crate::error::MultiAccountError;
 use crate::link_intent::LinkIntent;
-use crate::session::{clear_multi_account_session, get_user_id, multi_account_session, put_user_id, remove_user_id};
+use crate::session::{
+    clear_multi_account_session, forget_user_id, multi_account_session, signed_in_id, write_user_id,
+};
 use crate::session_keys;
 
 /// Who is signed in, as resolved for one request.
@@ -71,13 +73,15 @@ fn database_failure<U>(error: &dyn std::fmt::Display) -> Accounts<U> {
     Accounts { database_failed: true, ..Accounts::signed_out() }
 }
 
-/// Whether `user`'s sign-in in this session still holds (its `auth_hash`
-/// fingerprint matches). An account just signed in through actix-identity
-/// (`adopted`) is trusted once and its fingerprint recorded.
+/// Whether `user`'s sign-in in this session still holds: a sign-in record here,
+/// its `auth_hash` unchanged. The session's own subject (`subject`) needs a record
+/// only with `auth_hash`. An account just signed in through actix-identity
+/// (`adopted`) is trusted once and its sign-in recorded.
 fn verified<U: MultiAccountUser>(
     checker: &mut auth_fingerprint::Checker<'_>,
     user: &U,
     adopted: Option<&U::Id>,
+    subject: bool,
 ) -> bool {
     if adopted == Some(&user.id()) {
         if let Err(error) = checker.remember(user) {
@@ -85,17 +89,18 @@ fn verified<U: MultiAccountUser>(
         }
         return true;
     }
-    checker.matches(user)
+    if subject { checker.matches_subject(user) } else { checker.matches(user) }
 }
 
 async fn resolve<U: MultiAccountUser>(config: &MultiAccountConfig, session: &Session) -> Accounts<U> {
+    let key = config.identity_key;
     let mut checker = auth_fingerprint::Checker::new(session);
     #[cfg(feature = "identity")]
-    let adopted = crate::session::adopt_identity::<U>(session);
+    let adopted = crate::session::adopt_identity::<U>(session, key);
     #[cfg(not(feature = "identity"))]
     let adopted: Option<U::Id> = None;
     let adopted = adopted.as_ref();
-    let Some(user_id) = get_user_id::<U>(session) else {
+    let Some(user_id) = signed_in_id::<U>(session, key) else {
         // Nobody is signed in: links must not outlive the sign-in that made them.
         if session.contains_key(session_keys::PRIMARY_USER_ID) {
             clear_multi_account_session(session);
@@ -109,7 +114,7 @@ async fn resolve<U: MultiAccountUser>(config: &MultiAccountConfig, session: &Ses
         // primary, and nothing but the app's own user load runs.
         let id = match multi {
             Some((primary_id, _)) if primary_id != user_id => {
-                restore_primary::<U>(session, &primary_id);
+                restore_primary::<U>(config, session, &primary_id);
                 primary_id
             }
             _ => user_id,
@@ -121,20 +126,22 @@ async fn resolve<U: MultiAccountUser>(config: &MultiAccountConfig, session: &Ses
         return standard::<U>(config, session, &user_id, adopted).await;
     };
     let mut group = match LinkService::<U>::group(&config.db, &primary_id, &token).await {
-        Ok(Some(group)) if verified(&mut checker, group.primary(), adopted) => group,
+        Ok(Some(group)) if verified(&mut checker, group.primary(), adopted, false) => group,
         Ok(Some(_)) => {
-            // The primary's password changed since it signed in here.
-            tracing::info!(primary = %primary_id, "multi-account: primary's auth hash changed; signing out");
+            // The primary's password changed since it signed in here (or it never
+            // signed in here: a copied group row).
+            tracing::info!(primary = %primary_id, "multi-account: primary's sign-in no longer holds; signing out");
             clear_multi_account_session(session);
-            remove_user_id(session);
+            forget_user_id(session, key);
             return Accounts::signed_out();
         }
         Ok(None) => {
-            // The primary was deleted or deactivated: leave multi-account mode.
-            tracing::info!(primary = %primary_id, "multi-account: stale or inactive primary; clearing the group");
+            // The primary was deleted or deactivated, or the group was signed out
+            // of (in another copy of this session): leave multi-account mode.
+            tracing::info!(primary = %primary_id, "multi-account: no group for this session; leaving multi-account mode");
             clear_multi_account_session(session);
             if user_id == primary_id {
-                remove_user_id(session);
+                forget_user_id(session, key);
                 return Accounts::signed_out();
             }
             return standard::<U>(config, session, &user_id, adopted).await;
@@ -142,7 +149,7 @@ async fn resolve<U: MultiAccountUser>(config: &MultiAccountConfig, session: &Ses
         Err(error) => return database_failure(&error),
     };
 
-    group.retain_linked(|user| verified(&mut checker, user, adopted));
+    group.retain_linked(|user| verified(&mut checker, user, adopted, false));
     if let Some(current) = group.get(&user_id) {
         let current = current.clone();
         return Accounts::signed_in(current, Some(group));
@@ -152,7 +159,7 @@ async fn resolve<U: MultiAccountUser>(config: &MultiAccountConfig, session: &Ses
     let pending = LinkIntent::fresh(session, &primary_id.to_string(), config.link_intent_ttl, config.now()).is_some();
     if pending && user_id != primary_id {
         match find_active::<U>(config, &user_id).await {
-            Ok(Some(current)) if verified(&mut checker, &current, adopted) => {
+            Ok(Some(current)) if verified(&mut checker, &current, adopted, false) => {
                 return Accounts::signed_in(current, Some(group));
             }
             Ok(_) => {}
@@ -160,7 +167,7 @@ async fn resolve<U: MultiAccountUser>(config: &MultiAccountConfig, session: &Ses
         }
     }
     tracing::info!(user = %user_id, primary = %primary_id, "multi-account: current account left the group; back to the primary");
-    restore_primary::<U>(session, &primary_id);
+    restore_primary::<U>(config, session, &primary_id);
     Accounts::signed_in(group.primary().clone(), Some(group))
 }
 
@@ -173,17 +180,17 @@ async fn standard<U: MultiAccountUser>(
 ) -> Accounts<U> {
     let mut checker = auth_fingerprint::Checker::new(session);
     match find_active::<U>(config, id).await {
-        Ok(Some(current)) if verified(&mut checker, &current, adopted) => Accounts::signed_in(current, None),
+        Ok(Some(current)) if verified(&mut checker, &current, adopted, true) => Accounts::signed_in(current, None),
         Ok(_) => {
-            remove_user_id(session);
+            forget_user_id(session, config.identity_key);
             Accounts::signed_out()
         }
         Err(error) => database_failure(&error),
     }
 }
 
-fn restore_primary<U: MultiAccountUser>(session: &Session, primary_id: &U::Id) {
-    if let Err(error) = put_user_id::<U>(session, primary_id) {
+fn restore_primary<U: MultiAccountUser>(config: &MultiAccountConfig, session: &Session, primary_id: &U::Id) {
+    if let Err(error) = write_user_id::<U>(session, config.identity_key, primary_id) {
         tracing::error!(%error, "multi-account: could not write the session");
     }
 }

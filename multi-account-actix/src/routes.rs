@@ -19,8 +19,10 @@ use crate::link_intent::LinkIntent;
 use crate::loader::{Accounts, config, load};
 use crate::local_redirect::{local_path, same_origin_referer};
 use crate::session::{
-    get_primary_user_id, get_session_token, multi_account_session, put_multi_account_session, put_user_id,
+    clear_multi_account_session, get_primary_user_id, get_session_token, multi_account_session,
+    put_multi_account_session, put_session_token, signed_in_id, write_user_id,
 };
+use crate::{auth_fingerprint, session_budget};
 use crate::session_token::new_session_token;
 
 /// The CSRF token of a form or query string.
@@ -31,7 +33,11 @@ pub(crate) struct CsrfParam {
 
 impl MultiAccountConfig {
     /// Registers this config and the four routes for the user model `U`, at
-    /// [`Paths`](crate::Paths). Pass it to `App::configure`:
+    /// [`Paths`](crate::Paths): link (GET shows the page for the current step, POST
+    /// starts with `?start` or completes), switch (POST; GET too with
+    /// [`with_get_switch`](Self::with_get_switch)), remove and sign-out-all (POST).
+    /// Every POST needs the CSRF token and a same-origin request. Pass it to
+    /// `App::configure`:
     ///
     /// ```
     /// # mod user {
@@ -62,19 +68,19 @@ impl MultiAccountConfig {
         let config = self.clone();
         move |cfg: &mut ServiceConfig| {
             let paths = config.paths.clone();
+            let get_switch = config.get_switch;
             // One resource per path: every request to a route registered after
             // these is matched against each resource's pattern in turn.
             cfg.app_data(Data::new(config))
                 .service(
                     web::resource(&paths.link)
-                        .route(web::get().to(link_start::<U>))
-                        .route(web::post().to(link_complete::<U>)),
+                        .route(web::get().to(link_page::<U>))
+                        .route(web::post().to(link_post::<U>)),
                 )
-                .service(
-                    web::resource(&paths.switch)
-                        .route(web::get().to(switch_get::<U>))
-                        .route(web::post().to(switch_post::<U>)),
-                )
+                .service({
+                    let switch = web::resource(&paths.switch).route(web::post().to(switch_post::<U>));
+                    if get_switch { switch.route(web::get().to(switch_get::<U>)) } else { switch }
+                })
                 .service(web::resource(&paths.remove).route(web::post().to(remove::<U>)))
                 .service(web::resource(&paths.sign_out_all).route(web::post().to(sign_out_all::<U>)));
         }
@@ -100,6 +106,36 @@ fn check_csrf(session: &Session, action: &'static str, presented: Option<&str>) 
     }
     refused(action, "csrf", &"", &"");
     Err(MultiAccountError::Csrf)
+}
+
+/// Refuses a request another site made the browser send: `Sec-Fetch-Site` other
+/// than `same-origin` or `none` (typed, bookmarked), or an `Origin` that is not
+/// this one. The CSRF token already stops these; this keeps a leaked token from
+/// being used cross-site, and changes nothing either way.
+fn check_same_origin(req: &HttpRequest, action: &'static str) -> Result<(), MultiAccountError> {
+    let header = |name| req.headers().get(name).map(|value| value.to_str().unwrap_or("invalid"));
+    let fetch_site_ok = header(header::HeaderName::from_static("sec-fetch-site"))
+        .is_none_or(|site| site.eq_ignore_ascii_case("same-origin") || site.eq_ignore_ascii_case("none"));
+    let origin_ok = header(header::ORIGIN).is_none_or(|origin| {
+        let info = req.connection_info();
+        origin == format!("{}://{}", info.scheme(), info.host())
+    });
+    if fetch_site_ok && origin_ok {
+        return Ok(());
+    }
+    refused(action, "cross_site", &"", &"");
+    Err(MultiAccountError::Forbidden("cross-site request"))
+}
+
+/// The CSRF and same-origin checks every state change makes.
+fn check_request(
+    req: &HttpRequest,
+    session: &Session,
+    action: &'static str,
+    presented: Option<&str>,
+) -> Result<(), MultiAccountError> {
+    check_same_origin(req, action)?;
+    check_csrf(session, action, presented)
 }
 
 /// A 303 to a local path (anything else becomes `/`).
@@ -143,10 +179,39 @@ fn link_path(config: &MultiAccountConfig, primary: &impl std::fmt::Display) -> S
     config.paths.link_url(primary)
 }
 
-/// GET link: as the primary (or an account of its group), record a link intent
-/// and go to sign-in; as the account that just signed in for a fresh intent,
-/// render the auto-submitting form.
-async fn link_start<U: MultiAccountUser>(
+/// Whether this request is the last step of a link: the session's own group,
+/// a fresh intent for it, and a signed-in account that is not in the group yet.
+fn completes_link<U: MultiAccountUser>(
+    config: &MultiAccountConfig,
+    session: &Session,
+    accounts: &Accounts<U>,
+    primary_id: &U::Id,
+    current_id: &U::Id,
+) -> bool {
+    get_primary_user_id::<U>(session).as_ref() == Some(primary_id)
+        && current_id != primary_id
+        && !accounts.group.as_ref().is_some_and(|group| group.contains(current_id))
+        && LinkIntent::fresh(session, &primary_id.to_string(), config.link_intent_ttl, config.now()).is_some()
+}
+
+/// Whether the current account may add an account to `primary_id`'s group: it
+/// is that primary, or a member of the session's group of that primary.
+fn may_start_link<U: MultiAccountUser>(
+    session: &Session,
+    accounts: &Accounts<U>,
+    primary_id: &U::Id,
+    current_id: &U::Id,
+) -> bool {
+    match &accounts.group {
+        Some(group) => get_primary_user_id::<U>(session).as_ref() == Some(primary_id) && group.contains(current_id),
+        None => current_id == primary_id,
+    }
+}
+
+/// GET link: reads only. As the account that just signed in for a fresh intent,
+/// the auto-submitting form that completes the link; as the primary (or an
+/// account of its group), a page whose form starts adding an account.
+async fn link_page<U: MultiAccountUser>(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, MultiAccountError> {
@@ -159,45 +224,89 @@ async fn link_start<U: MultiAccountUser>(
         return Err(MultiAccountError::Unauthorized);
     };
     let current_id = current.id();
-    let session_primary = get_primary_user_id::<U>(&session);
-    let now = config.now();
-
-    let own_group = session_primary.as_ref() == Some(&primary_id);
-    if own_group
-        && current_id != primary_id
-        && LinkIntent::fresh(&session, &primary_id.to_string(), config.link_intent_ttl, now).is_some()
-    {
-        let form = AutoSubmitForm {
-            action: link_path(&config, &primary_id),
-            csrf_field: CSRF_FIELD,
-            csrf_token: csrf_token(&session)?,
-        };
+    let link = link_path(&config, &primary_id);
+    if completes_link(&config, &session, &accounts, &primary_id, &current_id) {
+        let form = AutoSubmitForm { action: link, csrf_field: CSRF_FIELD, csrf_token: csrf_token(&session)? };
         return Ok(config.handlers.render_auto_submit(&req, &form));
     }
-
-    let may_start = match &accounts.group {
-        Some(group) => own_group && group.contains(&current_id),
-        None => current_id == primary_id,
-    };
-    if !may_start {
+    if !may_start_link(&session, &accounts, &primary_id, &current_id) {
         refused("link", "not_signed_in_primary", &primary_id, &current_id);
         return Err(MultiAccountError::Forbidden("link: the path is not this session's signed-in primary"));
     }
-    if session_primary.is_none() {
-        let token = get_session_token(&session).unwrap_or_else(new_session_token);
-        put_multi_account_session::<U>(&session, &primary_id, &token)?;
+    let form = AutoSubmitForm {
+        action: config.paths.link_start_url(&primary_id),
+        csrf_field: CSRF_FIELD,
+        csrf_token: csrf_token(&session)?,
+    };
+    Ok(config.handlers.render_link_start(&req, &form))
+}
+
+/// POST link: `?start` starts adding an account; otherwise completes the link.
+async fn link_post<U: MultiAccountUser>(
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<CsrfParam>,
+) -> Result<HttpResponse, MultiAccountError> {
+    let starts = req.query_string().split('&').any(|pair| pair == "start" || pair.starts_with("start="));
+    if starts { link_start::<U>(req, path, form).await } else { link_complete::<U>(req, path, form).await }
+}
+
+/// Starts adding an account: as the primary (or an account of its group), open
+/// the group in the database, record a link intent and go to sign-in.
+async fn link_start<U: MultiAccountUser>(
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<CsrfParam>,
+) -> Result<HttpResponse, MultiAccountError> {
+    let config = enabled(&req)?;
+    let primary_id = parse_id::<U>(&path)?;
+    let session = req.get_session();
+    check_request(&req, &session, "link", form.csrf_token.as_deref())?;
+    let accounts = load_for_change::<U>(&req).await?;
+    let Some(current) = accounts.current.as_ref() else {
+        refused("link", "signed_out", &primary_id, &"");
+        return Err(MultiAccountError::Unauthorized);
+    };
+    let current_id = current.id();
+    if !may_start_link(&session, &accounts, &primary_id, &current_id) {
+        refused("link", "not_signed_in_primary", &primary_id, &current_id);
+        return Err(MultiAccountError::Forbidden("link: the path is not this session's signed-in primary"));
     }
     let link = link_path(&config, &primary_id);
     let return_to = same_origin_referer(&req)
-        .filter(|referer| *referer != link)
+        .filter(|referer| *referer != link && !referer.starts_with(&format!("{link}?")))
         .unwrap_or_else(|| config.handlers.after_link_path(&req));
-    LinkIntent::new(primary_id.to_string(), return_to, now).store(&session)?;
+    let intent = LinkIntent::new(primary_id.to_string(), return_to, config.now(), config.link_intent_ttl);
+    let intent_cost = serde_json::to_string(&intent).map_or(usize::MAX, |text| text.len() * 2);
+    if !session_budget::has_room(&session, config.session_budget, intent_cost + session_budget::record_cost::<U>()) {
+        refused("link", "session_full", &primary_id, &current_id);
+        put_flash(&session, SESSION_FULL);
+        return Ok(redirect(&intent.return_to));
+    }
+    if get_primary_user_id::<U>(&session).is_none() {
+        // Entering multi-account mode: the group exists once its row does.
+        let token = get_session_token(&session).unwrap_or_else(new_session_token);
+        LinkService::<U>::open_group(&config.db, &primary_id, &token).await.map_err(|error| {
+            tracing::error!(%error, "multi-account: opening the group failed");
+            MultiAccountError::Unavailable
+        })?;
+        put_multi_account_session::<U>(&session, &primary_id, &token)?;
+        // The primary signed in before sign-in records (or without `auth_hash`):
+        // record it now, it is the verified current account.
+        auth_fingerprint::remember(&session, current)?;
+    }
+    intent.store(&session)?;
     event("link_started", &primary_id, &current_id);
     Ok(redirect(&config.handlers.sign_in_path(&req, &link)))
 }
 
-/// POST link: completes a link. Requires the path id to be this session's
-/// primary, a fresh intent, another account signed in, and the CSRF token.
+/// The flash of a link refused because the session has no room for another
+/// account's sign-in.
+const SESSION_FULL: &str = "This browser cannot hold another account; remove one to add another.";
+
+/// Completes a link. Requires the path id to be this session's primary, a fresh
+/// intent, another account signed in, the CSRF token, and the group still open
+/// under this session's token, which then moves to a new one.
 async fn link_complete<U: MultiAccountUser>(
     req: HttpRequest,
     path: web::Path<String>,
@@ -206,7 +315,7 @@ async fn link_complete<U: MultiAccountUser>(
     let config = enabled(&req)?;
     let primary_id = parse_id::<U>(&path)?;
     let session = req.get_session();
-    check_csrf(&session, "link", form.csrf_token.as_deref())?;
+    check_request(&req, &session, "link", form.csrf_token.as_deref())?;
     let accounts = load_for_change::<U>(&req).await?;
     let current_id = accounts.current.as_ref().map(MultiAccountUser::id);
     let forbid = |reason: &'static str| {
@@ -227,10 +336,27 @@ async fn link_complete<U: MultiAccountUser>(
     else {
         return Err(forbid("no_fresh_link_intent"));
     };
+    let back_to_primary = |message: &str| -> Result<HttpResponse, MultiAccountError> {
+        LinkIntent::clear(&session);
+        auth_fingerprint::forget(&session, &current_id)?;
+        write_user_id::<U>(&session, config.identity_key, &primary_id)?;
+        renew(&session)?;
+        put_flash(&session, message);
+        Ok(redirect(&intent.return_to))
+    };
+    if !session_budget::has_room_without(&session, config.session_budget, crate::session_keys::LINK_INTENT) {
+        refused("link", "session_full", &primary_id, &current_id);
+        return back_to_primary(SESSION_FULL);
+    }
 
-    match LinkService::<U>::link(&config.db, &primary_id, &current_id, &token).await {
+    let new_token = new_session_token();
+    match LinkService::<U>::complete_link(&config.db, &primary_id, &current_id, &token, &new_token).await {
         Ok(outcome) => {
             LinkIntent::clear(&session);
+            put_session_token(&session, &new_token)?;
+            let mut members: Vec<String> = accounts.group.iter().flat_map(|group| group.iter()).map(|user| user.id().to_string()).collect();
+            members.push(current_id.to_string());
+            auth_fingerprint::retain(&session, &members)?;
             renew(&session)?;
             tracing::info!(target: crate::audit::AUDIT_TARGET, event = "link", primary = %primary_id, user = %current_id, outcome = ?outcome);
             Ok(redirect(&intent.return_to))
@@ -239,15 +365,17 @@ async fn link_complete<U: MultiAccountUser>(
             tracing::error!(%error, "multi-account: link failed");
             Err(MultiAccountError::Unavailable)
         }
+        Err(LinkError::NotInGroup) => {
+            // The group left this token (signed out, or moved by another copy of
+            // this session): nothing to complete, and nothing to go back to.
+            clear_multi_account_session(&session);
+            Err(forbid("group_closed"))
+        }
         Err(error) => {
             // Refused by the rules (full group, inactive account, ..): back to the
             // primary with a message.
             refused("link", error.reason(), &primary_id, &current_id);
-            LinkIntent::clear(&session);
-            put_user_id::<U>(&session, &primary_id)?;
-            renew(&session)?;
-            put_flash(&session, &error.to_string());
-            Ok(redirect(&intent.return_to))
+            back_to_primary(&error.to_string())
         }
     }
 }
@@ -277,7 +405,7 @@ async fn switch<U: MultiAccountUser>(
     let config = enabled(req)?;
     let target_id = parse_id::<U>(target)?;
     let session = req.get_session();
-    check_csrf(&session, "switch", presented)?;
+    check_request(req, &session, "switch", presented)?;
     let accounts = signed_in_group::<U>(req, "switch", &target_id).await?;
     let Some(group) = accounts.group.as_ref() else { return Err(MultiAccountError::Forbidden("switch")) };
     let primary_id = group.primary().id();
@@ -285,9 +413,12 @@ async fn switch<U: MultiAccountUser>(
     // still signed in here (auth_hash), so membership is the whole check.
     if !group.contains(&target_id) {
         refused("switch", "not_in_group", &primary_id, &target_id);
+        // The token was good but is spent: a probe with it (from a leaked link)
+        // learns one answer, not many.
+        csrf::rotate(&session)?;
         return Err(MultiAccountError::Forbidden("switch: the account is not in this session's group"));
     }
-    put_user_id::<U>(&session, &target_id)?;
+    write_user_id::<U>(&session, config.identity_key, &target_id)?;
     renew(&session)?;
     event("switch", &primary_id, &target_id);
     let back = same_origin_referer(req).unwrap_or_else(|| config.handlers.after_switch_path(req));
@@ -303,7 +434,7 @@ async fn remove<U: MultiAccountUser>(
     let config = enabled(&req)?;
     let target_id = parse_id::<U>(&path)?;
     let session = req.get_session();
-    check_csrf(&session, "unlink", form.csrf_token.as_deref())?;
+    check_request(&req, &session, "unlink", form.csrf_token.as_deref())?;
     signed_in_group::<U>(&req, "unlink", &target_id).await?;
     let Some((primary_id, token)) = multi_account_session::<U>(&session) else {
         refused("unlink", "no_multi_account_session", &"", &target_id);
@@ -326,9 +457,10 @@ async fn remove<U: MultiAccountUser>(
             return Err(MultiAccountError::Unavailable);
         }
     }
-    if crate::session::get_user_id::<U>(&session).as_ref() == Some(&target_id) {
-        put_user_id::<U>(&session, &primary_id)?;
+    if signed_in_id::<U>(&session, config.identity_key).as_ref() == Some(&target_id) {
+        write_user_id::<U>(&session, config.identity_key, &primary_id)?;
     }
+    auth_fingerprint::forget(&session, &target_id)?;
     renew(&session)?;
     event("unlink", &primary_id, &target_id);
     Ok(redirect(&back))
@@ -342,7 +474,7 @@ async fn sign_out_all<U: MultiAccountUser>(
 ) -> Result<HttpResponse, MultiAccountError> {
     let config = enabled(&req)?;
     let session = req.get_session();
-    check_csrf(&session, "sign_out_all", form.csrf_token.as_deref())?;
+    check_request(&req, &session, "sign_out_all", form.csrf_token.as_deref())?;
     config.sign_out_all::<U>(&session).await?;
     Ok(redirect(&config.handlers.sign_out_path(&req)))
 }

@@ -10,15 +10,21 @@ pub const SESSION_TOKEN: &str = "session_token";
 pub const CSRF_TOKEN: &str = "_multi_account_csrf";
 /// A pending link intent (primary id, creation time, return path).
 pub const LINK_INTENT: &str = "_multi_account_link_intent";
-/// Fingerprints of each signed-in account's `auth_hash` (id → fingerprint).
+/// The sign-in record of each account signed in here (id → a fingerprint of its
+/// `auth_hash`, empty without one).
 pub const AUTH_FINGERPRINTS: &str = "_multi_account_auth";
 /// A one-shot message for the next page.
 pub const FLASH: &str = "_multi_account_flash";
 
-/// actix-identity's key for the signed-in id (feature `identity`): read as the
-/// current account when present, and written on every switch.
-#[cfg(feature = "identity")]
+/// actix-identity's default key for the signed-in id (feature `identity`): read
+/// as the current account when present, and written on every switch. See
+/// [`MultiAccountConfig::with_identity_key`](crate::MultiAccountConfig::with_identity_key).
 pub const IDENTITY_USER_ID: &str = "actix_identity.user_id";
+
+/// Set when the signed-in account came from actix-identity: once its id is gone
+/// (actix-identity logged out), so is the account.
+#[cfg(feature = "identity")]
+pub(crate) const VIA_IDENTITY: &str = "_multi_account_identity";
 
 /// The keys [`crate::session::clear_multi_account_session`] removes.
 pub(crate) const MULTI_ACCOUNT_KEYS: [&str; 3] = [PRIMARY_USER_ID, SESSION_TOKEN, LINK_INTENT];

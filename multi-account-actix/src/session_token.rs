@@ -11,11 +11,18 @@ use crate::session::{get_session_token, put_session_token};
 use crate::session_keys;
 
 /// Whether the session holds a signed-in account (without parsing it).
-fn is_signed_in(session: &actix_session::Session) -> bool {
+fn is_signed_in(req: &ServiceRequest, session: &actix_session::Session) -> bool {
     #[cfg(feature = "identity")]
-    if session.contains_key(session_keys::IDENTITY_USER_ID) {
-        return true;
+    {
+        let key = req
+            .app_data::<actix_web::web::Data<crate::MultiAccountConfig>>()
+            .map_or(session_keys::IDENTITY_USER_ID, |config| config.identity_key);
+        if session.contains_key(key) {
+            return true;
+        }
     }
+    #[cfg(not(feature = "identity"))]
+    let _ = req;
     session.contains_key(session_keys::USER)
 }
 
@@ -76,7 +83,7 @@ where
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
         let session = req.get_session();
-        if is_signed_in(&session)
+        if is_signed_in(&req, &session)
             && get_session_token(&session).is_none()
             && let Err(error) = put_session_token(&session, &new_session_token())
         {

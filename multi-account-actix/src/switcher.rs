@@ -39,11 +39,12 @@ pub struct SwitcherAccount<D> {
     pub current: bool,
     /// This is the primary account.
     pub primary: bool,
-    /// A GET link that switches to this account (CSRF token in the query);
-    /// `None` for the current account.
-    pub switch_url: Option<String>,
-    /// The same switch as a POST form; `None` for the current account.
+    /// The switch as a POST form; `None` for the current account. Prefer it.
     pub switch_form: Option<FormAction>,
+    /// A GET link that switches to this account (CSRF token in the query), only
+    /// with [`MultiAccountConfig::with_get_switch`]; `None` otherwise and for the
+    /// current account.
+    pub switch_url: Option<String>,
     /// Removes this account from the group; `None` for the primary (use
     /// sign-out-all) and outside multi-account mode.
     pub remove_form: Option<FormAction>,
@@ -54,7 +55,9 @@ pub struct SwitcherAccount<D> {
 pub struct AccountSwitcher<D> {
     /// The accounts: primary first, then linked ones in link order.
     pub accounts: Vec<SwitcherAccount<D>>,
-    /// Starts adding another account; `None` when signed out.
+    /// Starts adding another account (a POST form); `None` when signed out.
+    pub add_account_form: Option<FormAction>,
+    /// A page with that form, for a plain link; `None` when signed out.
     pub add_account_url: Option<String>,
     /// Signs out of every account in this browser; `None` when signed out.
     pub sign_out_all_form: Option<FormAction>,
@@ -68,7 +71,8 @@ impl<D> AccountSwitcher<D> {
         U: MultiAccountUser<Display = D>,
     {
         let paths = config.paths();
-        let token = state.csrf_token();
+        // Signed out, the switcher has no forms: no token, no session write.
+        let token = if state.current().is_some() { state.csrf_token() } else { "" };
         let current_id = state.current().map(MultiAccountUser::id);
         let primary_id = state.primary().map(MultiAccountUser::id);
         let group = state.group();
@@ -85,7 +89,7 @@ impl<D> AccountSwitcher<D> {
                     user: user.display(),
                     current,
                     primary,
-                    switch_url: (!current)
+                    switch_url: (!current && config.get_switch)
                         .then(|| format!("{switch_path}?{CSRF_FIELD}={}", percent_encode(token, false))),
                     switch_form: (!current).then(|| FormAction::post(switch_path.clone(), token)),
                     remove_form: (!primary && group.is_some_and(|group| group.contains(&id)))
@@ -97,6 +101,7 @@ impl<D> AccountSwitcher<D> {
         let anchor = primary_id.or(current_id);
         Self {
             accounts,
+            add_account_form: anchor.as_ref().map(|id| FormAction::post(paths.link_start_url(id), token)),
             add_account_url: anchor.as_ref().map(|id| paths.link_url(id)),
             sign_out_all_form: anchor.map(|_| FormAction::post(paths.sign_out_all.clone(), token)),
             csrf_token: token.to_owned(),

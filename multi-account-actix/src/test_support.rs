@@ -239,11 +239,12 @@ where
     }
 
     /// The whole link flow at the default paths: as the signed-in `primary`, start
-    /// a link, sign in as `linked`, load the auto-submit page and post it. Returns
+    /// a link ([`Self::start_link`]), sign in as `linked`, load the auto-submit
+    /// page and post it. Returns
     /// the final POST's response (a 303 on success).
     pub async fn complete_link(&mut self, primary: &impl Display, linked: &impl Display) -> TestResponse {
         let link = format!("/link/p/{primary}");
-        let started = self.get(&link).await;
+        let started = self.start_link(primary).await;
         assert_eq!(started.status, StatusCode::SEE_OTHER, "starting the link: {}", started.body);
         self.sign_in(linked).await;
         let page = self.get(&link).await;
@@ -252,7 +253,19 @@ where
         self.post_form(&link, &[(CSRF_FIELD, &token)]).await
     }
 
-    /// A GET switch URL with this session's CSRF token.
+    /// Starts adding an account to `primary` at the default paths: the POST of
+    /// the switcher's "Add another account" form (a 303 to sign-in on success).
+    pub async fn start_link(&mut self, primary: &impl Display) -> TestResponse {
+        self.post_with_csrf(&format!("/link/p/{primary}?start"), &[]).await
+    }
+
+    /// Switches to `id` at the default paths: the POST of the switcher's form.
+    pub async fn switch(&mut self, id: &impl Display) -> TestResponse {
+        self.post_with_csrf(&format!("/link/switch_to/{id}"), &[]).await
+    }
+
+    /// A GET switch URL with this session's CSRF token (for apps that opted in
+    /// with `MultiAccountConfig::with_get_switch`).
     pub async fn switch_url(&mut self, id: &impl Display) -> String {
         format!("/link/switch_to/{id}?{CSRF_FIELD}={}", self.csrf().await)
     }

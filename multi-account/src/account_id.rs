@@ -32,6 +32,10 @@ pub trait AccountId:
     + Unpin
     + 'static
 {
+    /// The longest text form an id of this type has (what a session must make
+    /// room for, per account).
+    const MAX_TEXT_LEN: usize = MAX_ID_LEN;
+
     /// Parses `text`, accepting only the canonical spelling of an id.
     ///
     /// ```
@@ -41,7 +45,7 @@ pub trait AccountId:
     /// assert_eq!(i64::parse_canonical("042"), None);
     /// ```
     fn parse_canonical(text: &str) -> Option<Self> {
-        if text.is_empty() || text.len() > MAX_ID_LEN {
+        if text.is_empty() || text.len() > Self::MAX_TEXT_LEN.min(MAX_ID_LEN) {
             return None;
         }
         let id = text.parse::<Self>().ok()?;
@@ -53,7 +57,13 @@ pub trait AccountId:
 /// refused before it is parsed or sent to the database.
 pub const MAX_ID_LEN: usize = 255;
 
-impl AccountId for uuid::Uuid {}
-impl AccountId for i32 {}
-impl AccountId for i64 {}
+impl AccountId for uuid::Uuid {
+    const MAX_TEXT_LEN: usize = 36;
+}
+impl AccountId for i32 {
+    const MAX_TEXT_LEN: usize = 11;
+}
+impl AccountId for i64 {
+    const MAX_TEXT_LEN: usize = 20;
+}
 impl AccountId for String {}

@@ -31,8 +31,11 @@ const ORDER_ALIAS: &str = "multi_account_order";
 /// `(primary_user_id, session_token, linked_user_id)`, so its cost does not grow
 /// with the size of the table. `active_check` is applied to the (at most
 /// `1 + max_linked_accounts`) rows here, with [`MultiAccountUser::is_active`], the
-/// same comparison the SQL filter would make. Returns `None` when the primary does
-/// not exist or is inactive.
+/// same comparison the SQL filter would make. The second branch also returns the
+/// group's own row (`linked_user_id = primary_user_id`), which
+/// [`LinkService::open_group`](crate::LinkService::open_group) writes. Returns
+/// `None` when the primary does not exist or is inactive, or when this session
+/// never opened a group for it (or signed out of it).
 pub(crate) async fn load_group<U, C>(
     db: &C,
     primary_id: &U::Id,
@@ -57,14 +60,22 @@ where
     // Link order; the primary (order 0) first. Stable, so a duplicate keeps its place.
     rows.sort_by_key(|(order, _)| *order);
     let mut users = rows.into_iter().map(|(_, user)| user);
-    match users.next() {
-        Some(first) if &first.id() == primary_id && first.is_active() => Ok(Some(AccountGroup::new(
-            first,
-            users.filter(|user| &user.id() != primary_id && user.is_active()).collect(),
-        ))),
-        // No primary row, or an inactive one: the session has no group.
-        _ => Ok(None),
-    }
+    // No primary row, or an inactive one: the session has no group.
+    let Some(primary) = users.next().filter(|first| &first.id() == primary_id && first.is_active()) else {
+        return Ok(None);
+    };
+    // The group's own row (linked_user_id = primary_user_id, written when the
+    // group was opened) is what makes the group exist: sign-out-all deletes it,
+    // so no copy of the session finds the group again.
+    let mut opened = false;
+    let linked = users
+        .filter(|user| {
+            let own_row = &user.id() == primary_id;
+            opened |= own_row;
+            !own_row && user.is_active()
+        })
+        .collect();
+    Ok(opened.then(|| AccountGroup::new(primary, linked)))
 }
 
 /// The statement's values, in the order its SQL binds them.

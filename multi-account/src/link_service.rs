@@ -82,8 +82,9 @@ impl<U: MultiAccountUser> LinkService<U> {
     ///
     /// Refuses a self-link, an unknown or inactive account on either side, and a
     /// link beyond `max_linked_accounts` active links; linking twice is
-    /// idempotent. The check and the insert run in one transaction that holds a
-    /// write lock for the primary (`SELECT .. FOR UPDATE` on PostgreSQL and MySQL,
+    /// idempotent. Opens the group (see [`Self::open_group`]) if this session has
+    /// none. The check and the insert run in one transaction that holds a write
+    /// lock for the primary (`SELECT .. FOR UPDATE` on PostgreSQL and MySQL,
     /// `BEGIN IMMEDIATE` on SQLite), so concurrent requests cannot exceed the
     /// maximum.
     pub async fn link<C>(
@@ -95,7 +96,49 @@ impl<U: MultiAccountUser> LinkService<U> {
     where
         C: TransactionTrait<Transaction = DatabaseTransaction>,
     {
-        Self::write_link(db, primary_id, linked_id, session_token, true).await
+        Self::write_link(db, primary_id, linked_id, session_token, LinkMode::Create).await
+    }
+
+    /// Completes a link made in a running sign-in flow: the session's group
+    /// (`from_token`) must still be open, its links move to `to_token`, and
+    /// `linked_id` joins them there, in one transaction under the primary's lock.
+    ///
+    /// Moving the group to a new token is what makes a copy of the session taken
+    /// earlier useless: its token finds no group afterwards, and since the group
+    /// must exist, the copy cannot complete a link of its own either. Fails with
+    /// [`LinkError::NotInGroup`] when `from_token` has no open group (signed out,
+    /// expired, or already moved by another request).
+    pub async fn complete_link<C>(
+        db: &C,
+        primary_id: &U::Id,
+        linked_id: &U::Id,
+        from_token: &str,
+        to_token: &str,
+    ) -> Result<LinkOutcome, LinkError>
+    where
+        C: TransactionTrait<Transaction = DatabaseTransaction>,
+    {
+        check_token(from_token)?;
+        Self::write_link(db, primary_id, linked_id, to_token, LinkMode::Move { from_token }).await
+    }
+
+    /// Opens the group of `primary_id` in the browser session `session_token`:
+    /// writes the group's own row (`linked_user_id = primary_user_id`), without
+    /// which [`Self::group`] finds no group. Idempotent; refreshes the row's
+    /// `updated_at` (and so its `link_ttl`). [`Self::unlink_session`] deletes it.
+    pub async fn open_group<C>(db: &C, primary_id: &U::Id, session_token: &str) -> Result<(), LinkError>
+    where
+        C: TransactionTrait<Transaction = DatabaseTransaction>,
+    {
+        check_token(session_token)?;
+        let txn = begin_write(db).await?;
+        let opened = async {
+            Self::lock_active_primary(&txn, primary_id).await?;
+            Self::delete_expired(&txn, primary_id, session_token).await?;
+            Self::ensure_group_row(&txn, primary_id, session_token).await
+        }
+        .await;
+        finish(txn, opened).await
     }
 
     /// Runs [`Self::link_in`] in a write transaction, committing only on success.
@@ -104,7 +147,7 @@ impl<U: MultiAccountUser> LinkService<U> {
         primary_id: &U::Id,
         linked_id: &U::Id,
         session_token: &str,
-        create: bool,
+        mode: LinkMode<'_>,
     ) -> Result<LinkOutcome, LinkError>
     where
         C: TransactionTrait<Transaction = DatabaseTransaction>,
@@ -114,27 +157,14 @@ impl<U: MultiAccountUser> LinkService<U> {
         }
         check_token(session_token)?;
         let txn = begin_write(db).await?;
-        match Self::link_in(&txn, primary_id, linked_id, session_token, create).await {
-            Ok(outcome) => {
-                txn.commit().await?;
-                Ok(outcome)
-            }
-            Err(error) => {
-                txn.rollback().await?;
-                Err(error)
-            }
-        }
+        let outcome = Self::link_in(&txn, primary_id, linked_id, session_token, mode).await;
+        finish(txn, outcome).await
     }
 
-    async fn link_in(
-        txn: &DatabaseTransaction,
-        primary_id: &U::Id,
-        linked_id: &U::Id,
-        session_token: &str,
-        create: bool,
-    ) -> Result<LinkOutcome, LinkError> {
+    /// Locks the primary's row (every link of this primary queues here) and
+    /// checks that it exists and is active.
+    async fn lock_active_primary(txn: &DatabaseTransaction, primary_id: &U::Id) -> Result<(), LinkError> {
         let id_column = <U::UserEntity as MultiAccountEntity>::id_column();
-        // Lock the primary's row: every link of this primary queues here.
         let primary = U::UserEntity::find()
             .filter(Expr::col((U::UserEntity::default(), id_column)).eq(primary_id.clone()))
             .lock_exclusive()
@@ -144,15 +174,11 @@ impl<U: MultiAccountUser> LinkService<U> {
         if !primary.is_active() {
             return Err(LinkError::Inactive);
         }
-        let linked = U::UserEntity::find()
-            .filter(Expr::col((U::UserEntity::default(), id_column)).eq(linked_id.clone()))
-            .one(txn)
-            .await?
-            .ok_or(LinkError::NotFound)?;
-        if !linked.is_active() {
-            return Err(LinkError::Inactive);
-        }
+        Ok(())
+    }
 
+    /// Deletes the expired rows (`link_ttl`) of this session's group.
+    async fn delete_expired(txn: &DatabaseTransaction, primary_id: &U::Id, session_token: &str) -> Result<(), LinkError> {
         if let Some(cutoff) = link_cutoff::<U>() {
             let expired = Query::delete()
                 .from_table(<Link<U> as Default>::default())
@@ -162,48 +188,50 @@ impl<U: MultiAccountUser> LinkService<U> {
                 .to_owned();
             txn.execute(&expired).await?;
         }
-        // Only plain values leave this block, so the future stays `Send` for any
-        // user type (models are not known to be `Sync` in generic code).
-        let (existing, active) = {
-            let links = <Link<U>>::find()
-                .filter(column::<U>(Col::PrimaryUserId).eq(primary_id.clone()))
-                .filter(column::<U>(Col::SessionToken).eq(session_token))
-                .all(txn)
-                .await?;
-            let status = <Link<U> as LinkedAccountOf<U::UserEntity>>::link_status;
-            let existing = links
-                .iter()
-                .find(|link| <Link<U> as LinkedAccountOf<U::UserEntity>>::linked_user_id(link) == linked_id)
-                .map(|link| (<Link<U> as LinkedAccountOf<U::UserEntity>>::link_id(link), status(link)));
-            let active = links.iter().filter(|link| status(link) == LinkStatus::Active).count();
-            (existing, active)
-        };
-        if let Some((_, LinkStatus::Active)) = existing {
-            return Ok(LinkOutcome::AlreadyLinked);
-        }
-        if existing.is_none() && !create {
-            return Err(LinkError::NotFound);
-        }
-        if active >= U::MAX_LINKED_ACCOUNTS {
-            return Err(LinkError::TooManyLinkedAccounts { max: U::MAX_LINKED_ACCOUNTS });
-        }
+        Ok(())
+    }
 
+    /// The condition on the group's own row of (`primary_id`, `session_token`).
+    fn group_row(primary_id: &U::Id, session_token: &str) -> sea_orm::sea_query::Condition {
+        sea_orm::sea_query::Condition::all()
+            .add(column::<U>(Col::PrimaryUserId).eq(primary_id.clone()))
+            .add(column::<U>(Col::SessionToken).eq(session_token))
+            .add(column::<U>(Col::LinkedUserId).eq(primary_id.clone()))
+    }
+
+    /// Whether the group's own row exists (expired rows are deleted before).
+    async fn group_is_open(txn: &DatabaseTransaction, primary_id: &U::Id, session_token: &str) -> Result<bool, LinkError> {
+        let row = <Link<U>>::find().filter(Self::group_row(primary_id, session_token)).one(txn).await?;
+        Ok(row.is_some())
+    }
+
+    /// Writes the group's own row, or refreshes it.
+    async fn ensure_group_row(txn: &DatabaseTransaction, primary_id: &U::Id, session_token: &str) -> Result<(), LinkError> {
         let now = chrono::Utc::now();
-        let table = <Link<U> as Default>::default();
         let col = <Link<U> as LinkedAccountOf<U::UserEntity>>::column;
-        if let Some((id, _)) = existing {
-            let update = Query::update()
-                .table(table)
-                .value(col(Col::Status), LinkStatus::Active)
-                .value(col(Col::UpdatedAt), now)
-                .and_where(column::<U>(Col::Id).eq(id))
-                .to_owned();
-            txn.execute(&update).await?;
-            return Ok(LinkOutcome::Reactivated);
+        let refresh = Query::update()
+            .table(<Link<U> as Default>::default())
+            .value(col(Col::Status), LinkStatus::Active)
+            .value(col(Col::UpdatedAt), now)
+            .cond_where(Self::group_row(primary_id, session_token))
+            .to_owned();
+        if txn.execute(&refresh).await?.rows_affected() == 0 {
+            Self::insert_row(txn, primary_id, primary_id, session_token, now).await?;
         }
+        Ok(())
+    }
+
+    async fn insert_row(
+        txn: &DatabaseTransaction,
+        primary_id: &U::Id,
+        linked_id: &U::Id,
+        session_token: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), LinkError> {
+        let col = <Link<U> as LinkedAccountOf<U::UserEntity>>::column;
         let mut insert = Query::insert();
         insert
-            .into_table(table)
+            .into_table(<Link<U> as Default>::default())
             .columns([
                 col(Col::PrimaryUserId),
                 col(Col::SessionToken),
@@ -222,6 +250,99 @@ impl<U: MultiAccountUser> LinkService<U> {
             ])
             .map_err(|error| LinkError::Database(sea_orm::DbErr::Custom(error.to_string())))?;
         txn.execute(&insert).await?;
+        Ok(())
+    }
+
+    async fn link_in(
+        txn: &DatabaseTransaction,
+        primary_id: &U::Id,
+        linked_id: &U::Id,
+        session_token: &str,
+        mode: LinkMode<'_>,
+    ) -> Result<LinkOutcome, LinkError> {
+        let id_column = <U::UserEntity as MultiAccountEntity>::id_column();
+        Self::lock_active_primary(txn, primary_id).await?;
+        let linked = U::UserEntity::find()
+            .filter(Expr::col((U::UserEntity::default(), id_column)).eq(linked_id.clone()))
+            .one(txn)
+            .await?
+            .ok_or(LinkError::NotFound)?;
+        if !linked.is_active() {
+            return Err(LinkError::Inactive);
+        }
+
+        match mode {
+            LinkMode::Create => {
+                Self::delete_expired(txn, primary_id, session_token).await?;
+                Self::ensure_group_row(txn, primary_id, session_token).await?;
+            }
+            LinkMode::Existing => {
+                Self::delete_expired(txn, primary_id, session_token).await?;
+                if !Self::group_is_open(txn, primary_id, session_token).await? {
+                    return Err(LinkError::NotFound);
+                }
+            }
+            LinkMode::Move { from_token } => {
+                Self::delete_expired(txn, primary_id, from_token).await?;
+                if !Self::group_is_open(txn, primary_id, from_token).await? {
+                    return Err(LinkError::NotInGroup);
+                }
+                if from_token != session_token {
+                    let moved = Query::update()
+                        .table(<Link<U> as Default>::default())
+                        .value(<Link<U> as LinkedAccountOf<U::UserEntity>>::column(Col::SessionToken), session_token)
+                        .and_where(column::<U>(Col::PrimaryUserId).eq(primary_id.clone()))
+                        .and_where(column::<U>(Col::SessionToken).eq(from_token))
+                        .to_owned();
+                    txn.execute(&moved).await?;
+                }
+                Self::ensure_group_row(txn, primary_id, session_token).await?;
+            }
+        }
+        // Only plain values leave this block, so the future stays `Send` for any
+        // user type (models are not known to be `Sync` in generic code).
+        let (existing, active) = {
+            let links = <Link<U>>::find()
+                .filter(column::<U>(Col::PrimaryUserId).eq(primary_id.clone()))
+                .filter(column::<U>(Col::SessionToken).eq(session_token))
+                .all(txn)
+                .await?;
+            let status = <Link<U> as LinkedAccountOf<U::UserEntity>>::link_status;
+            let existing = links
+                .iter()
+                .find(|link| <Link<U> as LinkedAccountOf<U::UserEntity>>::linked_user_id(link) == linked_id)
+                .map(|link| (<Link<U> as LinkedAccountOf<U::UserEntity>>::link_id(link), status(link)));
+            let linked_user = <Link<U> as LinkedAccountOf<U::UserEntity>>::linked_user_id;
+            // The group's own row is not a link.
+            let active = links
+                .iter()
+                .filter(|link| status(link) == LinkStatus::Active && linked_user(link) != primary_id)
+                .count();
+            (existing, active)
+        };
+        if let Some((_, LinkStatus::Active)) = existing {
+            return Ok(LinkOutcome::AlreadyLinked);
+        }
+        if existing.is_none() && matches!(mode, LinkMode::Existing) {
+            return Err(LinkError::NotFound);
+        }
+        if active >= U::MAX_LINKED_ACCOUNTS {
+            return Err(LinkError::TooManyLinkedAccounts { max: U::MAX_LINKED_ACCOUNTS });
+        }
+
+        let now = chrono::Utc::now();
+        let col = <Link<U> as LinkedAccountOf<U::UserEntity>>::column;
+        if let Some((id, _)) = existing {
+            let update = Query::update()
+                .table(<Link<U> as Default>::default())
+                .value(col(Col::Status), LinkStatus::Active)
+                .value(col(Col::UpdatedAt), now)
+                .and_where(column::<U>(Col::Id).eq(id))
+                .to_owned();
+            txn.execute(&update).await?;
+            return Ok(LinkOutcome::Reactivated);
+        }
+        Self::insert_row(txn, primary_id, linked_id, session_token, now).await?;
         Ok(LinkOutcome::Linked)
     }
 
@@ -234,6 +355,10 @@ impl<U: MultiAccountUser> LinkService<U> {
         session_token: &str,
     ) -> Result<bool, LinkError> {
         check_token(session_token)?;
+        if primary_id == linked_id {
+            // The group's own row goes only with the whole group (unlink_session).
+            return Ok(false);
+        }
         let delete = Query::delete()
             .from_table(<Link<U> as Default>::default())
             .and_where(column::<U>(Col::PrimaryUserId).eq(primary_id.clone()))
@@ -243,8 +368,9 @@ impl<U: MultiAccountUser> LinkService<U> {
         Ok(db.execute(&delete).await?.rows_affected() > 0)
     }
 
-    /// Removes every link made in the browser session `session_token` (sign out of
-    /// all accounts). Returns how many links were removed.
+    /// Removes every link made in the browser session `session_token`, and the
+    /// group itself (sign out of all accounts): every copy of the session loses
+    /// the group. Returns how many rows were removed, the group's own included.
     pub async fn unlink_session<C: ConnectionTrait>(db: &C, session_token: &str) -> Result<u64, LinkError> {
         check_token(session_token)?;
         let delete = Query::delete()
@@ -274,6 +400,9 @@ impl<U: MultiAccountUser> LinkService<U> {
         session_token: &str,
     ) -> Result<bool, LinkError> {
         check_token(session_token)?;
+        if primary_id == linked_id {
+            return Ok(false);
+        }
         let update = Query::update()
             .table(<Link<U> as Default>::default())
             .value(<Link<U> as LinkedAccountOf<U::UserEntity>>::column(Col::Status), LinkStatus::Inactive)
@@ -298,12 +427,13 @@ impl<U: MultiAccountUser> LinkService<U> {
     where
         C: TransactionTrait<Transaction = DatabaseTransaction>,
     {
-        Self::write_link(db, primary_id, linked_id, session_token, false).await
+        Self::write_link(db, primary_id, linked_id, session_token, LinkMode::Existing).await
     }
 
     /// The session's group: the primary, then its active linked accounts in link
     /// order, in one database round trip. `None` when the primary does not exist
-    /// or fails `active_check`.
+    /// or fails `active_check`, or when this session has no open group for it
+    /// (never opened, or signed out of with [`Self::unlink_session`]).
     pub async fn group<C: ConnectionTrait>(
         db: &C,
         primary_id: &U::Id,
@@ -331,6 +461,31 @@ impl<U: MultiAccountUser> LinkService<U> {
     ) -> Result<U, LinkError> {
         let group = Self::group(db, primary_id, session_token).await?.ok_or(LinkError::NotInGroup)?;
         group.get(target_id).cloned().ok_or(LinkError::NotInGroup)
+    }
+}
+
+/// Which group a link goes into.
+#[derive(Clone, Copy)]
+enum LinkMode<'a> {
+    /// The session's group, opened if needed (a new link).
+    Create,
+    /// An existing link of an open group (re-activation).
+    Existing,
+    /// The open group of `from_token`, moved to the link's token first.
+    Move { from_token: &'a str },
+}
+
+/// Commits on success, rolls back otherwise.
+async fn finish<T>(txn: DatabaseTransaction, outcome: Result<T, LinkError>) -> Result<T, LinkError> {
+    match outcome {
+        Ok(value) => {
+            txn.commit().await?;
+            Ok(value)
+        }
+        Err(error) => {
+            txn.rollback().await?;
+            Err(error)
+        }
     }
 }
 

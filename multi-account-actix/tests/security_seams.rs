@@ -1,0 +1,781 @@
+//! The seams between flows (security review II): sign-in while a link is
+//! pending, a copy of the cookie taken at any step and replayed at any later
+//! step, anonymous visitors, cross-site requests, actix-identity's logout, and the
+//! cookie budget. Each runs on a user type with `auth_hash` (the suite's) and on
+//! one without `auth_hash` or `link_ttl`, on the cookie store and on Redis.
+
+mod support;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use actix_http::Request;
+use actix_session::SessionMiddleware;
+use actix_session::storage::RedisSessionStore;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::{App, Error, test, web};
+use multi_account::MultiAccountUser;
+use multi_account::test_database::{TestBackend, TestDatabase};
+use multi_account_actix::test_support::{self, TestClient, TestResponse, auto_submit_token, test_key};
+use multi_account_actix::{MultiAccount, MultiAccountConfig, SessionToken};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Schema};
+
+/// The suite's user type without `auth_hash` and `link_ttl`.
+mod plain_user {
+    use multi_account::MultiAccountUser;
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, MultiAccountUser)]
+    #[sea_orm(table_name = "plain_users")]
+    #[multi_account(linked_account = super::plain_link::Entity, display_fields(name), max_linked_accounts = 10)]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub name: String,
+        pub password_hash: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+mod plain_link {
+    #[derive(multi_account::LinkedAccount)]
+    #[linked_account(user = super::plain_user::Entity, table_name = "plain_links")]
+    pub struct LinkedAccount;
+}
+
+/// A user type of the seams tests: its tables and how to change a password.
+trait Variant: MultiAccountUser<Id = i64> {
+    const USERS: &'static str;
+    const LINKS: &'static str;
+    const AUTH_HASH: bool;
+    async fn create_tables(db: &DatabaseConnection);
+}
+
+impl Variant for support::User {
+    const USERS: &'static str = "users";
+    const LINKS: &'static str = "linked_accounts";
+    const AUTH_HASH: bool = true;
+    async fn create_tables(db: &DatabaseConnection) {
+        let schema = Schema::new(db.get_database_backend());
+        db.execute(&schema.create_table_from_entity(support::user::Entity)).await.unwrap();
+        multi_account::create_linked_accounts_table::<support::linked_account::Entity>(db).await.unwrap();
+    }
+}
+
+impl Variant for plain_user::Model {
+    const USERS: &'static str = "plain_users";
+    const LINKS: &'static str = "plain_links";
+    const AUTH_HASH: bool = false;
+    async fn create_tables(db: &DatabaseConnection) {
+        let schema = Schema::new(db.get_database_backend());
+        db.execute(&schema.create_table_from_entity(plain_user::Entity)).await.unwrap();
+        multi_account::create_linked_accounts_table::<plain_link::Entity>(db).await.unwrap();
+    }
+}
+
+/// A fresh SQLite database with users 1..=3 of `U`.
+async fn database<U: Variant>() -> (DatabaseConnection, TestDatabase) {
+    let guard = TestDatabase::create(TestBackend::Sqlite).await.unwrap().unwrap();
+    let db = guard.db.clone();
+    U::create_tables(&db).await;
+    seed::<U>(&db).await;
+    (db, guard)
+}
+
+/// Users 1..=3, active, and no links: the start of every scenario.
+async fn seed<U: Variant>(db: &DatabaseConnection) {
+    db.execute_unprepared(&format!("DELETE FROM {}", U::LINKS)).await.unwrap();
+    db.execute_unprepared(&format!("DELETE FROM {}", U::USERS)).await.unwrap();
+    for id in 1..=3 {
+        let sql = if U::AUTH_HASH {
+            format!(
+                "INSERT INTO {} (id, name, email, status, password_hash) VALUES ({id}, 'user{id}', 'user{id}@example.com', 'active', 'hash-{id}')",
+                U::USERS
+            )
+        } else {
+            format!("INSERT INTO {} (id, name, password_hash) VALUES ({id}, 'user{id}', 'hash-{id}')", U::USERS)
+        };
+        db.execute_unprepared(&sql).await.unwrap();
+    }
+}
+
+async fn change_password<U: Variant>(db: &DatabaseConnection, id: i64) {
+    db.execute_unprepared(&format!("UPDATE {} SET password_hash = 'changed-{id}' WHERE id = {id}", U::USERS))
+        .await
+        .unwrap();
+}
+
+/// Every row of `U`'s links table as `(primary, token, linked)`.
+async fn rows<U: Variant>(db: &DatabaseConnection) -> BTreeSet<(i64, String, i64)> {
+    let sql = format!("SELECT primary_user_id, session_token, linked_user_id FROM {}", U::LINKS);
+    let statement = sea_orm::Statement::from_string(db.get_database_backend(), sql);
+    db.query_all_raw(statement)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| (row.try_get_by_index(0).unwrap(), row.try_get_by_index(1).unwrap(), row.try_get_by_index(2).unwrap()))
+        .collect()
+}
+
+/// `current=<id>;primary=<id>;group=<ids>` as the extractors see it.
+async fn state_page<U: MultiAccountUser>(accounts: MultiAccount<U>) -> String {
+    let ids = |users: Vec<&U>| users.iter().map(|u| u.id().to_string()).collect::<Vec<_>>().join(",");
+    format!(
+        "current={};primary={};group={}",
+        accounts.current().map(|u| u.id().to_string()).unwrap_or_default(),
+        accounts.primary().map(|u| u.id().to_string()).unwrap_or_default(),
+        accounts.group().map(|g| ids(g.iter().collect())).unwrap_or_default(),
+    )
+}
+
+async fn switcher_json<U: MultiAccountUser>(accounts: MultiAccount<U>) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok().json(accounts.switcher())
+}
+
+async fn sign_out(req: actix_web::HttpRequest) -> actix_web::HttpResponse {
+    use actix_session::SessionExt;
+    multi_account_actix::session::sign_out(&req.get_session());
+    actix_web::HttpResponse::NoContent().finish()
+}
+
+fn configure<U: MultiAccountUser>(config: &MultiAccountConfig) -> impl FnOnce(&mut web::ServiceConfig) + use<U> {
+    let routes = config.routes::<U>();
+    move |cfg: &mut web::ServiceConfig| {
+        routes(cfg);
+        test_support::routes::<U>()(cfg);
+        cfg.route("/state", web::get().to(state_page::<U>))
+            .route("/switcher.json", web::get().to(switcher_json::<U>))
+            .route("/sign-out", web::post().to(sign_out));
+    }
+}
+
+/// Which session store a test runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Store {
+    Cookie,
+    Redis,
+}
+
+fn redis_url() -> String {
+    std::env::var("MULTI_ACCOUNT_TEST_REDIS_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+        .expect("set MULTI_ACCOUNT_TEST_REDIS_URL (CI does): the seams run on Redis too")
+}
+
+/// Runs `$body` with `$client` over `U` on `store` (each store builds another
+/// service type, hence a macro).
+macro_rules! with_client {
+    ($config:expr, $user:ty, $store:expr, |$client:ident| $body:expr) => {{
+        let config: &MultiAccountConfig = $config;
+        match $store {
+            Store::Cookie => {
+                let app = App::new()
+                    .configure(configure::<$user>(config))
+                    .wrap(SessionToken)
+                    .wrap(test_support::cookie_session());
+                let mut $client = TestClient::new(test::init_service(app).await);
+                $body
+            }
+            Store::Redis => {
+                let store = RedisSessionStore::new(redis_url()).await.expect("redis reachable");
+                let app = App::new()
+                    .configure(configure::<$user>(config))
+                    .wrap(SessionToken)
+                    .wrap(SessionMiddleware::builder(store, test_key()).cookie_secure(false).build());
+                let mut $client = TestClient::new(test::init_service(app).await);
+                $body
+            }
+        }
+    }};
+}
+
+async fn get_state<S, B>(client: &mut TestClient<S>) -> State
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = Error>,
+    B: MessageBody,
+{
+    let response = client.get("/state").await;
+    assert_eq!(response.status, StatusCode::OK, "/state: {response:?}");
+    State::parse(&response.body)
+}
+
+/// The parsed state line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct State {
+    current: Option<i64>,
+    primary: Option<i64>,
+    group: Vec<i64>,
+}
+
+impl State {
+    fn parse(line: &str) -> Self {
+        let mut parts = line.split(';').map(|part| part.split_once('=').map_or("", |(_, value)| value));
+        let id = |text: &str| text.parse::<i64>().ok();
+        let current = parts.next().and_then(id);
+        let primary = parts.next().and_then(id);
+        let group = parts.next().unwrap_or("").split(',').filter_map(id).collect();
+        Self { current, primary, group }
+    }
+
+    /// Every account this session can act as or switch to.
+    fn accounts(&self) -> BTreeSet<i64> {
+        self.current.iter().chain(self.group.iter()).copied().collect()
+    }
+}
+
+fn assert_refused(response: &TestResponse, what: &str) {
+    assert!(response.status.is_client_error(), "{what}: refused with a 4xx: {response:?}");
+}
+
+// ---------------------------------------------------------------------------
+// The replay matrix.
+
+/// One step of a person's session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Step {
+    SignIn(i64),
+    StartLink,
+    /// The account signs in while the link is pending, and the auto-submit page
+    /// is showing.
+    AutoSubmitShown(i64),
+    CompleteLink,
+    Switch(i64),
+    Remove(i64),
+    PasswordChange(i64),
+    SignOut,
+    SignOutAll,
+}
+
+const THROUGH_SIGN_OUT_ALL: &[Step] = &[
+    Step::SignIn(1),
+    Step::StartLink,
+    Step::AutoSubmitShown(2),
+    Step::CompleteLink,
+    Step::Switch(1),
+    Step::StartLink,
+    Step::AutoSubmitShown(3),
+    Step::CompleteLink,
+    Step::Remove(2),
+    Step::PasswordChange(3),
+    Step::SignOutAll,
+];
+
+const THROUGH_SIGN_OUT: &[Step] =
+    &[Step::SignIn(1), Step::StartLink, Step::AutoSubmitShown(2), Step::CompleteLink, Step::Switch(1), Step::SignOut];
+
+/// Runs `step` as the person would, checking that it worked.
+async fn run_step<U: Variant, S, B>(
+    client: &mut TestClient<S>,
+    db: &DatabaseConnection,
+    step: Step,
+    auto_submit: &mut Option<String>,
+) where
+    S: Service<Request, Response = ServiceResponse<B>, Error = Error>,
+    B: MessageBody,
+{
+    let response = match step {
+        Step::SignIn(id) => client.sign_in(&id).await,
+        Step::StartLink => client.start_link(&1).await,
+        Step::AutoSubmitShown(id) => {
+            client.sign_in(&id).await;
+            let page = client.get("/link/p/1").await;
+            *auto_submit = auto_submit_token(&page.body);
+            assert!(auto_submit.is_some(), "{step:?}: the auto-submit page: {page:?}");
+            page
+        }
+        Step::CompleteLink => {
+            let token = auto_submit.take().expect("an auto-submit page before");
+            client.post_form("/link/p/1", &[("csrf_token", &token)]).await
+        }
+        Step::Switch(id) => client.switch(&id).await,
+        Step::Remove(id) => client.post_with_csrf(&format!("/link/remove/{id}"), &[]).await,
+        Step::PasswordChange(id) => {
+            change_password::<U>(db, id).await;
+            return;
+        }
+        Step::SignOut => client.post_form("/sign-out", &[]).await,
+        Step::SignOutAll => client.post_with_csrf("/link/sign-out-all", &[]).await,
+    };
+    assert!(response.status.is_success() || response.status.is_redirection(), "{step:?}: {response:?}");
+}
+
+/// What must hold for a copy taken after `steps[copied]`, replayed after
+/// `steps[now]`, whose state at the copy was `had`.
+fn check_replayed<U: Variant>(steps: &[Step], copied: usize, now: usize, store: Store, had: &State, seen: &State) {
+    let what = format!("copy after {:?} (#{copied}), replayed after {:?} (#{now})", steps[copied], steps[now]);
+    let later = &steps[copied + 1..=now];
+    assert!(seen.accounts().is_subset(&had.accounts()), "{what}: no account it did not have: had {had:?}, has {seen:?}");
+    let signed_out_all = later.contains(&Step::SignOutAll);
+    let signed_out = later.contains(&Step::SignOut);
+    if signed_out_all {
+        assert!(seen.primary.is_none() && seen.group.is_empty(), "{what}: sign-out-all ended the group: {seen:?}");
+    }
+    if store == Store::Redis && (signed_out_all || signed_out || later.iter().any(|step| renews(*step))) {
+        // A server-side session renewed or ended since the copy: its id is dead.
+        assert_eq!(seen.current, None, "{what}: Redis: the old session id is dead: {seen:?}");
+    }
+    for (index, step) in later.iter().enumerate() {
+        match *step {
+            Step::Remove(id) if !later[index..].contains(&Step::AutoSubmitShown(id)) => {
+                assert!(!seen.group.contains(&id), "{what}: removed account {id} is not in the group: {seen:?}");
+            }
+            Step::PasswordChange(id) if U::AUTH_HASH => {
+                assert!(!seen.accounts().contains(&id), "{what}: account {id} changed its password: {seen:?}");
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Steps after which a server-side session has a new id.
+fn renews(step: Step) -> bool {
+    matches!(step, Step::SignIn(_) | Step::AutoSubmitShown(_) | Step::CompleteLink | Step::Switch(_) | Step::Remove(_))
+}
+
+/// The copy's attempts to regain what it lost: complete a link with its own
+/// auto-submit page, switch to every account.
+async fn replay_attempts<S, B>(client: &mut TestClient<S>, copied_auto_submit: Option<&str>)
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = Error>,
+    B: MessageBody,
+{
+    if let Some(token) = copied_auto_submit {
+        client.post_form("/link/p/1", &[("csrf_token", token)]).await;
+    }
+    let page = client.get("/link/p/1").await;
+    if let Some(token) = auto_submit_token(&page.body).filter(|_| page.body.contains("multi-account-link")) {
+        client.post_form("/link/p/1", &[("csrf_token", &token)]).await;
+    }
+    for target in 1..=3 {
+        client.switch(&target).await;
+    }
+}
+
+/// Every (copy step, replay step) pair of `steps`, each on a fresh run.
+async fn replay_matrix<U: Variant>(steps: &[Step], store: Store) {
+    let (db, _guard) = database::<U>().await;
+    let config = MultiAccountConfig::new(db.clone());
+    with_client!(&config, U, store, |client| {
+        let mut pairs = 0;
+        for copied in 0..steps.len() {
+            for now in copied + 1..steps.len() {
+                seed::<U>(&db).await;
+                client.set_cookies(BTreeMap::new());
+                let mut auto_submit = None;
+                let mut copy = None;
+                for (index, step) in steps.iter().enumerate().take(now + 1) {
+                    run_step::<U, _, _>(&mut client, &db, *step, &mut auto_submit).await;
+                    if index == copied {
+                        let had = get_state(&mut client).await;
+                        copy = Some((client.cookies().clone(), had, auto_submit.clone()));
+                    }
+                }
+                let (cookies, had, copied_auto_submit) = copy.expect("copied");
+                let before = rows::<U>(&db).await;
+                client.set_cookies(cookies);
+                let seen = get_state(&mut client).await;
+                check_replayed::<U>(steps, copied, now, store, &had, &seen);
+                replay_attempts(&mut client, copied_auto_submit.as_deref()).await;
+                let seen = get_state(&mut client).await;
+                check_replayed::<U>(steps, copied, now, store, &had, &seen);
+                let after = rows::<U>(&db).await;
+                assert!(
+                    after.is_subset(&before),
+                    "copy after {:?} (#{copied}) replayed after {:?} (#{now}) wrote rows: before {before:?}, after {after:?}",
+                    steps[copied],
+                    steps[now]
+                );
+                pairs += 1;
+            }
+        }
+        eprintln!("replay matrix: {pairs} pairs on {store:?}, auth_hash: {}", U::AUTH_HASH);
+    });
+}
+
+macro_rules! replay_matrix_tests {
+    ($($name:ident: $user:ty, $steps:expr, $store:expr;)*) => {
+        $(
+            #[tokio::test]
+            async fn $name() {
+                replay_matrix::<$user>($steps, $store).await;
+            }
+        )*
+    };
+}
+
+replay_matrix_tests! {
+    replay_through_sign_out_all_cookie_auth_hash: support::User, THROUGH_SIGN_OUT_ALL, Store::Cookie;
+    replay_through_sign_out_all_cookie_plain: plain_user::Model, THROUGH_SIGN_OUT_ALL, Store::Cookie;
+    replay_through_sign_out_all_redis_auth_hash: support::User, THROUGH_SIGN_OUT_ALL, Store::Redis;
+    replay_through_sign_out_all_redis_plain: plain_user::Model, THROUGH_SIGN_OUT_ALL, Store::Redis;
+    replay_through_sign_out_cookie_auth_hash: support::User, THROUGH_SIGN_OUT, Store::Cookie;
+    replay_through_sign_out_cookie_plain: plain_user::Model, THROUGH_SIGN_OUT, Store::Cookie;
+    replay_through_sign_out_redis_auth_hash: support::User, THROUGH_SIGN_OUT, Store::Redis;
+    replay_through_sign_out_redis_plain: plain_user::Model, THROUGH_SIGN_OUT, Store::Redis;
+}
+
+// ---------------------------------------------------------------------------
+// Finding 1: a link intent pre-seeded by an attacker in a shared browser.
+
+async fn pre_seeded_intent<U: Variant>(store: Store) {
+    let (db, _guard) = database::<U>().await;
+    let config = MultiAccountConfig::new(db.clone());
+    with_client!(&config, U, store, |browser| {
+        // The attacker (1) signs in at a shared computer, starts "Add another
+        // account", copies the cookie and walks away.
+        browser.sign_in(&1).await;
+        assert_eq!(browser.start_link(&1).await.status, StatusCode::SEE_OTHER);
+        let copy = browser.cookies().clone();
+        // The victim (2) signs in next and the auto-submit page runs.
+        browser.sign_in(&2).await;
+        let page = browser.get("/link/p/1").await;
+        let token = auto_submit_token(&page.body).expect("auto-submit page");
+        browser.post_form("/link/p/1", &[("csrf_token", &token)]).await;
+        // The attacker replays the copy: the victim is not in its group.
+        browser.set_cookies(copy);
+        let state = get_state(&mut browser).await;
+        assert!(!state.accounts().contains(&2), "the copy does not reach the victim: {state:?}");
+        assert_refused(&browser.switch(&2).await, "switch into the victim");
+        assert!(!get_state(&mut browser).await.accounts().contains(&2));
+    });
+}
+
+#[tokio::test]
+async fn a_pre_seeded_intent_links_nobody_into_the_copy_plain_cookie() {
+    pre_seeded_intent::<plain_user::Model>(Store::Cookie).await;
+}
+
+#[tokio::test]
+async fn a_pre_seeded_intent_links_nobody_into_the_copy_auth_hash_cookie() {
+    pre_seeded_intent::<support::User>(Store::Cookie).await;
+}
+
+#[tokio::test]
+async fn a_pre_seeded_intent_links_nobody_into_the_copy_plain_redis() {
+    pre_seeded_intent::<plain_user::Model>(Store::Redis).await;
+}
+
+// Group membership needs a sign-in record in this cookie even without auth_hash:
+// a group row written for an account that never signed in here brings it nobody.
+#[tokio::test]
+async fn a_group_row_without_a_sign_in_here_is_not_membership() {
+    let (db, _guard) = database::<plain_user::Model>().await;
+    let config = MultiAccountConfig::new(db.clone());
+    with_client!(&config, plain_user::Model, Store::Cookie, |client| {
+        client.sign_in(&1).await;
+        client.start_link(&1).await;
+        let token = client.session_entries().await["session_token"].as_str().unwrap().trim_matches('"').to_owned();
+        multi_account::LinkService::<plain_user::Model>::link(&db, &1, &3, &token).await.unwrap();
+        let state = get_state(&mut client).await;
+        assert_eq!(state.group, vec![1], "3 has a row but never signed in here: {state:?}");
+        assert_refused(&client.switch(&3).await, "switch to 3");
+    });
+}
+
+// ---------------------------------------------------------------------------
+// Finding 2: a copy taken at the auto-submit page, replayed after sign-out-all.
+
+async fn replay_after_sign_out_all<U: Variant>(store: Store) {
+    let (db, _guard) = database::<U>().await;
+    let config = MultiAccountConfig::new(db.clone());
+    with_client!(&config, U, store, |client| {
+        client.sign_in(&1).await;
+        client.start_link(&1).await;
+        client.sign_in(&2).await;
+        let page = client.get("/link/p/1").await;
+        let token = auto_submit_token(&page.body).expect("auto-submit page");
+        let copy = client.cookies().clone();
+        client.post_form("/link/p/1", &[("csrf_token", &token)]).await;
+        assert_eq!(get_state(&mut client).await.group, vec![1, 2]);
+        client.post_with_csrf("/link/sign-out-all", &[]).await;
+        assert!(rows::<U>(&db).await.is_empty(), "sign-out-all deleted the group");
+
+        client.set_cookies(copy);
+        let state = get_state(&mut client).await;
+        assert!(state.primary.is_none() && state.group.is_empty(), "no group after sign-out-all: {state:?}");
+        assert_ne!(state.current, Some(1), "the copy does not get the primary back: {state:?}");
+        assert_refused(&client.switch(&1).await, "switch to the signed-out primary");
+        assert_refused(&client.post_form("/link/p/1", &[("csrf_token", &token)]).await, "re-link with the copy");
+        assert!(rows::<U>(&db).await.is_empty(), "the copy re-created no row");
+    });
+}
+
+#[tokio::test]
+async fn a_copy_from_the_auto_submit_page_regains_nothing_after_sign_out_all_plain() {
+    replay_after_sign_out_all::<plain_user::Model>(Store::Cookie).await;
+}
+
+#[tokio::test]
+async fn a_copy_from_the_auto_submit_page_regains_nothing_after_sign_out_all_auth_hash() {
+    replay_after_sign_out_all::<support::User>(Store::Cookie).await;
+}
+
+// A copy taken before "Remove" does not bring the removed account back.
+#[tokio::test]
+async fn a_copy_from_before_remove_does_not_bring_the_account_back() {
+    let (db, _guard) = database::<plain_user::Model>().await;
+    let config = MultiAccountConfig::new(db.clone());
+    with_client!(&config, plain_user::Model, Store::Cookie, |client| {
+        client.sign_in(&1).await;
+        client.complete_link(&1, &2).await;
+        client.switch(&1).await;
+        let copy = client.cookies().clone();
+        client.post_with_csrf("/link/remove/2", &[]).await;
+        let entries = client.session_entries().await;
+        assert!(!entries["_multi_account_auth"].as_str().unwrap_or("").contains("\"2\""), "pruned: {entries}");
+        let before = rows::<plain_user::Model>(&db).await;
+        client.set_cookies(copy);
+        assert_eq!(get_state(&mut client).await.group, vec![1]);
+        assert_refused(&client.switch(&2).await, "switch to the removed account");
+        assert_eq!(rows::<plain_user::Model>(&db).await, before);
+    });
+}
+
+// ---------------------------------------------------------------------------
+// Finding 3: an expired intent at sign-in starts a new group.
+
+#[tokio::test]
+async fn a_sign_in_after_the_intent_expired_starts_a_new_group() {
+    let (db, _guard) = database::<support::User>().await;
+    // The real clock, and a one-second intent.
+    let config = MultiAccountConfig::new(db.clone()).with_link_intent_ttl(std::time::Duration::from_secs(1));
+    with_client!(&config, support::User, Store::Cookie, |client| {
+        client.sign_in(&1).await;
+        client.start_link(&1).await;
+        tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+        client.sign_in(&3).await;
+        let state = get_state(&mut client).await;
+        assert_eq!(state, State { current: Some(3), primary: None, group: vec![] }, "a new sign-in, not under 1");
+        let entries = client.session_entries().await;
+        assert!(entries.get("primary_user_id").is_none(), "{entries}");
+        assert!(entries.get("_multi_account_link_intent").is_none(), "{entries}");
+    });
+}
+
+// Control: within the intent's time, the sign-in continues the link flow.
+#[tokio::test]
+async fn a_sign_in_within_the_intent_continues_the_link() {
+    let (db, _guard) = database::<support::User>().await;
+    let config = MultiAccountConfig::new(db.clone()).with_link_intent_ttl(std::time::Duration::from_secs(60));
+    with_client!(&config, support::User, Store::Cookie, |client| {
+        client.sign_in(&1).await;
+        client.start_link(&1).await;
+        client.sign_in(&3).await;
+        assert_eq!(get_state(&mut client).await, State { current: Some(3), primary: Some(1), group: vec![1] });
+    });
+}
+
+// ---------------------------------------------------------------------------
+// Finding 5: link start is a POST with the token; cross-site requests change
+// nothing.
+
+async fn session_and_rows<S, B>(
+    client: &mut TestClient<S>,
+    db: &DatabaseConnection,
+) -> (serde_json::Value, BTreeSet<(i64, String, i64)>)
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = Error>,
+    B: MessageBody,
+{
+    (client.session_entries().await, rows::<support::User>(db).await)
+}
+
+#[tokio::test]
+async fn link_start_needs_the_token_and_a_get_writes_nothing() {
+    let (db, _guard) = database::<support::User>().await;
+    let config = MultiAccountConfig::new(db.clone());
+    with_client!(&config, support::User, Store::Cookie, |client| {
+        client.sign_in(&1).await;
+        client.csrf().await;
+        let before = session_and_rows(&mut client, &db).await;
+        let page = client.get("/link/p/1").await;
+        assert_eq!(page.status, StatusCode::OK, "{page:?}");
+        assert!(page.body.contains(r#"action="/link/p/1?start""#), "a form that starts: {}", page.body);
+        assert!(!page.set_cookie, "the GET wrote nothing");
+        for token in [None, Some("0".repeat(64))] {
+            let fields: Vec<(&str, &str)> = token.iter().map(|token| ("csrf_token", token.as_str())).collect();
+            let started = client.post_form("/link/p/1?start", &fields).await;
+            assert_eq!(started.status, StatusCode::FORBIDDEN, "{token:?}: {started:?}");
+        }
+        assert_eq!(session_and_rows(&mut client, &db).await, before, "nothing written");
+        assert_eq!(client.start_link(&1).await.status, StatusCode::SEE_OTHER, "control: with the token");
+    });
+}
+
+#[tokio::test]
+async fn cross_site_requests_change_nothing() {
+    let (db, _guard) = database::<support::User>().await;
+    let config = MultiAccountConfig::new(db.clone());
+    with_client!(&config, support::User, Store::Cookie, |client| {
+        client.sign_in(&1).await;
+        client.complete_link(&1, &2).await;
+        let token = client.csrf().await;
+        let before = session_and_rows(&mut client, &db).await;
+        let hostile = [("Sec-Fetch-Site", "cross-site"), ("Sec-Fetch-Site", "same-site"), ("Origin", "https://evil.example"), ("Origin", "null")];
+        for (name, value) in hostile {
+            client.headers = vec![(name.to_owned(), value.to_owned())];
+            for path in ["/link/p/1?start", "/link/switch_to/1", "/link/remove/2", "/link/sign-out-all", "/link/p/1"] {
+                let response = client.post_form(path, &[("csrf_token", &token)]).await;
+                assert_eq!(response.status, StatusCode::FORBIDDEN, "{name}: {value} {path}: {response:?}");
+            }
+        }
+        client.headers.clear();
+        assert_eq!(session_and_rows(&mut client, &db).await, before, "nothing changed");
+        // Control: same-origin requests pass.
+        client.headers = vec![("Sec-Fetch-Site".to_owned(), "same-origin".to_owned()), ("Origin".to_owned(), "http://localhost:8080".to_owned())];
+        let switched = client.post_form("/link/switch_to/1", &[("csrf_token", &token)]).await;
+        assert_eq!(switched.status, StatusCode::SEE_OTHER, "{switched:?}");
+    });
+}
+
+// ---------------------------------------------------------------------------
+// Finding 6: anonymous visitors get no session.
+
+async fn anonymous_requests_write_no_session(store: Store) {
+    let (db, _guard) = database::<support::User>().await;
+    let config = MultiAccountConfig::new(db.clone());
+    with_client!(&config, support::User, store, |client| {
+        for path in ["/state", "/switcher.json", "/state"] {
+            client.set_cookies(BTreeMap::new());
+            let response = client.get(path).await;
+            assert_eq!(response.status, StatusCode::OK, "{path}: {response:?}");
+            assert!(!response.set_cookie, "{store:?} {path}: an anonymous view writes no session");
+        }
+        // Control: a signed-in switcher mints its token.
+        client.sign_in(&1).await;
+        let switcher: serde_json::Value = serde_json::from_str(&client.get("/switcher.json").await.body).unwrap();
+        assert_eq!(switcher["sign_out_all_form"]["csrf_token"].as_str().map(str::len), Some(64));
+    });
+}
+
+#[tokio::test]
+async fn anonymous_requests_write_no_cookie_session() {
+    anonymous_requests_write_no_session(Store::Cookie).await;
+}
+
+#[tokio::test]
+async fn anonymous_requests_write_no_redis_session() {
+    anonymous_requests_write_no_session(Store::Redis).await;
+}
+
+// ---------------------------------------------------------------------------
+// Finding 8: POST switch by default, GET only when opted in; a refused switch
+// spends the token.
+
+#[tokio::test]
+async fn switching_is_post_only_unless_opted_in() {
+    let (db, _guard) = database::<support::User>().await;
+    let config = MultiAccountConfig::new(db.clone());
+    with_client!(&config, support::User, Store::Cookie, |client| {
+        client.sign_in(&1).await;
+        client.complete_link(&1, &2).await;
+        let switcher: serde_json::Value = serde_json::from_str(&client.get("/switcher.json").await.body).unwrap();
+        let accounts = switcher["accounts"].as_array().unwrap();
+        assert!(accounts.iter().all(|account| account["switch_url"].is_null()), "no token in URLs: {switcher}");
+        assert_eq!(accounts[0]["switch_form"]["action"], "/link/switch_to/1");
+        assert_eq!(switcher["add_account_form"]["action"], "/link/p/1?start");
+        let token = client.csrf().await;
+        let get = client.get(&format!("/link/switch_to/1?csrf_token={token}")).await;
+        assert_eq!(get.status, StatusCode::METHOD_NOT_ALLOWED, "{get:?}");
+        assert_eq!(get_state(&mut client).await.current, Some(2), "the GET switched nothing");
+        assert_eq!(client.switch(&1).await.status, StatusCode::SEE_OTHER);
+    });
+}
+
+#[tokio::test]
+async fn a_refused_switch_rotates_the_token() {
+    let (db, _guard) = database::<support::User>().await;
+    let config = MultiAccountConfig::new(db.clone());
+    with_client!(&config, support::User, Store::Cookie, |client| {
+        client.sign_in(&1).await;
+        client.complete_link(&1, &2).await;
+        let token = client.csrf().await;
+        let refused = client.post_form("/link/switch_to/3", &[("csrf_token", &token)]).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        let again = client.post_form("/link/switch_to/1", &[("csrf_token", &token)]).await;
+        assert_eq!(again.status, StatusCode::FORBIDDEN, "the probed token is spent: {again:?}");
+        assert_ne!(client.csrf().await, token);
+    });
+}
+
+// ---------------------------------------------------------------------------
+// Finding 4: actix-identity's logout without purging, and its id key.
+
+mod identity {
+    use actix_identity::config::LogoutBehavior;
+    use actix_identity::{Identity, IdentityMiddleware};
+    use actix_web::{HttpMessage, HttpRequest, HttpResponse};
+
+    use super::*;
+
+    async fn login(req: HttpRequest, id: web::Path<String>) -> HttpResponse {
+        match Identity::login(&req.extensions(), id.into_inner()) {
+            Ok(_) => HttpResponse::NoContent().finish(),
+            Err(_) => HttpResponse::InternalServerError().finish(),
+        }
+    }
+
+    async fn logout(identity: Identity) -> HttpResponse {
+        identity.logout();
+        HttpResponse::NoContent().finish()
+    }
+
+    async fn me(user: Option<multi_account_actix::CurrentUser<support::User>>) -> String {
+        user.map(|multi_account_actix::CurrentUser(user)| user.id.to_string()).unwrap_or_default()
+    }
+
+    async fn run(key: Option<&'static str>, visit_deadline: Option<std::time::Duration>) {
+        let (db, _guard) = database::<support::User>().await;
+        let mut config = MultiAccountConfig::new(db.clone());
+        let mut identity = IdentityMiddleware::builder()
+            .logout_behavior(LogoutBehavior::DeleteIdentityKeys)
+            .visit_deadline(visit_deadline);
+        if let Some(key) = key {
+            config = config.with_identity_key(key);
+            identity = identity.id_key(key);
+        }
+        let app = App::new()
+            .configure(configure::<support::User>(&config))
+            .route("/login/{id}", web::post().to(login))
+            .route("/logout", web::post().to(logout))
+            .route("/me", web::get().to(me))
+            .wrap(identity.build())
+            .wrap(SessionToken)
+            .wrap(test_support::cookie_session());
+        let mut client = TestClient::new(test::init_service(app).await);
+
+        client.post_form("/login/1", &[]).await;
+        let before = client.csrf().await;
+        client.post_form("/login/2", &[]).await;
+        assert_eq!(client.get("/me").await.body, "2", "the identity is the current user");
+        assert_ne!(client.csrf().await, before, "adopting a sign-in rotates the CSRF token");
+        if visit_deadline.is_some() {
+            tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+        } else {
+            client.post_form("/logout", &[]).await;
+        }
+        assert_eq!(client.get("/me").await.body, "", "signed out with the identity");
+        assert_eq!(get_state(&mut client).await.current, None);
+    }
+
+    #[tokio::test]
+    async fn delete_identity_keys_logout_signs_out() {
+        run(None, None).await;
+    }
+
+    #[tokio::test]
+    async fn a_custom_id_key_is_respected() {
+        run(Some("app.user"), None).await;
+    }
+
+    #[tokio::test]
+    async fn a_visit_deadline_signs_out() {
+        run(None, Some(std::time::Duration::from_secs(1))).await;
+    }
+}
