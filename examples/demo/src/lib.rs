@@ -20,6 +20,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod clock;
 pub mod database;
 pub mod entities;
 mod error;
@@ -28,6 +29,7 @@ mod pages;
 pub mod password;
 pub mod settings;
 mod templates;
+pub mod throttle;
 
 use std::net::SocketAddr;
 
@@ -44,10 +46,11 @@ use multi_account_actix::{MultiAccountConfig, SessionToken};
 pub use database::{DEMO_PASSWORD, DEMO_USERS};
 pub use entities::user::Model as User;
 pub use error::PageError;
-pub use pages::{DemoHandlers, EMPTY, INACTIVE, INCORRECT};
+pub use pages::{BUSY, DemoHandlers, EMPTY, INACTIVE, INCORRECT, THROTTLED};
 pub use settings::{Command, Settings, SettingsError};
 
 use crate::pages::AppState;
+use crate::throttle::SignInThrottle;
 
 /// The name of the session cookie.
 pub const SESSION_COOKIE: &str = "multi_account_demo";
@@ -129,6 +132,10 @@ where
     // HTTP on localhost, so not `Secure`.
     let content_security =
         if settings.redis_url.is_some() { CookieContentSecurity::Signed } else { CookieContentSecurity::Private };
+    // One throttle and one hash limiter for all workers.
+    tracing::info!(throttle = ?settings.throttle, hashing = ?settings.hashing, "sign-in limits");
+    let throttle = Data::new(SignInThrottle::new(settings.throttle.clone()));
+    let hashing = Data::new(settings.hashing.clone());
     let mut server = HttpServer::new(move || {
         let session = SessionMiddleware::builder(make_store(), key.clone())
             .cookie_name(SESSION_COOKIE.to_owned())
@@ -148,6 +155,8 @@ where
             .wrap(session);
         App::new()
             .app_data(state.clone())
+            .app_data(throttle.clone())
+            .app_data(hashing.clone())
             .app_data(web::FormConfig::default().limit(16 * 1024))
             .route("/static/app.css", web::get().to(pages::stylesheet))
             .service(pages)

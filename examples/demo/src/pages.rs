@@ -2,6 +2,7 @@
 //! auto-submit page of the link flow.
 
 use actix_session::Session;
+use actix_web::http::header::HeaderValue;
 use actix_web::http::{StatusCode, header};
 use actix_web::web::{self, Data};
 use actix_web::{HttpRequest, HttpResponse};
@@ -17,8 +18,9 @@ use crate::User;
 use crate::database::{DEMO_PASSWORD, DEMO_USERS};
 use crate::entities::user::{self, UserStatus};
 use crate::error::PageError;
-use crate::password::{self, MAX_PASSWORD_LEN};
+use crate::password::{HashLimiter, MAX_PASSWORD_LEN, VerifyError};
 use crate::templates::{self, APP_CSS};
+use crate::throttle::SignInThrottle;
 
 /// The longest email address accepted (RFC 5321).
 const MAX_EMAIL_LEN: usize = 254;
@@ -29,6 +31,13 @@ pub const INCORRECT: &str = "Incorrect email or password.";
 pub const INACTIVE: &str = "This account is inactive.";
 /// The message when a field is empty.
 pub const EMPTY: &str = "Enter your email and password.";
+/// The message when the account or this client has used up its failed attempts
+/// (429, with `Retry-After`).
+pub const THROTTLED: &str = "Too many failed sign-in attempts. Wait a while, then try again.";
+/// The message when every password check stays busy (503).
+pub const BUSY: &str = "Too many sign-in attempts right now, try again in a moment.";
+/// `Retry-After` for [`BUSY`], in seconds.
+const BUSY_RETRY_AFTER_SECS: u64 = 1;
 
 /// What the handlers share.
 pub(crate) struct AppState {
@@ -165,12 +174,27 @@ pub(crate) async fn sign_in_page(
     render_sign_in(&session, SignInPage { email: "", return_to, error: None, adding_to }, StatusCode::OK)
 }
 
+/// `response` with a `Retry-After` of `secs` seconds.
+fn retry_after(mut response: HttpResponse, secs: u64) -> HttpResponse {
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    response
+}
+
 /// POST `/sign-in`: checks the password (Argon2id), refuses inactive accounts,
 /// signs in, and returns to `return_to` when it is a local path.
+///
+/// Throttled: an account or a client (peer address) out of failed attempts gets
+/// 429 before the database or the hash is touched, and no session write; a
+/// sign-in that finds every hashing permit busy gets 503. Each failed attempt
+/// rotates the CSRF token, so one form serves one guess.
+#[allow(clippy::too_many_arguments)] // an actix handler: one extractor each
 pub(crate) async fn sign_in(
+    req: HttpRequest,
     session: Session,
     state: Data<AppState>,
     multi_account: Data<MultiAccountConfig>,
+    throttle: Data<SignInThrottle>,
+    hashing: Data<HashLimiter>,
     form: web::Form<Pairs>,
     accounts: MultiAccount<User>,
 ) -> Result<HttpResponse, PageError> {
@@ -194,29 +218,48 @@ pub(crate) async fn sign_in(
     if email.is_empty() || password.is_empty() {
         return refuse(EMPTY, StatusCode::UNPROCESSABLE_ENTITY);
     }
+    // Before any work: a throttled attempt costs no query and no hash. The peer
+    // address, not `X-Forwarded-For` (anyone can send that header).
+    let client = req.peer_addr().map(|addr| addr.ip());
+    let attempt = match throttle.begin(&email, client) {
+        Ok(attempt) => attempt,
+        Err(throttled) => {
+            let secs = throttled.retry_after_secs();
+            tracing::info!(%email, client = ?client, retry_after = secs, "sign-in refused: too many failed attempts");
+            return Ok(retry_after(refuse(THROTTLED, StatusCode::TOO_MANY_REQUESTS)?, secs));
+        }
+    };
     let user = if email.len() > MAX_EMAIL_LEN || password.len() > MAX_PASSWORD_LEN {
         None
     } else {
         user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(&state.db).await?
     };
-    // Hash off the async workers; an unknown email costs one verification too.
-    let checked = web::block(move || match user {
-        Some(user) => password::verify(&password, &user.password_hash).then_some(user),
-        None => {
-            password::verify_dummy(&password);
-            None
+    // Hash off the async workers, a few at a time; an unknown email costs one
+    // verification too.
+    let phc = user.as_ref().map(|user| user.password_hash.clone());
+    let verified = match hashing.verify(password, phc).await {
+        Ok(verified) => verified,
+        Err(VerifyError::Busy) => {
+            // No password was judged: `attempt` gives its failure back when dropped.
+            tracing::warn!(%email, "sign-in refused: every password check is busy");
+            return Ok(retry_after(refuse(BUSY, StatusCode::SERVICE_UNAVAILABLE)?, BUSY_RETRY_AFTER_SECS));
         }
-    })
-    .await
-    .map_err(|_| PageError::Blocking)?;
-    let Some(user) = checked else {
+        Err(VerifyError::Blocking) => return Err(PageError::Blocking),
+    };
+    // A failure stays counted and rotates the CSRF token: one form, one guess.
+    let Some(user) = user.filter(|_| verified) else {
+        attempt.failed();
+        csrf::rotate(&session)?;
         tracing::info!(%email, "sign-in refused: incorrect email or password");
         return refuse(INCORRECT, StatusCode::UNAUTHORIZED);
     };
     if !user.is_active() {
+        attempt.failed();
+        csrf::rotate(&session)?;
         tracing::info!(%email, "sign-in refused: inactive account");
         return refuse(INACTIVE, StatusCode::FORBIDDEN);
     }
+    attempt.succeeded();
 
     if adding && accounts.accounts().iter().any(|account| account.id == user.id) {
         // Signing in again to an account that is already here adds nothing.

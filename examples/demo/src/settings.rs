@@ -2,6 +2,9 @@
 
 use std::fmt;
 
+use crate::password::HashLimiter;
+use crate::throttle::ThrottleConfig;
+
 /// The SQLite file the demo uses when `DATABASE_URL` is not set.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://multi-account-demo.sqlite?mode=rwc";
 /// The port the demo listens on when neither `PORT` nor `--port` is given.
@@ -46,6 +49,7 @@ pub enum SettingsError {
 
 /// What the command line asks for.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // made once, at start-up
 pub enum Command {
     /// Run the demo with these settings.
     Run(Settings),
@@ -71,6 +75,10 @@ pub struct Settings {
     pub secret: Option<Vec<u8>>,
     /// HTTP worker threads; `None` uses one per CPU core.
     pub workers: Option<usize>,
+    /// The limits on failed sign-ins per account and per client.
+    pub throttle: ThrottleConfig,
+    /// How many password hashes run at once, and how long a sign-in waits for one.
+    pub hashing: HashLimiter,
 }
 
 impl fmt::Debug for Settings {
@@ -83,6 +91,8 @@ impl fmt::Debug for Settings {
             .field("redis_url", &self.redis_url.as_deref().map(redact_url))
             .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
             .field("workers", &self.workers)
+            .field("throttle", &self.throttle)
+            .field("hashing", &self.hashing)
             .finish()
     }
 }
@@ -97,6 +107,8 @@ impl Default for Settings {
             redis_url: None,
             secret: None,
             workers: None,
+            throttle: ThrottleConfig::default(),
+            hashing: HashLimiter::default(),
         }
     }
 }

@@ -2,13 +2,13 @@
 //! cookie jar that talks to it over loopback.
 #![allow(dead_code)]
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use actix_web::dev::ServerHandle;
 use multi_account_demo::Settings;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 
 /// The demo, running on 127.0.0.1 with a fresh SQLite file.
 pub struct Demo {
@@ -34,7 +34,13 @@ impl Demo {
     }
 
     pub fn client(&self) -> Client {
-        Client { addr: self.addr, cookies: Vec::new() }
+        Client { addr: self.addr, cookies: Vec::new(), source: None }
+    }
+
+    /// A client whose connections come from `source` (another loopback address,
+    /// such as 127.0.0.2, is another client to the server).
+    pub fn client_from(&self, source: IpAddr) -> Client {
+        Client { addr: self.addr, cookies: Vec::new(), source: Some(source) }
     }
 
     pub async fn stop(self) {
@@ -121,6 +127,8 @@ pub fn unescape(text: &str) -> String {
 pub struct Client {
     pub addr: SocketAddr,
     cookies: Vec<(String, String)>,
+    /// The local address to connect from; `None` lets the OS pick.
+    source: Option<IpAddr>,
 }
 
 impl Client {
@@ -144,7 +152,14 @@ impl Client {
         body: Option<&[u8]>,
         headers: &[(&str, &str)],
     ) -> Response {
-        let mut stream = TcpStream::connect(self.addr).await.unwrap();
+        let mut stream = match self.source {
+            Some(source) => {
+                let socket = if source.is_ipv4() { TcpSocket::new_v4() } else { TcpSocket::new_v6() }.unwrap();
+                socket.bind(SocketAddr::new(source, 0)).unwrap();
+                socket.connect(self.addr).await.unwrap()
+            }
+            None => TcpStream::connect(self.addr).await.unwrap(),
+        };
         let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", self.addr);
         for (name, value) in headers {
             head.push_str(&format!("{name}: {value}\r\n"));
