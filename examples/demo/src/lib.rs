@@ -167,7 +167,8 @@ where
                     .add(("X-Frame-Options", "DENY"))
                     .add(("Referrer-Policy", "same-origin")),
             )
-            .wrap(Logger::new("%r %s %Dms"))
+            // The path without its query string: no token or other secret in the log.
+            .wrap(Logger::new("%{method}xi %U %s %Dms").custom_request_replace("method", |req| req.method().to_string()))
     })
     .shutdown_timeout(5);
     if let Some(workers) = settings.workers {
