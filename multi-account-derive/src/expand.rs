@@ -1,9 +1,9 @@
 //! Code generation for `#[derive(MultiAccountUser)]`.
 
-use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
-use syn::DeriveInput;
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
+use syn::{DeriveInput, Expr, ExprLit, Lit, Path, Type};
 
 use crate::ast::Model;
 use crate::attr::{UserOptions, parse_options};
@@ -37,28 +37,40 @@ fn expand(config: &UserConfig<'_>) -> TokenStream {
     let max = config.max_linked_accounts;
     let short_name = &config.short_name;
 
-    let (is_active, active_condition) = match config.active_check {
+    // The `active_check` value, once, as a function returning the field's type:
+    // a value of another type is one `mismatched types` error on the value
+    // ("expected `UserStatus`, found `&str`"), and both uses below share it.
+    let (active_value, is_active, active_condition) = match config.active_check {
         Some((field, value)) => {
             let field_ident = field.ident;
             let field_ty = field.ty;
             let column = &field.column;
-            // Spanned on the user's value, so a type mismatch points at it.
-            let value_span = value.span();
+            let value = active_value(value, field_ty);
             (
-                quote_spanned! {value_span=>
-                    <_ as #private::ActiveCheckValue<#field_ty>>::matches(&(#value), &self.#field_ident)
-                },
-                quote_spanned! {value_span=>
+                Some(quote_spanned! {value.span()=>
+                    impl Model {
+                        /// The `active_check` value, as the field's type.
+                        #[doc(hidden)]
+                        #[allow(dead_code)]
+                        fn __multi_account_active_value() -> #field_ty {
+                            #value
+                        }
+                    }
+                }),
+                quote!(self.#field_ident == Model::__multi_account_active_value()),
+                quote! {
                     #private::sea_orm::Condition::all().add(
                         #private::sea_orm::sea_query::ExprTrait::eq(
                             #private::sea_orm::sea_query::Expr::col((Entity, Column::#column)),
-                            <_ as #private::ActiveCheckValue<#field_ty>>::into_value(#value),
+                            ::core::convert::Into::<#private::sea_orm::Value>::into(
+                                Model::__multi_account_active_value(),
+                            ),
                         )
                     )
                 },
             )
         }
-        None => (quote!(true), quote!(#private::sea_orm::Condition::all())),
+        None => (None, quote!(true), quote!(#private::sea_orm::Condition::all())),
     };
 
     let display_idents: Vec<_> = config.display_fields.iter().map(|field| field.ident).collect();
@@ -84,6 +96,17 @@ fn expand(config: &UserConfig<'_>) -> TokenStream {
 
     let linked_account = config.linked_account.filter(|_| !config.composite_key);
     let user_impl = linked_account.map(|linked_account| {
+        // `linked_account`, once its `user = ..` is checked to name `Entity`:
+        // a mismatch is one error on the path, naming the two user entities.
+        // Both projections start on the path's first token and end on its last,
+        // so an error underlines the whole path, and the same error from the
+        // inner and the outer projection is reported once.
+        let (first, last) = path_ends(linked_account);
+        let open = quote_spanned!(first=> < <);
+        let check = quote_spanned! {last=>
+            as #private::LinkedAccountEntity>::User as #private::SameUser<Entity>>::Checked<#linked_account>
+        };
+        let linked_account = quote!(#open #linked_account #check);
         quote! {
             #[automatically_derived]
             impl #private::MultiAccountUser for Model {
@@ -150,6 +173,31 @@ fn expand(config: &UserConfig<'_>) -> TokenStream {
             }
         }
 
+        #active_value
+
         #user_impl
+    }
+}
+
+/// The spans of the first and last tokens of `path`.
+fn path_ends(path: &Path) -> (Span, Span) {
+    let mut tokens = path.to_token_stream().into_iter();
+    let first = tokens.next().map_or_else(Span::call_site, |token| token.span());
+    let last = tokens.last().map_or(first, |token| token.span());
+    (first, last)
+}
+
+/// The `active_check` value as written, except that a string literal for a
+/// field declared `String` becomes a `String` (`value = "active"`). Anything
+/// else must already be of the field's type.
+fn active_value(value: &Expr, field_ty: &Type) -> TokenStream {
+    let is_string = matches!(field_ty, Type::Path(path)
+        if path.qself.is_none()
+            && path.path.segments.last().is_some_and(|last| last.ident == "String" && last.arguments.is_none()));
+    match value {
+        Expr::Lit(ExprLit { lit: Lit::Str(lit), .. }) if is_string => {
+            quote_spanned!(lit.span()=> ::std::string::String::from(#lit))
+        }
+        _ => quote!(#value),
     }
 }

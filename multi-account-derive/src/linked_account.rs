@@ -54,10 +54,16 @@ fn expand(user: Option<&Path>, table_name: &str) -> TokenStream {
     // from the inner module through `super::`.
     let (user_alias, relation_def, linked_account_impl) = match user {
         Some(user) => {
+            // `user = ..` must derive `MultiAccountUser`. Naming a trait item
+            // through the user's path states that once, on that path, with the
+            // trait's own message (a helper function's bound would add a note
+            // pointing into the library).
             let user_alias = quote_spanned! {user.span()=>
                 #[doc(hidden)]
                 type __MultiAccountUserEntity = #user;
-                const _: () = #private::assert_user_entity::<#user>();
+                const _: () = {
+                    let _ = <#user as #private::MultiAccountEntity>::id_column;
+                };
             };
             let relation_def = quote! {
                 match self {
@@ -214,6 +220,14 @@ fn expand(user: Option<&Path>, table_name: &str) -> TokenStream {
             }
 
             #linked_account_impl
+
+            // Lets `#[derive(MultiAccountUser)]` check that `user = ..` names it.
+            // Never offered as a suggestion: its path is this hidden module.
+            #[automatically_derived]
+            #[diagnostic::do_not_recommend]
+            impl #private::LinkedAccountEntity for Entity {
+                type User = UserEntity;
+            }
         }
 
         pub use __multi_account_linked_account::{
