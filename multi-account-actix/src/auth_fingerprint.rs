@@ -35,11 +35,12 @@ fn write(session: &Session, records: &Records) -> Result<(), SessionInsertError>
 
 /// The record of `user` as it is now.
 fn record<U: MultiAccountUser>(user: &U) -> String {
-    auth_fingerprint(user).map(|mut fingerprint| {
-        fingerprint.truncate(RECORD_LEN);
-        fingerprint
-    })
-    .unwrap_or_default()
+    auth_fingerprint(user)
+        .map(|mut fingerprint| {
+            fingerprint.truncate(RECORD_LEN);
+            fingerprint
+        })
+        .unwrap_or_default()
 }
 
 /// Records `user`'s sign-in in this session.

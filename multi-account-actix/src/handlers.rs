@@ -104,10 +104,7 @@ pub trait MultiAccountHandlers: Send + Sync + 'static {
 
 /// A page that carries a CSRF token: never cached.
 fn html_page(body: String) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("Cache-Control", "no-store"))
-        .body(body)
+    HttpResponse::Ok().content_type("text/html; charset=utf-8").insert_header(("Cache-Control", "no-store")).body(body)
 }
 
 /// The defaults of [`MultiAccountHandlers`].

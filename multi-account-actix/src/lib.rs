@@ -91,8 +91,8 @@ mod loader;
 mod local_redirect;
 mod routes;
 pub mod session;
-pub mod session_keys;
 mod session_budget;
+pub mod session_keys;
 mod session_token;
 mod switcher;
 #[cfg(feature = "test-support")]

@@ -13,9 +13,7 @@ use crate::auth_fingerprint;
 use crate::config::MultiAccountConfig;
 use crate::error::MultiAccountError;
 use crate::link_intent::LinkIntent;
-use crate::session::{
-    clear_multi_account_session, forget_user_id, multi_account_session, signed_in_id, write_user_id,
-};
+use crate::session::{clear_multi_account_session, forget_user_id, multi_account_session, signed_in_id, write_user_id};
 use crate::session_keys;
 
 /// Who is signed in, as resolved for one request.
@@ -136,9 +134,8 @@ async fn resolve<U: MultiAccountUser>(config: &MultiAccountConfig, session: &Ses
             return Accounts::signed_out();
         }
         Ok(None) => {
-            // The primary was deleted or deactivated, or the group was signed out
-            // of (in another copy of this session): leave multi-account mode.
-            tracing::info!(primary = %primary_id, "multi-account: no group for this session; leaving multi-account mode");
+            // The primary was deleted or deactivated: leave multi-account mode.
+            tracing::info!(primary = %primary_id, "multi-account: stale or inactive primary; clearing the group");
             clear_multi_account_session(session);
             if user_id == primary_id {
                 forget_user_id(session, key);
@@ -156,7 +153,10 @@ async fn resolve<U: MultiAccountUser>(config: &MultiAccountConfig, session: &Ses
     }
     // Not in the group: either it just signed in to complete a pending link, or it
     // was removed, expired or deactivated and the session returns to the primary.
-    let pending = LinkIntent::fresh(session, &primary_id.to_string(), config.link_intent_ttl, config.now()).is_some();
+    // A group signed out of (its row gone, in any copy of this session) takes
+    // nobody new: the copy of a pending link is back on its primary.
+    let pending = group.is_open()
+        && LinkIntent::fresh(session, &primary_id.to_string(), config.link_intent_ttl, config.now()).is_some();
     if pending && user_id != primary_id {
         match find_active::<U>(config, &user_id).await {
             Ok(Some(current)) if verified(&mut checker, &current, adopted, false) => {

@@ -6,7 +6,7 @@ use actix_session::{Session, SessionExt};
 use actix_web::http::header;
 use actix_web::web::{self, Data, ServiceConfig};
 use actix_web::{HttpRequest, HttpResponse};
-use multi_account::{AccountId, LinkError, LinkService, MultiAccountUser};
+use multi_account::{AccountGroup, AccountId, LinkError, LinkService, MultiAccountUser};
 use serde::Deserialize;
 
 use crate::audit::{OptionalId, event, refused};
@@ -19,11 +19,11 @@ use crate::link_intent::LinkIntent;
 use crate::loader::{Accounts, config, load};
 use crate::local_redirect::{local_path, same_origin_referer};
 use crate::session::{
-    clear_multi_account_session, get_primary_user_id, get_session_token, multi_account_session,
-    put_multi_account_session, put_session_token, signed_in_id, write_user_id,
+    clear_multi_account_session, get_primary_user_id, multi_account_session, put_multi_account_session,
+    put_session_token, signed_in_id, write_user_id,
 };
-use crate::{auth_fingerprint, session_budget};
 use crate::session_token::new_session_token;
+use crate::{auth_fingerprint, session_budget};
 
 /// The CSRF token of a form or query string.
 #[derive(Debug, Deserialize)]
@@ -190,7 +190,7 @@ fn completes_link<U: MultiAccountUser>(
 ) -> bool {
     get_primary_user_id::<U>(session).as_ref() == Some(primary_id)
         && current_id != primary_id
-        && !accounts.group.as_ref().is_some_and(|group| group.contains(current_id))
+        && accounts.group.as_ref().is_some_and(|group| group.is_open() && !group.contains(current_id))
         && LinkIntent::fresh(session, &primary_id.to_string(), config.link_intent_ttl, config.now()).is_some()
 }
 
@@ -283,9 +283,10 @@ async fn link_start<U: MultiAccountUser>(
         put_flash(&session, SESSION_FULL);
         return Ok(redirect(&intent.return_to));
     }
-    if get_primary_user_id::<U>(&session).is_none() {
-        // Entering multi-account mode: the group exists once its row does.
-        let token = get_session_token(&session).unwrap_or_else(new_session_token);
+    if !accounts.group.as_ref().is_some_and(AccountGroup::is_open) {
+        // Entering multi-account mode, or the group was signed out of: a new group
+        // under a new token, so no row of an ended group is ever written again.
+        let token = new_session_token();
         LinkService::<U>::open_group(&config.db, &primary_id, &token).await.map_err(|error| {
             tracing::error!(%error, "multi-account: opening the group failed");
             MultiAccountError::Unavailable
@@ -354,7 +355,8 @@ async fn link_complete<U: MultiAccountUser>(
         Ok(outcome) => {
             LinkIntent::clear(&session);
             put_session_token(&session, &new_token)?;
-            let mut members: Vec<String> = accounts.group.iter().flat_map(|group| group.iter()).map(|user| user.id().to_string()).collect();
+            let mut members: Vec<String> =
+                accounts.group.iter().flat_map(|group| group.iter()).map(|user| user.id().to_string()).collect();
             members.push(current_id.to_string());
             auth_fingerprint::retain(&session, &members)?;
             renew(&session)?;

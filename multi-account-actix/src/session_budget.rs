@@ -35,5 +35,5 @@ pub(crate) fn has_room_without(session: &Session, budget: Option<usize>, key: &s
     let Some(budget) = budget else { return true };
     let entries = session.entries();
     let rest: std::collections::HashMap<&String, &String> = entries.iter().filter(|(name, _)| *name != key).collect();
-    serde_json::to_string(&rest).map_or(false, |state| state.len() <= budget)
+    serde_json::to_string(&rest).is_ok_and(|state| state.len() <= budget)
 }

@@ -96,7 +96,7 @@ async fn every_state_change_logs_one_audit_event() {
     assert_eq!(recorder.take(), vec![], "signing in (the app's job) and reads log no audit event");
 
     // Link: started, then completed.
-    let started = client.get("/link/p/1").await;
+    let started = client.start_link(&1).await;
     assert_eq!(started.status, StatusCode::SEE_OTHER);
     assert_one(&recorder, &[("level", "INFO"), ("event", "link_started"), ("primary", "1"), ("user", "1")], "start");
     client.sign_in(&2).await;
@@ -113,7 +113,7 @@ async fn every_state_change_logs_one_audit_event() {
     );
 
     // Linking the same account again is idempotent, and says so.
-    let started = client.get("/link/p/1").await;
+    let started = client.start_link(&1).await;
     assert_eq!(started.status, StatusCode::SEE_OTHER);
     assert_one(&recorder, &[("level", "INFO"), ("event", "link_started"), ("primary", "1"), ("user", "2")], "restart");
     client.sign_in(&2).await;
@@ -167,11 +167,15 @@ async fn every_refusal_logs_its_reason() {
     // Signed out; standard sessions.
     let mut client = client(&config).await;
     assert_eq!(client.get("/link/p/1").await.status, StatusCode::UNAUTHORIZED);
+    assert_one(&recorder, &refused("link", "signed_out", "1", ""), "link page while signed out");
+    assert_eq!(client.start_link(&1).await.status, StatusCode::UNAUTHORIZED);
     assert_one(&recorder, &refused("link", "signed_out", "1", ""), "link start while signed out");
     assert_eq!(client.post_with_csrf("/link/p/1", &[]).await.status, StatusCode::FORBIDDEN);
     assert_one(&recorder, &refused("link", "signed_out", "1", ""), "link POST while signed out");
     client.sign_in(&2).await;
     assert_eq!(client.get("/link/p/1").await.status, StatusCode::FORBIDDEN);
+    assert_one(&recorder, &refused("link", "not_signed_in_primary", "1", "2"), "forged link page");
+    assert_eq!(client.start_link(&1).await.status, StatusCode::FORBIDDEN);
     assert_one(&recorder, &refused("link", "not_signed_in_primary", "1", "2"), "forged link start");
     assert_eq!(client.post_with_csrf("/link/p/1", &[]).await.status, StatusCode::FORBIDDEN);
     assert_one(&recorder, &refused("link", "no_multi_account_session", "1", "2"), "forged link POST");
@@ -188,6 +192,7 @@ async fn every_refusal_logs_its_reason() {
         ("unlink", "POST", "/link/remove/1"),
         ("sign_out_all", "POST", "/link/sign-out-all"),
         ("link", "POST", "/link/p/2"),
+        ("link", "POST", "/link/p/2?start"),
     ] {
         let response = match method {
             "GET" => client.get(path).await,
@@ -240,7 +245,7 @@ async fn every_refusal_logs_its_reason() {
         third.complete_link(&1, &id).await;
     }
     assert_eq!(link_count(&test.db).await, 11, "1 + 10 links");
-    third.get("/link/p/1").await;
+    assert_eq!(third.start_link(&1).await.status, StatusCode::SEE_OTHER);
     third.sign_in(&2).await;
     let page = third.get("/link/p/1").await;
     let token = multi_account_actix::test_support::auto_submit_token(&page.body).expect("auto-submit page");

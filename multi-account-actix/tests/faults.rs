@@ -166,7 +166,7 @@ async fn the_database_unreachable_mid_session() {
     assert_eq!(state(&mut client).await, linked);
     let mut pending = support::client(&config).await;
     pending.sign_in(&1).await;
-    assert_eq!(pending.get("/link/p/1").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(pending.start_link(&1).await.status, StatusCode::SEE_OTHER);
     pending.sign_in(&2).await;
     let page = pending.get("/link/p/1").await;
     let pending_token = auto_submit_token(&page.body).expect("auto-submit page");
@@ -196,7 +196,9 @@ async fn the_database_unreachable_mid_session() {
         assert_unavailable(&client.post_form("/link/remove/2", &[("csrf_token", &token)]).await, &what("unlink"));
         let out = client.post_form("/link/sign-out-all", &[("csrf_token", &token)]).await;
         assert_unavailable(&out, &what("sign-out-all"));
-        assert_unavailable(&client.get("/link/p/1").await, &what("link start"));
+        let started = client.post_form("/link/p/1?start", &[("csrf_token", &token)]).await;
+        assert_unavailable(&started, &what("link start"));
+        assert_unavailable(&client.get("/link/p/1").await, &what("link page"));
         let completed = pending.post_form("/link/p/1", &[("csrf_token", &pending_token)]).await;
         assert_unavailable(&completed, &what("link completion"));
         // Refusals that need no database stay what they are.

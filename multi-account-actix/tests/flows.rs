@@ -14,8 +14,15 @@ async fn link_flow_follows_the_seed(test, 3) {
     client.sign_in(&1).await;
     client.headers.push(("Referer".into(), "http://localhost:8080/settings".into()));
 
-    // GET as the primary: intent stored, off to sign-in with return_to.
-    let start = client.get("/link/p/1").await;
+    // GET as the primary: only a page whose form starts the link; nothing written.
+    let page = client.get("/link/p/1").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains(r#"<form method="post" action="/link/p/1?start">"#), "{}", page.body);
+    assert_eq!(support::link_rows(&test.db).await.len(), 0, "the start page writes nothing");
+    assert_eq!(client.get("/state").await.body, "current=1;primary=;group=");
+
+    // POST ?start as the primary: intent stored, off to sign-in with return_to.
+    let start = client.start_link(&1).await;
     assert_eq!(start.status, StatusCode::SEE_OTHER);
     assert_eq!(start.location.as_deref(), Some("/sign-in?return_to=/link/p/1"));
     assert_eq!(client.get("/state").await.body, "current=1;primary=1;group=1");
@@ -82,6 +89,7 @@ async fn switch_remove_and_sign_out_all(test, 3) {
     assert_eq!(out.status, StatusCode::SEE_OTHER);
     assert_eq!(out.location.as_deref(), Some("/"));
     assert_eq!(link_count(&test.db).await, 0, "this session's links are deleted");
+    assert_eq!(support::link_rows(&test.db).await.len(), 0, "and its group's own row");
     assert_eq!(client.get("/state").await.body, "current=;primary=;group=");
     assert_eq!(client.get("/me").await.status, StatusCode::UNAUTHORIZED);
 }
@@ -97,7 +105,10 @@ async fn routes_mount_at_custom_paths(test, 2) {
     let mut client = client(&config).await;
     client.sign_in(&1).await;
     assert_eq!(client.get("/link/p/1").await.status, StatusCode::NOT_FOUND, "default path not mounted");
-    let start = client.get("/accounts/1/add").await;
+    let page = client.get("/accounts/1/add").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains(r#"action="/accounts/1/add?start""#), "{}", page.body);
+    let start = client.post_with_csrf("/accounts/1/add?start", &[]).await;
     assert_eq!(start.location.as_deref(), Some("/sign-in?return_to=/accounts/1/add"));
     client.sign_in(&2).await;
     let page = client.get("/accounts/1/add").await;
@@ -110,6 +121,7 @@ async fn routes_mount_at_custom_paths(test, 2) {
     assert_eq!(client.get("/me").await.body, "1");
     let switcher: serde_json::Value = serde_json::from_str(&client.get("/switcher.json").await.body).unwrap();
     assert_eq!(switcher["add_account_url"], "/accounts/1/add");
+    assert_eq!(switcher["add_account_form"]["action"], "/accounts/1/add?start");
     assert_eq!(switcher["accounts"][1]["remove_form"]["action"], "/accounts/2/remove");
     client.post_with_csrf("/accounts/2/remove", &[]).await;
     assert_eq!(link_count(&test.db).await, 0);

@@ -47,7 +47,7 @@ async fn identity_sign_in_links_and_switches() {
 
     client.post_form("/login/1", &[]).await;
     assert_eq!(client.get("/me").await.body, "1", "the identity is the current user");
-    assert_eq!(client.get("/link/p/1").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(client.start_link(&1).await.status, StatusCode::SEE_OTHER);
     client.post_form("/login/2", &[]).await;
     assert_eq!(client.get("/me").await.body, "2", "a new identity while a link is pending");
     let page = client.get("/link/p/1").await;

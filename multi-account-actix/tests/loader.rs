@@ -116,7 +116,7 @@ async fn a_pending_link_keeps_the_new_account_current_until_it_expires(test, 3) 
     let config = MultiAccountConfig::new(test.db.clone()).with_clock(move || now.load(Ordering::SeqCst));
     let mut client = client(&config).await;
     client.sign_in(&1).await;
-    client.get("/link/p/1").await;
+    assert_eq!(client.start_link(&1).await.status, StatusCode::SEE_OTHER);
     client.sign_in(&3).await;
     clock.fetch_add(599, Ordering::SeqCst);
     assert_eq!(client.get("/me").await.body, "3", "pending intent: the new account is current");
@@ -155,6 +155,7 @@ async fn the_feature_gate_off_means_no_extra_queries_404_routes_and_back_to_the_
     client.get("/plain").await;
     assert_eq!(test.queries.get() - before, 0);
     assert_eq!(client.get("/link/p/1").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(client.start_link(&1).await.status, StatusCode::NOT_FOUND);
     let url = client.switch_url(&2).await;
     assert_eq!(client.get(&url).await.status, StatusCode::NOT_FOUND);
     assert_eq!(client.post_with_csrf("/link/remove/2", &[]).await.status, StatusCode::NOT_FOUND);

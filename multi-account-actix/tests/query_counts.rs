@@ -189,6 +189,11 @@ async fn the_feature_gate_off_adds_no_query_to_the_apps_own_user_load(test, 6) {
     let (link, count) = counted(&mut client, q, "/link/p/1").await;
     assert_eq!(link.status, StatusCode::NOT_FOUND);
     assert_eq!(count, 0, "{what}: a disabled route runs no query");
+    let token = client.csrf().await;
+    let before = q.get();
+    let started = client.post_form("/link/p/1?start", &[("csrf_token", &token)]).await;
+    assert_eq!(started.status, StatusCode::NOT_FOUND);
+    assert_eq!(q.get() - before, 0, "{what}: a disabled link start runs no query");
 
     config.set_enabled(true);
     let state = format!("current=1;primary=1;group={}", ids(6));

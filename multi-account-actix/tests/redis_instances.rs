@@ -141,7 +141,9 @@ async fn two_instances_share_one_redis_session() {
 
     // Link on A.
     browser.sign_in(&a, 1).await;
-    assert_eq!(browser.get(&a, "/link/p/1").await.status, StatusCode::SEE_OTHER);
+    let token = browser.csrf(&a).await;
+    let started = browser.post(&a, "/link/p/1?start", vec![("csrf_token", token)]).await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
     browser.sign_in(&a, 2).await;
     let page = browser.get(&a, "/link/p/1").await;
     let token = auto_submit_token(&page.body).expect("auto-submit page");

@@ -1,5 +1,6 @@
-//! CSRF (SPEC §4 Security model, rules 2 and 3): every state change (link POST,
-//! switch GET and POST, unlink, sign-out-all) needs this session's current CSRF
+//! CSRF (SPEC §4 Security model, rules 2 and 3): every state change (link start
+//! and completion POSTs, switch GET and POST, unlink, sign-out-all) needs this
+//! session's current CSRF
 //! token. Missing, empty, wrong, another session's, or rotated-away tokens (from
 //! before a switch, a sign-in or a link) are refused with 403 and nothing written.
 
@@ -35,6 +36,7 @@ where
         "unlink" => client.post_form("/link/remove/2", &fields).await,
         "sign-out-all" => client.post_form("/link/sign-out-all", &fields).await,
         "link POST" => client.post_form("/link/p/1", &fields).await,
+        "link start" => client.post_form("/link/p/1?start", &fields).await,
         other => unreachable!("{other}"),
     }
 }
@@ -73,6 +75,63 @@ async fn link_post_needs_this_sessions_csrf_token() {
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{done:?}");
     assert_eq!(link_count(&test.db).await, 1);
     assert_eq!(state(&mut client_a).await, "current=2;primary=1;group=1,2");
+}
+
+/// Whether the session holds a link intent.
+async fn has_intent<S, B>(client: &mut TestClient<S>) -> bool
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = Error>,
+    B: MessageBody,
+{
+    client.session_entries().await.get("_multi_account_link_intent").is_some()
+}
+
+// Starting a link needs this session's CSRF token; a refused start writes nothing.
+#[tokio::test]
+async fn link_start_needs_this_sessions_csrf_token() {
+    let test = support::database(3).await;
+    let config = MultiAccountConfig::new(test.db.clone());
+    let mut client_b = client(&config).await;
+    client_b.sign_in(&3).await;
+    let foreign_token = client_b.csrf().await;
+
+    let mut client_a = client(&config).await;
+    let before_sign_in = client_a.csrf().await;
+    client_a.sign_in(&1).await;
+    let token = client_a.csrf().await;
+    assert_ne!(token, foreign_token);
+    assert_ne!(token, before_sign_in, "signing in rotates the token");
+    let standard = "current=1;primary=;group=";
+    assert_eq!(state(&mut client_a).await, standard);
+
+    let truncated = &token[..63];
+    let upper = token.to_ascii_uppercase();
+    let query = format!("/link/p/1?start&csrf_token={token}");
+    let attempts = [
+        ("no token", "/link/p/1?start", vec![]),
+        ("an empty token", "/link/p/1?start", vec![("csrf_token", "")]),
+        ("a wrong token", "/link/p/1?start", vec![("csrf_token", WRONG_TOKEN)]),
+        ("a truncated token", "/link/p/1?start", vec![("csrf_token", truncated)]),
+        ("an upper-case token", "/link/p/1?start", vec![("csrf_token", &upper)]),
+        ("another session's token", "/link/p/1?start", vec![("csrf_token", &foreign_token)]),
+        ("the token from before the sign-in", "/link/p/1?start", vec![("csrf_token", &before_sign_in)]),
+        ("the token in the query only", query.as_str(), vec![]),
+    ];
+    for (what, path, fields) in attempts {
+        assert_forbidden(&client_a.post_form(path, &fields).await, &format!("link start with {what}"));
+        assert!(support::link_rows(&test.db).await.is_empty(), "link start with {what}: no group opened");
+        assert!(!has_intent(&mut client_a).await, "link start with {what}: no intent written");
+        assert_eq!(state(&mut client_a).await, standard, "link start with {what}: nothing changed");
+    }
+    assert_eq!(client_a.csrf().await, token, "refusals do not rotate the token");
+
+    // Control: the right token starts the link.
+    let started = client_a.post_form("/link/p/1?start", &[("csrf_token", &token)]).await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{started:?}");
+    assert!(has_intent(&mut client_a).await, "the intent is written");
+    assert_eq!(support::link_rows(&test.db).await.len(), 1, "the group is opened");
+    assert_eq!(link_count(&test.db).await, 0, "and nothing linked yet");
+    assert_eq!(state(&mut client_a).await, "current=1;primary=1;group=1");
 }
 
 // Switch, remove and sign-out-all need the CSRF token.
@@ -176,24 +235,29 @@ async fn every_state_change_refuses_every_bad_token(test, 4) {
         ("upper case", Some(upper.as_str())),
         ("a space", Some(" ")),
     ];
-    for action in ["switch GET", "switch POST", "unlink", "sign-out-all"] {
+    let rows = support::link_rows(&test.db).await;
+    for action in ["switch GET", "switch POST", "unlink", "sign-out-all", "link start"] {
         for (what, token) in bad {
             assert_forbidden(&attempt(&mut client, action, token).await, &format!("{action}, {what} token"));
         }
         assert_eq!(state(&mut client).await, linked, "{action}: nothing changed");
         assert_eq!(link_count(&test.db).await, 1, "{action}: nothing written");
+        assert_eq!(support::link_rows(&test.db).await, rows, "{action}: no row written");
+        assert!(!has_intent(&mut client).await, "{action}: no link intent written");
     }
     // The right token in the query string of a POST is not the form field.
-    for path in ["/link/switch_to/2", "/link/remove/2", "/link/sign-out-all"] {
-        let query = client.post_form(&format!("{path}?csrf_token={current}"), &[]).await;
+    for path in ["/link/switch_to/2", "/link/remove/2", "/link/sign-out-all", "/link/p/1?start"] {
+        let separator = if path.contains('?') { '&' } else { '?' };
+        let query = client.post_form(&format!("{path}{separator}csrf_token={current}"), &[]).await;
         assert_forbidden(&query, &format!("{path}: the token only in the query"));
     }
     assert_eq!(state(&mut client).await, linked);
+    assert!(!has_intent(&mut client).await, "no link intent written");
     assert_eq!(client.csrf().await, current, "refusals do not rotate the token");
 
     // Link POST: the token from before the sign-in of the account being linked is
     // dead too (signing in rotates it).
-    let started = client.get("/link/p/1").await;
+    let started = attempt(&mut client, "link start", Some(&current)).await;
     assert_eq!(started.status, StatusCode::SEE_OTHER, "{started:?}");
     let before_sign_in = client.csrf().await;
     client.sign_in(&3).await;
@@ -214,9 +278,10 @@ async fn every_state_change_refuses_every_bad_token(test, 4) {
     let done = attempt(&mut client, "link POST", Some(&token)).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{done:?}");
     assert_eq!(link_count(&test.db).await, 2);
-    for action in ["switch GET", "switch POST", "unlink", "sign-out-all"] {
+    for action in ["switch GET", "switch POST", "unlink", "sign-out-all", "link start"] {
         assert_forbidden(&attempt(&mut client, action, Some(&token)).await, &format!("{action}, the used link token"));
     }
+    assert!(!has_intent(&mut client).await, "no link intent written");
     assert_eq!(state(&mut client).await, "current=3;primary=1;group=1,2,3");
     assert_eq!(link_count(&test.db).await, 2);
 }
@@ -234,20 +299,23 @@ async fn tokens_from_before_unlink_and_sign_out_all_are_dead(test, 3) {
     assert_eq!(removed.status, StatusCode::SEE_OTHER, "{removed:?}");
     let after_unlink = "current=1;primary=1;group=1,2";
     assert_eq!(state(&mut client).await, after_unlink);
-    for action in ["switch GET", "switch POST", "unlink", "sign-out-all"] {
+    for action in ["switch GET", "switch POST", "unlink", "sign-out-all", "link start"] {
         let response = attempt(&mut client, action, Some(&before_unlink)).await;
         assert_forbidden(&response, &format!("{action}, token from before the unlink"));
     }
     assert_eq!(state(&mut client).await, after_unlink);
     assert_eq!(link_count(&test.db).await, 1);
+    assert!(!has_intent(&mut client).await, "no link intent written");
 
     let before_sign_out = client.csrf().await;
     let out = client.post_form("/link/sign-out-all", &[("csrf_token", &before_sign_out)]).await;
     assert_eq!(out.status, StatusCode::SEE_OTHER, "{out:?}");
     assert_eq!(link_count(&test.db).await, 0);
     client.sign_in(&1).await;
-    assert_eq!(client.get("/link/p/1").await.status, StatusCode::SEE_OTHER);
-    for action in ["switch GET", "switch POST", "unlink", "sign-out-all"] {
+    assert_eq!(attempt(&mut client, "link start", Some(&before_sign_out)).await.status, StatusCode::FORBIDDEN);
+    assert!(support::link_rows(&test.db).await.is_empty(), "a refused start opens no group");
+    assert_eq!(client.start_link(&1).await.status, StatusCode::SEE_OTHER);
+    for action in ["switch GET", "switch POST", "unlink", "sign-out-all", "link start"] {
         let response = attempt(&mut client, action, Some(&before_sign_out)).await;
         assert_forbidden(&response, &format!("{action}, token from before sign-out-all"));
     }

@@ -74,6 +74,7 @@ where
     let what = old.what;
     let own = client.cookies().clone();
     let links = link_count(db).await;
+    let rows = support::link_rows(db).await;
     assert_ne!(old.cookies.get("id"), own.get("id"), "{what}: the session id was renewed");
 
     client.set_cookies(old.cookies.clone());
@@ -92,12 +93,16 @@ where
     let linked = client.post_form("/link/p/1", &[("csrf_token", &old.csrf)]).await;
     assert_forbidden(&linked, &format!("{what}: link POST with the old id and token"));
     client.set_cookies(old.cookies.clone());
+    let started = client.post_form("/link/p/1?start", &[("csrf_token", &old.csrf)]).await;
+    assert_forbidden(&started, &format!("{what}: link start with the old id and token"));
+    client.set_cookies(old.cookies.clone());
     let removed = client.post_form("/link/remove/2", &[("csrf_token", &old.csrf)]).await;
     assert_forbidden(&removed, &format!("{what}: unlink with the old id and token"));
     client.set_cookies(old.cookies.clone());
     let out = client.post_form("/link/sign-out-all", &[("csrf_token", &old.csrf)]).await;
     assert_forbidden(&out, &format!("{what}: sign-out-all with the old id and token"));
     assert_eq!(link_count(db).await, links, "{what}: nothing written");
+    assert_eq!(support::link_rows(db).await, rows, "{what}: no row written");
 
     client.set_cookies(own);
 }
@@ -122,7 +127,7 @@ async fn old_redis_session_ids_regain_nothing() {
 
     // Link: the ids of the primary with its intent, and of the account signed in
     // for it, are both dead after the link.
-    assert_eq!(client.get("/link/p/1").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(client.start_link(&1).await.status, StatusCode::SEE_OTHER);
     let pending = capture(&mut client, "intent, before signing in the second account").await;
     client.sign_in(&2).await;
     let page = client.get("/link/p/1").await;
@@ -261,7 +266,7 @@ async fn every_privilege_change_gives_a_new_cookie_value() {
     seen.push(client.session_cookie().expect("an anonymous session").to_owned());
     let response = client.sign_in(&1).await;
     check(&mut seen, client.session_cookie(), &response, "sign-in of 1");
-    let started = client.get("/link/p/1").await;
+    let started = client.start_link(&1).await;
     assert_eq!(started.status, StatusCode::SEE_OTHER);
     seen.push(client.session_cookie().expect("a session cookie").to_owned());
     let response = client.sign_in(&2).await;

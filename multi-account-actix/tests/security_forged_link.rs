@@ -22,9 +22,10 @@ use multi_account_actix::MultiAccountConfig;
 use multi_account_actix::test_support::{TestClient, auto_submit_token};
 use support::{client, link_count};
 
-/// A forged link attempt at `/link/p/{id}`: the POST (with this session's valid
-/// CSRF token, so only the link rules can stop it) and then the GET. Both must be
-/// refused and leave the session and the database as they were.
+/// A forged link attempt at `/link/p/{id}`: the completing POST and the starting
+/// POST (`?start`), both with this session's valid CSRF token so only the link
+/// rules can stop them, and then the GET. All must be refused and leave the
+/// session and the database as they were.
 async fn assert_forged_link_refused<S, B>(client: &mut TestClient<S>, db: &sea_orm::DatabaseConnection, id: i64)
 where
     S: Service<Request, Response = ServiceResponse<B>, Error = Error>,
@@ -32,9 +33,17 @@ where
 {
     let before = state(client).await;
     let links = link_count(db).await;
+    let rows = support::link_rows(db).await;
     let path = format!("/link/p/{id}");
     let posted = client.post_with_csrf(&path, &[]).await;
     assert_forbidden(&posted, &format!("POST {path} in state {before}"));
+    let started = client.post_with_csrf(&format!("{path}?start"), &[]).await;
+    assert!(
+        started.status == StatusCode::FORBIDDEN
+            || (started.status == StatusCode::UNAUTHORIZED && before.starts_with("current=;")),
+        "POST {path}?start in state {before}: {started:?}"
+    );
+    assert!(started.location.is_none(), "POST {path}?start: no redirect to sign-in: {started:?}");
     let got = client.get(&path).await;
     assert!(
         got.status == StatusCode::FORBIDDEN
@@ -44,6 +53,7 @@ where
     assert!(got.location.is_none(), "GET {path}: no redirect to sign-in: {got:?}");
     assert_eq!(state(client).await, before, "{path}: the session is unchanged");
     assert_eq!(link_count(db).await, links, "{path}: nothing linked");
+    assert_eq!(support::link_rows(db).await, rows, "{path}: no row written");
 }
 
 on_every_backend! {
@@ -60,6 +70,10 @@ async fn a_signed_in_user_cannot_link_to_another_users_id(test, 3) {
     let token = attacker.csrf().await;
     let posted = attacker.post_form("/link/p/1", &[("csrf_token", &token)]).await;
     assert_forbidden(&posted, "POST /link/p/1 with a valid token");
+    let started = attacker.post_form("/link/p/1?start", &[("csrf_token", &token)]).await;
+    assert_forbidden(&started, "POST /link/p/1?start with a valid token");
+    assert_eq!(state(&mut attacker).await, "current=2;primary=;group=", "no primary written by the start");
+    assert!(support::link_rows(&test.db).await.is_empty(), "no group opened for 1");
 
     let token = attacker.csrf().await;
     let switched = attacker.get(&format!("/link/switch_to/1?csrf_token={token}")).await;
@@ -77,7 +91,7 @@ async fn an_own_pending_intent_does_not_open_another_primary(test, 3) {
     let config = MultiAccountConfig::new(test.db.clone());
     let mut attacker = client(&config).await;
     attacker.sign_in(&2).await;
-    let started = attacker.get("/link/p/2").await;
+    let started = attacker.start_link(&2).await;
     assert_eq!(started.status, StatusCode::SEE_OTHER, "{started:?}");
     attacker.sign_in(&3).await;
     assert_eq!(state(&mut attacker).await, "current=3;primary=2;group=2", "pending intent for 2");
@@ -85,6 +99,7 @@ async fn an_own_pending_intent_does_not_open_another_primary(test, 3) {
     assert_forbidden(&attacker.get("/link/p/1").await, "GET /link/p/1 with an intent for 2");
     let posted = attacker.post_with_csrf("/link/p/1", &[]).await;
     assert_forbidden(&posted, "POST /link/p/1 with an intent for 2");
+    assert_forbidden(&attacker.start_link(&1).await, "POST /link/p/1?start with an intent for 2");
     let url = attacker.switch_url(&1).await;
     assert_forbidden(&attacker.get(&url).await, "switch to 1");
 
@@ -100,13 +115,14 @@ async fn a_link_intent_from_another_session_does_not_help(test, 3) {
     let mut attacker = client(&config).await;
 
     victim.sign_in(&1).await;
-    let started = victim.get("/link/p/1").await;
+    let started = victim.start_link(&1).await;
     assert_eq!(started.status, StatusCode::SEE_OTHER, "{started:?}");
 
     attacker.sign_in(&2).await;
     assert_forbidden(&attacker.get("/link/p/1").await, "GET /link/p/1 from the other browser");
     let posted = attacker.post_with_csrf("/link/p/1", &[]).await;
     assert_forbidden(&posted, "POST /link/p/1 from the other browser");
+    assert_forbidden(&attacker.start_link(&1).await, "POST /link/p/1?start from the other browser");
     let url = attacker.switch_url(&1).await;
     assert_forbidden(&attacker.get(&url).await, "switch to 1 from the other browser");
 
@@ -148,9 +164,14 @@ async fn any_path_id_with_or_without_an_intent(test, 4) {
     let own = attacker.post_with_csrf("/link/p/2", &[]).await;
     assert_forbidden(&own, "POST own id without an intent");
     assert_eq!(state(&mut attacker).await, "current=2;primary=;group=");
+    let page = attacker.get("/link/p/2").await;
+    assert_eq!(page.status, StatusCode::OK, "GET own id: the start page: {page:?}");
+    assert!(page.body.contains(r#"action="/link/p/2?start""#), "{}", page.body);
+    assert_eq!(state(&mut attacker).await, "current=2;primary=;group=", "the start page writes nothing");
+    assert!(support::link_rows(db).await.is_empty(), "the start page opens no group");
 
     // An own intent, still signed in as the primary 2.
-    let started = attacker.get("/link/p/2").await;
+    let started = attacker.start_link(&2).await;
     assert_eq!(started.status, StatusCode::SEE_OTHER, "{started:?}");
     assert_eq!(state(&mut attacker).await, "current=2;primary=2;group=2");
     for id in foreign.into_iter().chain([3]) {
@@ -196,7 +217,7 @@ async fn another_sessions_intent_and_token_do_not_complete_a_link(test, 3) {
     let config = MultiAccountConfig::new(test.db.clone());
     let mut victim = client(&config).await;
     victim.sign_in(&1).await;
-    assert_eq!(victim.get("/link/p/1").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(victim.start_link(&1).await.status, StatusCode::SEE_OTHER);
     let victim_token = victim.csrf().await;
 
     // The attacker's browser presents the victim's CSRF token and path.
@@ -204,6 +225,8 @@ async fn another_sessions_intent_and_token_do_not_complete_a_link(test, 3) {
     attacker.sign_in(&2).await;
     let posted = attacker.post_form("/link/p/1", &[("csrf_token", &victim_token)]).await;
     assert_forbidden(&posted, "POST with the victim's token from another browser");
+    let started = attacker.post_form("/link/p/1?start", &[("csrf_token", &victim_token)]).await;
+    assert_forbidden(&started, "POST ?start with the victim's token from another browser");
     let token = up_to_auto_submit(&mut attacker, 2, 3).await;
     let posted = attacker.post_form("/link/p/1", &[("csrf_token", &token)]).await;
     assert_forbidden(&posted, "POST /link/p/1 with an own fresh intent for 2");

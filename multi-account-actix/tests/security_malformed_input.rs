@@ -74,6 +74,7 @@ async fn malformed_ids_are_refused_without_side_effects() {
         let responses = [
             ("GET link", client.get(&format!("/link/p/{segment}")).await),
             ("POST link", client.post_with_csrf(&format!("/link/p/{segment}"), &[]).await),
+            ("POST link start", client.post_with_csrf(&format!("/link/p/{segment}?start"), &[]).await),
             ("GET switch", client.get(&switch_url).await),
             ("POST switch", client.post_with_csrf(&format!("/link/switch_to/{segment}"), &[]).await),
             ("POST remove", client.post_with_csrf(&format!("/link/remove/{segment}"), &[]).await),
@@ -92,6 +93,8 @@ async fn malformed_ids_are_refused_without_side_effects() {
     // The ones named in the security model answer 400 precisely.
     for segment in ["abc", "01", "+1", "%E2%9C%93", long.as_str()] {
         assert_eq!(client.get(&format!("/link/p/{segment}")).await.status, StatusCode::BAD_REQUEST);
+        let started = client.post_with_csrf(&format!("/link/p/{segment}?start"), &[]).await;
+        assert_eq!(started.status, StatusCode::BAD_REQUEST, "link start {}", shown(segment));
     }
     assert_eq!(client.post_with_csrf("/link/remove/-0", &[]).await.status, StatusCode::BAD_REQUEST);
     assert_eq!(link_count(&test.db).await, 1);
@@ -144,6 +147,7 @@ async fn unicode_nul_and_invalid_utf8_in_the_path() {
         for response in [
             client.get(&format!("/link/p/{segment}")).await,
             client.post_form(&format!("/link/p/{segment}"), &[("csrf_token", &token)]).await,
+            client.post_form(&format!("/link/p/{segment}?start"), &[("csrf_token", &token)]).await,
             client.get(&format!("/link/switch_to/{segment}?csrf_token={token}")).await,
             client.post_form(&format!("/link/switch_to/{segment}"), &[("csrf_token", &token)]).await,
             client.post_form(&format!("/link/remove/{segment}"), &[("csrf_token", &token)]).await,
@@ -247,7 +251,7 @@ async fn broken_form_bodies() {
         ("array syntax", Some(form), format!("csrf_token[]={token}").into_bytes()),
     ];
     for (what, content_type, body) in bodies {
-        for path in ["/link/switch_to/1", "/link/remove/2", "/link/sign-out-all", "/link/p/1"] {
+        for path in ["/link/switch_to/1", "/link/remove/2", "/link/sign-out-all", "/link/p/1", "/link/p/1?start"] {
             let mut request = TestRequest::post().uri(path).set_payload(body.clone());
             if let Some(content_type) = content_type.clone() {
                 request = request.insert_header(content_type);
@@ -308,6 +312,7 @@ async fn odd_headers_and_cookies() {
             client.get(&format!("/link/switch_to/1?csrf_token={token}")).await,
             client.post_form("/link/remove/2", &[("csrf_token", &token)]).await,
             client.post_form("/link/p/1", &[("csrf_token", &token)]).await,
+            client.post_form("/link/p/1?start", &[("csrf_token", &token)]).await,
             client.get("/me").await,
         ] {
             assert_client_error(&response, &format!("cookie {what:?}"));
@@ -324,9 +329,15 @@ async fn malformed_input_while_signed_out() {
     let test = database(2).await;
     let config = MultiAccountConfig::new(test.db.clone());
     let mut client = client(&config).await;
-    for path in
-        ["/link/p/abc", "/link/p/%00", "/link/p/1", "/link/switch_to/%FF", "/link/switch_to/1", "/link/remove/1"]
-    {
+    for path in [
+        "/link/p/abc",
+        "/link/p/%00",
+        "/link/p/1",
+        "/link/p/1?start",
+        "/link/switch_to/%FF",
+        "/link/switch_to/1",
+        "/link/remove/1",
+    ] {
         assert_client_error(&client.get(path).await, &format!("GET {path}"));
         assert_client_error(&client.post_form(path, &[("csrf_token", "\0")]).await, &format!("POST {path}"));
         assert_client_error(&client.post_with_csrf(path, &[]).await, &format!("POST {path} with a token"));
@@ -337,8 +348,8 @@ async fn malformed_input_while_signed_out() {
     assert_eq!(state(&mut client).await, "current=;primary=;group=");
 }
 
-// An oversized Referer at link start: its path becomes the intent's return path,
-// stored in the session. A path of quotes is escaped twice (the intent's JSON
+// An oversized Referer at link start (the POST `?start`): its path becomes the
+// intent's return path, stored in the session. A path of quotes is escaped twice (the intent's JSON
 // inside the session's JSON), so ~1,000 of them (well under the 2,048-byte cap of
 // `local_path`) exceeded the cookie store's 4,064-byte limit and the session
 // middleware failed the response with a 500. `local_path` now refuses raw quotes
@@ -354,15 +365,25 @@ async fn an_oversized_referer_at_link_start_is_not_a_server_error() {
     assert_eq!(signed_in.status(), StatusCode::NO_CONTENT);
     let cookie = signed_in.response().cookies().find(|cookie| cookie.name() == "id").expect("a session cookie");
     let cookie = actix_web::cookie::Cookie::new("id", cookie.value().to_owned());
+    // Signing in minted the CSRF token, so reading it leaves the cookie as it is.
+    let csrf = call_service(&service, TestRequest::get().uri("/__test/csrf").cookie(cookie.clone()).to_request()).await;
+    assert_eq!(csrf.status(), StatusCode::OK);
+    assert!(csrf.response().cookies().next().is_none(), "the token existed: the cookie is unchanged");
+    let token = String::from_utf8(actix_web::test::read_body(csrf).await.to_vec()).expect("a text token");
 
     for (what, path) in [("letters", "a".repeat(2040)), ("quotes", "\"".repeat(1000))] {
-        let request = TestRequest::get()
-            .uri("/link/p/1")
+        let request = TestRequest::post()
+            .uri("/link/p/1?start")
             .cookie(cookie.clone())
             .insert_header((header::REFERER, format!("http://localhost:8080/{path}")))
+            .set_form([("csrf_token", token.as_str())])
             .to_request();
         match try_call_service(&service, request).await {
-            Ok(response) => assert!(!response.status().is_server_error(), "{what}: {}", response.status()),
+            Ok(response) => {
+                assert!(!response.status().is_server_error(), "{what}: {}", response.status());
+                // The start itself went through: the intent (and its return path) was stored.
+                assert_eq!(response.status(), StatusCode::SEE_OTHER, "{what}: the start");
+            }
             Err(error) => {
                 let status = error.as_response_error().status_code();
                 assert!(!status.is_server_error(), "{what}: {status}: {error}");

@@ -188,7 +188,7 @@ async fn switch_and_link_redirect_only_to_local_paths() {
     for (n, referer) in referers.enumerate() {
         let account = i64::try_from(n).unwrap() + 3;
         client.headers = vec![("Referer".into(), (*referer).into())];
-        let started = client.get("/link/p/1").await;
+        let started = client.start_link(&1).await;
         assert_local_redirect(&started, &format!("link start with Referer {referer}"));
         client.sign_in(&account).await;
         let page = client.get("/link/p/1").await;
@@ -218,7 +218,7 @@ async fn every_hostile_referer_falls_back_to_the_default_path() {
         let with = |what: &str| format!("{what} with Referer {referer:?}");
         // Link 2 with the hostile Referer at the start: the intent keeps "/".
         client.headers = vec![("Referer".into(), referer.clone())];
-        let started = client.get("/link/p/1").await;
+        let started = client.start_link(&1).await;
         assert_redirect_to(&started, "/sign-in?return_to=/link/p/1", &with("link start"));
         client.headers.clear();
         client.sign_in(&2).await;
@@ -256,7 +256,7 @@ async fn a_refused_link_returns_to_a_local_path() {
     assert_eq!(link_count(&test.db).await, 10, "the group is full");
     for referer in ["//evil.example", "http://localhost:8080//evil.example", "https://evil.example/x"] {
         client.headers = vec![("Referer".into(), referer.into())];
-        let started = client.get("/link/p/1").await;
+        let started = client.start_link(&1).await;
         assert_local_redirect(&started, referer);
         client.headers.clear();
         client.sign_in(&12).await;
@@ -302,7 +302,11 @@ async fn return_to_like_query_parameters_are_ignored() {
     client.get(&url).await;
     let removed = client.post_with_csrf("/link/remove/2?return_to=//evil.example", &[]).await;
     assert_redirect_to(&removed, "/", "removal ?return_to");
-    let started = client.get("/link/p/1?return_to=%2F%2Fevil.example").await;
+    let page = client.get("/link/p/1?return_to=//evil.example").await;
+    assert_eq!(page.status, StatusCode::OK, "the start page: {page:?}");
+    assert!(!page.body.contains("evil"), "the start form posts to the link path only: {}", page.body);
+    let started =
+        client.post_with_csrf("/link/p/1?start&return_to=%2F%2Fevil.example", &[("return_to", "//evil.example")]).await;
     assert_redirect_to(&started, "/sign-in?return_to=/link/p/1", "link start ?return_to");
     client.sign_in(&2).await;
     let page = client.get("/link/p/1?return_to=//evil.example").await;

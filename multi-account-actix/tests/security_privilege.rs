@@ -81,7 +81,7 @@ async fn a_link_from_another_session_cannot_be_switched_to(test, 3) {
     assert_eq!(me(&mut client_b).await, "1");
 
     // B in multi-account mode for the same primary, with its own session token.
-    let started = client_b.get("/link/p/1").await;
+    let started = client_b.start_link(&1).await;
     assert_eq!(started.status, StatusCode::SEE_OTHER, "{started:?}");
     assert_eq!(state(&mut client_b).await, "current=1;primary=1;group=1", "A's link is not B's group");
     let url = client_b.switch_url(&2).await;
@@ -119,7 +119,8 @@ async fn a_new_sign_in_does_not_inherit_the_previous_group(test, 4) {
     for target in [1, 2] {
         assert_switch_refused(&mut client, target, "previous group").await;
     }
-    assert_forbidden(&client.get("/link/p/1").await, "link start for the previous primary");
+    assert_forbidden(&client.get("/link/p/1").await, "link page for the previous primary");
+    assert_forbidden(&client.start_link(&1).await, "link start for the previous primary");
     assert_forbidden(&client.post_with_csrf("/link/p/1", &[]).await, "link POST for the previous primary");
 
     // Its own group holds only its own accounts.

@@ -94,8 +94,11 @@ where
     for path in ["/link/p/1", "/link/p/3"] {
         let posted = client.post_with_csrf(path, &[]).await;
         assert!(!posted.status.is_server_error(), "{what}: POST {path}: {posted:?}");
-        let started = client.get(path).await;
-        assert!(!started.status.is_server_error(), "{what}: GET {path}: {started:?}");
+        let started = client.post_with_csrf(&format!("{path}?start"), &[]).await;
+        assert!(!started.status.is_server_error(), "{what}: POST {path}?start: {started:?}");
+        check_state(&state(client).await);
+        let page = client.get(path).await;
+        assert!(!page.status.is_server_error(), "{what}: GET {path}: {page:?}");
         check_state(&state(client).await);
     }
     assert_eq!(link_count(db).await, links, "{what}: no link written");
@@ -137,6 +140,7 @@ async fn a_tampered_session_cookie_reads_as_signed_out() {
         for response in [
             client.get(&format!("/link/switch_to/1?csrf_token={token}")).await,
             client.post_form("/link/p/1", &[("csrf_token", &token)]).await,
+            client.post_form("/link/p/1?start", &[("csrf_token", &token)]).await,
             client.post_form("/link/remove/2", &[("csrf_token", &token)]).await,
             client.post_form("/link/sign-out-all", &[("csrf_token", &token)]).await,
             client.get("/link/p/1").await,

@@ -51,4 +51,7 @@ async fn switcher_lists_the_group_with_urls_and_renders_in_minijinja() {
     assert_eq!(json["accounts"][0]["switch_form"]["csrf_token"], token.as_str());
     assert_eq!(json["accounts"][2]["switch_form"], serde_json::Value::Null);
     assert_eq!(json["sign_out_all_form"]["csrf_field"], "csrf_token");
+    assert_eq!(json["add_account_url"], "/link/p/1");
+    assert_eq!(json["add_account_form"]["action"], "/link/p/1?start");
+    assert_eq!(json["add_account_form"]["csrf_token"], token.as_str());
 }

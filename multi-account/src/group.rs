@@ -9,11 +9,20 @@ use crate::user::MultiAccountUser;
 pub struct AccountGroup<U> {
     primary: U,
     linked: Vec<U>,
+    open: bool,
 }
 
 impl<U: MultiAccountUser> AccountGroup<U> {
-    pub(crate) fn new(primary: U, linked: Vec<U>) -> Self {
-        Self { primary, linked }
+    pub(crate) fn new(primary: U, linked: Vec<U>, open: bool) -> Self {
+        Self { primary, linked, open }
+    }
+
+    /// Whether this browser session opened the group (its row exists, see
+    /// [`LinkService::open_group`](crate::LinkService::open_group)). Only an open
+    /// group has linked accounts and takes new ones; a group signed out of (or
+    /// never opened) is its primary alone.
+    pub fn is_open(&self) -> bool {
+        self.open
     }
 
     /// The primary account (the one that signed in first).

@@ -33,9 +33,9 @@ const ORDER_ALIAS: &str = "multi_account_order";
 /// `1 + max_linked_accounts`) rows here, with [`MultiAccountUser::is_active`], the
 /// same comparison the SQL filter would make. The second branch also returns the
 /// group's own row (`linked_user_id = primary_user_id`), which
-/// [`LinkService::open_group`](crate::LinkService::open_group) writes. Returns
-/// `None` when the primary does not exist or is inactive, or when this session
-/// never opened a group for it (or signed out of it).
+/// [`LinkService::open_group`](crate::LinkService::open_group) writes; without it
+/// the group is the primary alone ([`AccountGroup::is_open`] is false). Returns
+/// `None` when the primary does not exist or is inactive.
 pub(crate) async fn load_group<U, C>(
     db: &C,
     primary_id: &U::Id,
@@ -65,17 +65,18 @@ where
         return Ok(None);
     };
     // The group's own row (linked_user_id = primary_user_id, written when the
-    // group was opened) is what makes the group exist: sign-out-all deletes it,
-    // so no copy of the session finds the group again.
+    // group was opened) is what makes links count: sign-out-all deletes it, so no
+    // copy of the session finds them again, and rows without it are not reached.
     let mut opened = false;
-    let linked = users
+    let linked: Vec<U> = users
         .filter(|user| {
             let own_row = &user.id() == primary_id;
             opened |= own_row;
             !own_row && user.is_active()
         })
         .collect();
-    Ok(opened.then(|| AccountGroup::new(primary, linked)))
+    let linked = if opened { linked } else { Vec::new() };
+    Ok(Some(AccountGroup::new(primary, linked, opened)))
 }
 
 /// The statement's values, in the order its SQL binds them.

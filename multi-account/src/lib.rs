@@ -76,6 +76,10 @@ mod user;
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
+// Reachable from the crate root, rustc names these traits without the
+// `__private` path in the derives' compile errors.
+#[doc(hidden)]
+pub use __private::{LinkedAccountEntity, SameUser};
 
 pub use account_id::{AccountId, MAX_ID_LEN};
 pub use error::LinkError;

@@ -178,7 +178,11 @@ impl<U: MultiAccountUser> LinkService<U> {
     }
 
     /// Deletes the expired rows (`link_ttl`) of this session's group.
-    async fn delete_expired(txn: &DatabaseTransaction, primary_id: &U::Id, session_token: &str) -> Result<(), LinkError> {
+    async fn delete_expired(
+        txn: &DatabaseTransaction,
+        primary_id: &U::Id,
+        session_token: &str,
+    ) -> Result<(), LinkError> {
         if let Some(cutoff) = link_cutoff::<U>() {
             let expired = Query::delete()
                 .from_table(<Link<U> as Default>::default())
@@ -200,13 +204,21 @@ impl<U: MultiAccountUser> LinkService<U> {
     }
 
     /// Whether the group's own row exists (expired rows are deleted before).
-    async fn group_is_open(txn: &DatabaseTransaction, primary_id: &U::Id, session_token: &str) -> Result<bool, LinkError> {
+    async fn group_is_open(
+        txn: &DatabaseTransaction,
+        primary_id: &U::Id,
+        session_token: &str,
+    ) -> Result<bool, LinkError> {
         let row = <Link<U>>::find().filter(Self::group_row(primary_id, session_token)).one(txn).await?;
         Ok(row.is_some())
     }
 
     /// Writes the group's own row, or refreshes it.
-    async fn ensure_group_row(txn: &DatabaseTransaction, primary_id: &U::Id, session_token: &str) -> Result<(), LinkError> {
+    async fn ensure_group_row(
+        txn: &DatabaseTransaction,
+        primary_id: &U::Id,
+        session_token: &str,
+    ) -> Result<(), LinkError> {
         let now = chrono::Utc::now();
         let col = <Link<U> as LinkedAccountOf<U::UserEntity>>::column;
         let refresh = Query::update()
@@ -370,14 +382,24 @@ impl<U: MultiAccountUser> LinkService<U> {
 
     /// Removes every link made in the browser session `session_token`, and the
     /// group itself (sign out of all accounts): every copy of the session loses
-    /// the group. Returns how many rows were removed, the group's own included.
+    /// the links. Returns how many links were removed (the group's own row is not
+    /// one).
     pub async fn unlink_session<C: ConnectionTrait>(db: &C, session_token: &str) -> Result<u64, LinkError> {
         check_token(session_token)?;
-        let delete = Query::delete()
-            .from_table(<Link<U> as Default>::default())
-            .and_where(column::<U>(Col::SessionToken).eq(session_token))
-            .to_owned();
-        Ok(db.execute(&delete).await?.rows_affected())
+        let delete = |own_rows: bool| {
+            let own_row = column::<U>(Col::LinkedUserId).equals((
+                <Link<U> as Default>::default(),
+                <Link<U> as LinkedAccountOf<U::UserEntity>>::column(Col::PrimaryUserId),
+            ));
+            Query::delete()
+                .from_table(<Link<U> as Default>::default())
+                .and_where(column::<U>(Col::SessionToken).eq(session_token))
+                .and_where(if own_rows { own_row } else { own_row.not() })
+                .to_owned()
+        };
+        let links = db.execute(&delete(false)).await?.rows_affected();
+        db.execute(&delete(true)).await?;
+        Ok(links)
     }
 
     /// Deletes every expired link (`link_ttl`) of every session; run it now and
@@ -432,8 +454,9 @@ impl<U: MultiAccountUser> LinkService<U> {
 
     /// The session's group: the primary, then its active linked accounts in link
     /// order, in one database round trip. `None` when the primary does not exist
-    /// or fails `active_check`, or when this session has no open group for it
-    /// (never opened, or signed out of with [`Self::unlink_session`]).
+    /// or fails `active_check`. A group this session never opened, or signed out
+    /// of with [`Self::unlink_session`], is the primary alone
+    /// ([`AccountGroup::is_open`] is false).
     pub async fn group<C: ConnectionTrait>(
         db: &C,
         primary_id: &U::Id,

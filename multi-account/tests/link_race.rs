@@ -44,7 +44,8 @@ async fn twenty_concurrent_links_never_exceed_the_maximum_on_sqlite_file() {
     let result = race::<user::Model>(db, 20, async {
         // Links only: the group's own row (linked_user_id = primary_user_id) is not one.
         linked_account::Entity::find().filter(linked_account::Column::LinkedUserId.ne(1)).count(db).await.unwrap()
-    }).await;
+    })
+    .await;
     assert_eq!(result, (3, 17, 3), "exactly max (3) links, the rest refused");
 }
 
@@ -59,7 +60,8 @@ async fn fifty_against_max_five(database: TestDatabase) {
     }
     let result = race::<i64_user::Model>(db, 50, async {
         i64_link::Entity::find().filter(i64_link::Column::LinkedUserId.ne(1)).count(db).await.unwrap()
-    }).await;
+    })
+    .await;
     assert_eq!(result, (5, 45, 5), "exactly max (5) links on {}", database.backend);
     eprintln!("fifty_concurrent_links: ran on {}", database.backend);
 }

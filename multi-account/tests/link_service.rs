@@ -77,6 +77,37 @@ async fn unique_key_rejects_a_duplicate_row_in_the_database(db: DatabaseConnecti
     assert!(matches!(error.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))), "{error:?}");
 }
 
+// A link row without its group's own row (written before groups had one, or by
+// hand) is not reached: only an open group has links, and it takes new ones only
+// through `open_group` or `link`.
+async fn links_count_only_in_an_open_group(db: DatabaseConnection) {
+    for (id, name) in [(1, "alice"), (2, "bob"), (3, "carol")] {
+        insert_user(&db, id, name, UserStatus::Active).await;
+    }
+    linked_account::ActiveModel {
+        primary_user_id: Set(1),
+        linked_user_id: Set(2),
+        session_token: Set(TOKEN.to_owned()),
+        ..Default::default()
+    }
+    .insert(&db)
+    .await
+    .unwrap();
+    let group = Links::group(&db, &1, TOKEN).await.unwrap().unwrap();
+    assert_eq!((ids(&group), group.is_open()), (vec![1], false), "a link row alone opens nothing");
+    assert!(matches!(Links::complete_link(&db, &1, &3, TOKEN, "token-b").await, Err(LinkError::NotInGroup)));
+    assert_eq!(link_count(&db).await, 1, "refused: nothing written");
+    Links::open_group(&db, &1, TOKEN).await.unwrap();
+    let group = Links::group(&db, &1, TOKEN).await.unwrap().unwrap();
+    assert_eq!((ids(&group), group.is_open()), (vec![1, 2], true));
+    // Completing moves the whole group to the new token.
+    assert_eq!(Links::complete_link(&db, &1, &3, TOKEN, "token-b").await.unwrap(), LinkOutcome::Linked);
+    assert_eq!(ids(&Links::group(&db, &1, "token-b").await.unwrap().unwrap()), vec![1, 2, 3]);
+    let old = Links::group(&db, &1, TOKEN).await.unwrap().unwrap();
+    assert_eq!((ids(&old), old.is_open()), (vec![1], false), "the old token reaches nothing");
+    assert!(matches!(Links::complete_link(&db, &1, &3, TOKEN, "token-c").await, Err(LinkError::NotInGroup)));
+}
+
 async fn max_linked_accounts_is_enforced(db: DatabaseConnection) {
     for id in 1..=5 {
         insert_user(&db, id, &format!("user{id}"), UserStatus::Active).await;
@@ -162,14 +193,17 @@ async fn links_of_one_session_are_invisible_from_another(db: DatabaseConnection)
     insert_user(&db, 1, "alice", UserStatus::Active).await;
     insert_user(&db, 2, "bob", UserStatus::Active).await;
     Links::link(&db, &1, &2, TOKEN).await.unwrap();
-    assert!(Links::group(&db, &1, "token-b").await.unwrap().is_none(), "another session has no group");
+    let other = Links::group(&db, &1, "token-b").await.unwrap().unwrap();
+    assert_eq!(ids(&other), vec![1]);
+    assert!(!other.is_open(), "another session has no open group");
     assert!(matches!(Links::can_switch(&db, &1, &2, "token-b").await, Err(LinkError::NotInGroup)));
     assert_eq!(Links::can_switch(&db, &1, &2, TOKEN).await.unwrap().name, "bob");
     // Unlinking in another session does nothing here.
     assert!(!Links::unlink(&db, &1, &2, "token-b").await.unwrap());
     assert_eq!(Links::unlink_session(&db, "token-b").await.unwrap(), 0);
-    assert_eq!(Links::unlink_session(&db, TOKEN).await.unwrap(), 2, "the link and the group's own row");
-    assert!(Links::group(&db, &1, TOKEN).await.unwrap().is_none(), "signed out of: no group");
+    assert_eq!(Links::unlink_session(&db, TOKEN).await.unwrap(), 1);
+    assert_eq!(ids(&Links::group(&db, &1, TOKEN).await.unwrap().unwrap()), vec![1]);
+    assert_eq!(linked_account::Entity::find().count(&db).await.unwrap(), 0, "the group's own row went too");
 }
 
 async fn unknown_accounts_and_bad_tokens_are_refused(db: DatabaseConnection) {
@@ -187,7 +221,6 @@ async fn group_is_exactly_one_query_whatever_its_size(mut db: DatabaseConnection
     for id in 1..=4 {
         insert_user(&db, id, &format!("user{id}"), UserStatus::Active).await;
     }
-    Links::open_group(&db, &1, TOKEN).await.unwrap();
     for size in [1_usize, 2, 4] {
         if size > 1 {
             Links::link(&db, &1, &(size as i64), TOKEN).await.unwrap();

@@ -93,6 +93,7 @@ async fn flow(run: &mut Run, javascript: bool) -> Result<(), String> {
         expect_count(&c, ".account", 1).await
     });
     step!(run, "add-account", {
+        expect_count(&c, "form[method=post] button#add-account", 1).await?;
         wait_for(&c, "#add-account").await?.click().await?;
         wait_for(&c, "#sign-in-form").await?;
         wait_for_text(&c, "h1", "Add another account").await
@@ -131,11 +132,12 @@ async fn flow(run: &mut Run, javascript: bool) -> Result<(), String> {
         expect_text(&c, ".account.current", "bob@example.com").await?;
         expect_text(&c, ".account.primary", "alice@example.com").await?;
         expect_text(&c, ".account.primary .badge-primary", "Primary").await?;
-        expect_count(&c, ".account a.switch", 1).await?;
+        expect_count(&c, ".account form[method=post] button.switch", 1).await?;
+        expect_count(&c, ".account a.switch", 0).await?;
         expect_count(&c, ".account button.remove", 1).await
     });
     step!(run, "switched-to-alice", {
-        c.find(Locator::Css(r#".account[data-email="alice@example.com"] a.switch"#)).await?.click().await?;
+        c.find(Locator::Css(r#".account[data-email="alice@example.com"] button.switch"#)).await?.click().await?;
         wait_for_text(&c, "#current-account", "Signed in as alice@example.com").await?;
         expect_text(&c, ".account.current", "alice@example.com").await?;
         expect_count(&c, ".account", 2).await

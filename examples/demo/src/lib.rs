@@ -168,7 +168,9 @@ where
                     .add(("Referrer-Policy", "same-origin")),
             )
             // The path without its query string: no token or other secret in the log.
-            .wrap(Logger::new("%{method}xi %U %s %Dms").custom_request_replace("method", |req| req.method().to_string()))
+            .wrap(
+                Logger::new("%{method}xi %U %s %Dms").custom_request_replace("method", |req| req.method().to_string()),
+            )
     })
     .shutdown_timeout(5);
     if let Some(workers) = settings.workers {

@@ -60,7 +60,11 @@ async fn demo_on(url: String) {
     // Restart keeps the link; reset removes it.
     let db = open(&url, false).await.unwrap();
     assert_eq!(user::Entity::find().count(&db).await.unwrap(), 4);
-    assert_eq!(linked_account::Entity::find().count(&db).await.unwrap(), 1);
+    // One link (bob), and the group's own row (primary = linked = alice).
+    let rows = linked_account::Entity::find().all(&db).await.unwrap();
+    let links = rows.iter().filter(|row| row.linked_user_id != row.primary_user_id).count();
+    assert_eq!(links, 1, "{rows:?}");
+    assert_eq!(rows.len(), 2, "{rows:?}");
     db.close().await.unwrap();
     let db = open(&url, true).await.unwrap();
     assert_eq!(user::Entity::find().count(&db).await.unwrap(), 4);

@@ -109,8 +109,15 @@ async fn bad_input_is_never_a_server_error() {
         ("text/plain", b"hello".to_vec()),
     ];
     for (content_type, body) in &bodies {
-        for path in ["/sign-in", "/sign-out", "/link/sign-out-all", "/link/p/1", "/link/remove/2", "/link/switch_to/2"]
-        {
+        for path in [
+            "/sign-in",
+            "/sign-out",
+            "/link/sign-out-all",
+            "/link/p/1",
+            "/link/p/1?start",
+            "/link/remove/2",
+            "/link/switch_to/2",
+        ] {
             let response = client.post_raw(path, content_type, body).await;
             assert!(response.status < 500, "POST {path} {content_type}: {}", response.status);
         }
@@ -164,10 +171,18 @@ async fn add_another_account_switch_remove_and_sign_out_of_all() {
     assert_eq!(home.count(r#"<li class="account"#), 1);
 
     // "Add another account" goes to the sign-in page for the new account.
-    let add = home.href_of("add-account").expect("an add-account link");
-    assert_eq!(add, "/link/p/1");
-    let start = client.get(&add).await;
-    assert_eq!(start.status, 303);
+    let add = home.form_of("add-account").expect("an add-account form");
+    assert_eq!(add.method, "post");
+    assert_eq!(add.action, "/link/p/1?start");
+    assert_eq!(add.csrf_token, home.csrf_token(), "{add:?}");
+    // Only the POST starts: a GET of the link shows a page whose form does.
+    let page = client.get("/link/p/1").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(page.header("set-cookie"), None, "the GET writes nothing");
+    assert!(page.body.contains("Add another account"), "{}", page.body);
+    assert_eq!(page.form_action_before("Add another account</button>").as_deref(), Some("/link/p/1?start"));
+    let start = client.submit(&add).await;
+    assert_eq!(start.status, 303, "{}", start.body);
     let sign_in = start.location().unwrap().to_owned();
     assert_eq!(sign_in, "/sign-in?return_to=/link/p/1");
     let page = client.get(&sign_in).await;
@@ -210,13 +225,23 @@ async fn add_another_account_switch_remove_and_sign_out_of_all() {
     let again = client.get("/sign-in").await;
     assert_eq!(again.status, 303);
     assert_eq!(again.location(), Some("/link/p/1"));
+    let again = client.get("/link/p/1").await;
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert_eq!(again.form_action_before("Add another account</button>").as_deref(), Some("/link/p/1?start"));
 
-    // Switch to alice.
-    let switches = home.links("switch");
-    assert_eq!(switches.len(), 1);
-    assert!(switches[0].starts_with("/link/switch_to/1?csrf_token="), "{switches:?}");
-    let switched = client.get(&switches[0]).await;
-    assert_eq!(switched.status, 303);
+    // Switch to alice: a POST form with the token in a field, never in a URL.
+    let switches = home.forms("switch");
+    assert_eq!(switches.len(), 1, "{switches:?}");
+    assert_eq!(switches[0].method, "post");
+    assert_eq!(switches[0].action, "/link/switch_to/1");
+    assert!(switches[0].csrf_token.as_deref().is_some_and(|token| !token.is_empty()), "{switches:?}");
+    let hrefs = home.hrefs();
+    assert!(hrefs.iter().all(|href| !href.contains("csrf_token")), "{hrefs:?}");
+    assert!(home.links("switch").is_empty(), "no switch links");
+    assert_eq!(client.get("/link/switch_to/1").await.status, 405, "a GET does not switch");
+    assert!(client.get("/").await.body.contains("Signed in as bob@example.com"));
+    let switched = client.submit(&switches[0]).await;
+    assert_eq!(switched.status, 303, "{}", switched.body);
     let home = client.get("/").await;
     assert!(home.body.contains("Signed in as alice@example.com"));
 
@@ -244,7 +269,9 @@ async fn adding_an_account_that_is_already_signed_in_says_so() {
     let demo = Demo::start().await;
     let mut client = demo.client();
     client.sign_in("alice@example.com", "password").await;
-    let start = client.get("/link/p/1").await;
+    let add = client.get("/").await.form_of("add-account").expect("the add-account form");
+    let start = client.submit(&add).await;
+    assert_eq!(start.status, 303, "{}", start.body);
     let page = client.get(start.location().unwrap()).await;
     let token = page.csrf_token().unwrap();
     let done = client
@@ -273,8 +300,9 @@ async fn a_new_password_signs_the_account_out_of_the_switcher() {
     let demo = Demo::start().await;
     let mut client = demo.client();
     client.sign_in("alice@example.com", "password").await;
-    let start = client.get("/link/p/1").await;
-    assert_eq!(start.status, 303);
+    let add = client.get("/").await.form_of("add-account").expect("the add-account form");
+    let start = client.submit(&add).await;
+    assert_eq!(start.status, 303, "{}", start.body);
     client.sign_in_returning_to("bob@example.com", "password", Some("/link/p/1")).await;
     let token = client.get("/link/p/1").await.csrf_token().unwrap();
     assert_eq!(client.post_form("/link/p/1", &[("csrf_token", &token)]).await.status, 303);

@@ -164,7 +164,10 @@ const SWITCHER: &str = r#"<!doctype html>
     {% if account.current %}
       <strong>current</strong>
     {% else %}
-      <a href="{{ account.switch_url }}">Switch</a>
+      <form method="post" action="{{ account.switch_form.action }}">
+        <input type="hidden" name="{{ account.switch_form.csrf_field }}" value="{{ account.switch_form.csrf_token }}">
+        <button>Switch</button>
+      </form>
     {% endif %}
     {% if account.remove_form %}
       <form method="post" action="{{ account.remove_form.action }}">
@@ -175,7 +178,12 @@ const SWITCHER: &str = r#"<!doctype html>
   </li>
 {% endfor %}
 </ul>
-{% if switcher.add_account_url %}<a href="{{ switcher.add_account_url }}">Add another account</a>{% endif %}
+{% if switcher.add_account_form %}
+<form method="post" action="{{ switcher.add_account_form.action }}">
+  <input type="hidden" name="{{ switcher.add_account_form.csrf_field }}" value="{{ switcher.add_account_form.csrf_token }}">
+  <button>Add another account</button>
+</form>
+{% endif %}
 {% if switcher.sign_out_all_form %}
 <form method="post" action="{{ switcher.sign_out_all_form.action }}">
   <input type="hidden" name="csrf_token" value="{{ switcher.csrf_token }}">

@@ -34,6 +34,22 @@ fn hidden(page: &str, name: &str) -> Option<String> {
     attr_after(page, &format!(r#"name="{name}" value=""#))
 }
 
+/// The `action` and CSRF token of the first POST form in `page` whose action
+/// starts with `prefix`.
+fn form_posting_to(page: &str, prefix: &str) -> Option<(String, String)> {
+    let mut rest = page;
+    while let Some(start) = rest.find("<form") {
+        let form = &rest[start..start + rest[start..].find("</form>")?];
+        let tag = &form[..form.find('>')?];
+        let action = attr_after(tag, r#"action=""#)?;
+        if tag.contains(r#"method="post""#) && action.starts_with(prefix) {
+            return Some((action, hidden(form, "csrf_token")?));
+        }
+        rest = &rest[start + form.len()..];
+    }
+    None
+}
+
 /// The `<li>` of the switcher that shows `email`.
 fn entry<'a>(page: &'a str, email: &str) -> Option<&'a str> {
     let at = page.find(&format!("({email})"))?;
@@ -83,11 +99,16 @@ async fn ann_adds_bob_switches_removes_and_signs_out() {
     assert!(ann.contains("current"), "{ann}");
     assert!(entry(&home.body, "bob@example.com").is_none());
 
-    // "Add another account" starts the link flow at /link/p/<ann's id>.
+    // "Add another account" links to /link/p/<ann's id>, a page whose form
+    // starts the link flow (a POST with the CSRF token).
     let link = attr_after(&home.body[..home.body.find("Add another account").expect("add link")], r#"<a href=""#)
         .expect("add account url");
     assert!(link.starts_with("/link/p/"), "{link}");
-    let started = client.get(&link).await;
+    let start_page = client.get(&link).await;
+    assert_eq!(start_page.status, StatusCode::OK, "{}", start_page.body);
+    let (start, csrf) = form_posting_to(&start_page.body, &link).expect("the form that starts adding an account");
+    assert_eq!(start, format!("{link}?start"));
+    let started = client.post_form(&start, &[("csrf_token", &csrf)]).await;
     assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
     let sign_in_url = started.location.expect("redirect to sign in");
     assert!(sign_in_url.starts_with("/sign-in?return_to="), "{sign_in_url}");
@@ -124,9 +145,12 @@ async fn ann_adds_bob_switches_removes_and_signs_out() {
     assert!(bob.contains("current"), "{bob}");
     assert!(bob.contains("Remove"), "{bob}");
 
-    // Switch back to Ann with her switch link.
-    let switch = attr_after(ann, r#"<a href=""#).expect("switch link");
-    let switched = client.get(&switch).await;
+    // Switch back to Ann with her switch form (a POST: switching by GET is off
+    // by default, and no token goes in a URL).
+    assert!(!ann.contains("csrf_token="), "no token in a URL: {ann}");
+    let (switch, csrf) =
+        form_posting_to(ann, "/link/switch_to/").unwrap_or_else(|| panic!("a switch form in ann's entry: {ann}"));
+    let switched = client.post_form(&switch, &[("csrf_token", &csrf)]).await;
     assert_eq!(switched.status, StatusCode::SEE_OTHER, "{}", switched.body);
     let home = client.get("/").await;
     let ann = entry(&home.body, "ann@example.com").expect("ann");

@@ -167,9 +167,28 @@ pub async fn set_password_hash(db: &DatabaseConnection, id: i64, hash: &str) {
     model.update(db).await.unwrap();
 }
 
+/// The number of links (rows linking another account; a group's own row, with
+/// `linked_user_id = primary_user_id`, is not a link).
 pub async fn link_count(db: &DatabaseConnection) -> usize {
-    use sea_orm::PaginatorTrait;
-    linked_account::Entity::find().count(db).await.unwrap() as usize
+    linked_account::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|link| link.linked_user_id != link.primary_user_id)
+        .count()
+}
+
+/// Every row of the links table, groups' own rows included, as
+/// `(primary, token, linked)`.
+pub async fn link_rows(db: &DatabaseConnection) -> std::collections::BTreeSet<(i64, String, i64)> {
+    linked_account::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|link| (link.primary_user_id, link.session_token, link.linked_user_id))
+        .collect()
 }
 
 /// `current=<id>;primary=<id>;group=<ids>` as the extractors see it.
@@ -204,8 +223,11 @@ async fn switcher_json(accounts: MultiAccount<User>) -> HttpResponse {
 }
 
 /// The app: multi-account routes, test routes, and the report pages.
+///
+/// The suite's switches use GET links (`with_get_switch`, the opt-in); the
+/// default, POST only, is tested in `security_seams.rs`.
 pub fn configure(config: &MultiAccountConfig) -> impl FnOnce(&mut web::ServiceConfig) + use<> {
-    let routes = config.routes::<User>();
+    let routes = config.clone().with_get_switch(true).routes::<User>();
     move |cfg: &mut web::ServiceConfig| {
         routes(cfg);
         test_support::routes::<User>()(cfg);
@@ -273,7 +295,7 @@ where
     B: MessageBody,
 {
     let link = format!("/link/p/{primary}");
-    let started = client.get(&link).await;
+    let started = client.start_link(&primary).await;
     assert_eq!(started.status, StatusCode::SEE_OTHER, "starting the link: {}", started.body);
     client.sign_in(&linked).await;
     let page = client.get(&link).await;

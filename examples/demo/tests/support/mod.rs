@@ -92,6 +92,29 @@ impl Response {
         attribute_after(&self.body[tag..end], "", "href")
     }
 
+    /// The form holding the element with `id`.
+    pub fn form_of(&self, id: &str) -> Option<Form> {
+        let at = self.body.find(&format!(r#"id="{id}""#))?;
+        form_around(&self.body, at)
+    }
+
+    /// The form around every `<button class="{class} ...">` on the page.
+    pub fn forms(&self, class: &str) -> Vec<Form> {
+        let marker = format!(r#"<button class="{class}"#);
+        self.body
+            .match_indices(&marker)
+            .map(|(at, _)| form_around(&self.body, at).unwrap_or_else(|| panic!("a {class} button outside a form")))
+            .collect()
+    }
+
+    /// Every `href` on the page, unescaped.
+    pub fn hrefs(&self) -> Vec<String> {
+        self.body
+            .match_indices(r#"href=""#)
+            .filter_map(|(at, _)| attribute_after(&self.body[at..], "", "href"))
+            .collect()
+    }
+
     /// The `action` of the form right before the element matching `marker`.
     pub fn form_action_before(&self, marker: &str) -> Option<String> {
         let at = self.body.find(marker)?;
@@ -103,6 +126,31 @@ impl Response {
     pub fn count(&self, needle: &str) -> usize {
         self.body.matches(needle).count()
     }
+}
+
+/// A `<form>` on a page: where and how it submits, and its CSRF field.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Form {
+    pub method: String,
+    pub action: String,
+    /// The value of its `csrf_token` field, if it has one.
+    pub csrf_token: Option<String>,
+}
+
+/// The form that holds the text at `at`.
+fn form_around(body: &str, at: usize) -> Option<Form> {
+    let start = body[..at].rfind("<form")?;
+    if body[start..at].contains("</form>") {
+        return None;
+    }
+    let end = body[at..].find("</form>")? + at;
+    let form = &body[start..end];
+    let tag = &form[..form.find('>')?];
+    Some(Form {
+        method: attribute_after(tag, "", "method")?,
+        action: attribute_after(tag, "", "action")?,
+        csrf_token: attribute_after(form, r#"name="csrf_token""#, "value"),
+    })
 }
 
 /// The (HTML-unescaped) value of `attribute` in the first tag text after `marker`.
@@ -202,12 +250,22 @@ impl Client {
         self.sign_in_returning_to(email, password, None).await
     }
 
+    /// Submits `form` (a POST form) with its CSRF token.
+    pub async fn submit(&mut self, form: &Form) -> Response {
+        assert_eq!(form.method, "post", "{form:?}");
+        let token = form.csrf_token.as_deref().unwrap_or_else(|| panic!("a csrf_token field in {form:?}"));
+        self.post_form(&form.action, &[("csrf_token", token)]).await
+    }
+
     /// Signed in as `primary`, adds `linked` through the link flow, as a browser
-    /// would: the add-account link, the sign-in form, the auto-submit page.
+    /// would: the add-account form on the home page, the sign-in form, the
+    /// auto-submit page.
     pub async fn add_account(&mut self, primary_id: u32, linked: &str) {
         let link = format!("/link/p/{primary_id}");
-        let start = self.get(&link).await;
-        assert_eq!(start.status, 303, "GET {link}: {}", start.body);
+        let add = self.get("/").await.form_of("add-account").expect("the add-account form");
+        assert_eq!(add.action, format!("{link}?start"), "{add:?}");
+        let start = self.submit(&add).await;
+        assert_eq!(start.status, 303, "POST {}: {}", add.action, start.body);
         let signed_in = self.sign_in_returning_to(linked, "password", Some(&link)).await;
         assert_eq!(signed_in.location(), Some(link.as_str()), "{}", signed_in.body);
         let page = self.get(&link).await;
