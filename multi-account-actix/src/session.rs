@@ -27,7 +27,7 @@ pub(crate) fn get_string(session: &Session, key: &str) -> Option<String> {
 /// `Identity::login(&req.extensions(), user.id.to_string())`) comes first: it is
 /// what the app signed in last. This reads actix-identity's default key; an app
 /// that changed it (`IdentityMiddleware::builder().id_key(..)`) tells
-/// [`MultiAccountConfig::with_identity_key`](crate::MultiAccountConfig::with_identity_key),
+/// `MultiAccountConfig::with_identity_key` (feature `identity`),
 /// which the extractors and routes use.
 pub fn get_user_id<U: MultiAccountUser>(session: &Session) -> Option<U::Id> {
     signed_in_id::<U>(session, session_keys::IDENTITY_USER_ID)

@@ -18,7 +18,7 @@ pub const FLASH: &str = "_multi_account_flash";
 
 /// actix-identity's default key for the signed-in id (feature `identity`): read
 /// as the current account when present, and written on every switch. See
-/// [`MultiAccountConfig::with_identity_key`](crate::MultiAccountConfig::with_identity_key).
+/// `MultiAccountConfig::with_identity_key` (feature `identity`).
 pub const IDENTITY_USER_ID: &str = "actix_identity.user_id";
 
 /// Set when the signed-in account came from actix-identity: once its id is gone

@@ -45,6 +45,7 @@ mod plain_user {
 mod plain_link {
     #[derive(multi_account::LinkedAccount)]
     #[linked_account(user = super::plain_user::Entity, table_name = "plain_links")]
+    #[allow(dead_code)] // a marker: only its derive is used
     pub struct LinkedAccount;
 }
 
@@ -824,6 +825,7 @@ macro_rules! budget_user {
         mod $links {
             #[derive(multi_account::LinkedAccount)]
             #[linked_account(user = super::$user::Entity, table_name = $links_table)]
+            #[allow(dead_code)] // a marker: only its derive is used
             pub struct LinkedAccount;
         }
     };

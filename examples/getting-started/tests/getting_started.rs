@@ -99,15 +99,16 @@ async fn ann_adds_bob_switches_removes_and_signs_out() {
     assert!(ann.contains("current"), "{ann}");
     assert!(entry(&home.body, "bob@example.com").is_none());
 
-    // "Add another account" links to /link/p/<ann's id>, a page whose form
-    // starts the link flow (a POST with the CSRF token).
-    let link = attr_after(&home.body[..home.body.find("Add another account").expect("add link")], r#"<a href=""#)
-        .expect("add account url");
-    assert!(link.starts_with("/link/p/"), "{link}");
+    // "Add another account" is a form posting to /link/p/<ann's id>?start with
+    // the CSRF token; a GET of the link page offers the same form and writes
+    // nothing.
+    let (start, csrf) = form_posting_to(&home.body, "/link/p/").expect("the add-account form");
+    let link = start.strip_suffix("?start").expect("a start form").to_owned();
     let start_page = client.get(&link).await;
     assert_eq!(start_page.status, StatusCode::OK, "{}", start_page.body);
-    let (start, csrf) = form_posting_to(&start_page.body, &link).expect("the form that starts adding an account");
-    assert_eq!(start, format!("{link}?start"));
+    assert!(!start_page.set_cookie, "the GET wrote nothing");
+    let (again, _) = form_posting_to(&start_page.body, &link).expect("the form that starts adding an account");
+    assert_eq!(again, start);
     let started = client.post_form(&start, &[("csrf_token", &csrf)]).await;
     assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
     let sign_in_url = started.location.expect("redirect to sign in");
@@ -159,8 +160,7 @@ async fn ann_adds_bob_switches_removes_and_signs_out() {
     assert!(bob.contains("Switch"), "{bob}");
 
     // Remove Bob with his remove form.
-    let action = attr_after(bob, r#"<form method="post" action=""#).expect("remove form");
-    let csrf = hidden(bob, "csrf_token").expect("remove form csrf token");
+    let (action, csrf) = form_posting_to(bob, "/link/remove/").expect("remove form");
     let removed = client.post_form(&action, &[("csrf_token", &csrf)]).await;
     assert_eq!(removed.status, StatusCode::SEE_OTHER, "{}", removed.body);
     let home = client.get("/").await;
