@@ -19,8 +19,8 @@ use crate::link_intent::LinkIntent;
 use crate::loader::{Accounts, config, load};
 use crate::local_redirect::{local_path, same_origin_referer};
 use crate::session::{
-    clear_multi_account_session, get_primary_user_id, multi_account_session, put_multi_account_session,
-    put_session_token, signed_in_id, write_user_id,
+    get_primary_user_id, multi_account_session, put_multi_account_session, put_session_token, signed_in_id,
+    write_user_id,
 };
 use crate::session_token::new_session_token;
 use crate::{auth_fingerprint, session_budget};
@@ -368,9 +368,9 @@ async fn link_complete<U: MultiAccountUser>(
             Err(MultiAccountError::Unavailable)
         }
         Err(LinkError::NotInGroup) => {
-            // The group left this token (signed out, or moved by another copy of
-            // this session): nothing to complete, and nothing to go back to.
-            clear_multi_account_session(&session);
+            // The group left this token meanwhile (signed out, or moved by another
+            // tab completing a link): nothing to complete. Nothing is written
+            // either, so this response does not overwrite the other tab's cookie.
             Err(forbid("group_closed"))
         }
         Err(error) => {

@@ -103,9 +103,16 @@ async fn demo_with_redis_sessions() {
         return;
     };
     let demo = Demo::start_with(|settings| multi_account_demo::Settings { redis_url: Some(redis), ..settings }).await;
+    // Cookieless visitors (bots) get no session: no cookie, so no Redis key.
+    for _ in 0..20 {
+        let home = demo.client().get("/").await;
+        assert_eq!(home.status, 200);
+        assert_eq!(home.header("set-cookie"), None, "an anonymous page view writes no session");
+    }
     let mut client = demo.client();
-    let home = client.get("/").await;
-    let cookie = home.header("set-cookie").unwrap_or_default().to_owned();
+    let page = client.get("/sign-in").await;
+    let cookie = page.header("set-cookie").unwrap_or_default().to_owned();
+    assert!(!cookie.is_empty(), "the sign-in form's CSRF token is the app's own session write");
     assert!(cookie.len() < 200, "the cookie holds a session id, not the session: {cookie}");
     client.sign_in("alice@example.com", "password").await;
     client.add_account(1, "carol@example.com").await;
