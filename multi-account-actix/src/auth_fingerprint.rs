@@ -1,8 +1,9 @@
 //! Sign-in records: the session keeps one record per account that signed in
 //! here (id → fingerprint of its `auth_hash`, or an empty string without one).
-//! An account is in this session's group only with a record in *this* session,
-//! so a group row made through another copy of the cookie brings nobody in; an
-//! account whose hash changed since (a new password) no longer counts.
+//! An account acts or is in this session's group only with a record in *this*
+//! session: a `"user"` subject written without `session::sign_in`, or a group row
+//! made through another copy of the cookie, brings nobody in; an account whose
+//! hash changed since (a new password) no longer counts.
 //!
 //! A record is small on purpose: cookie sessions hold about 4 KB, and a group
 //! holds up to `1 + max_linked_accounts` of them.
@@ -90,16 +91,6 @@ impl<'a> Checker<'a> {
             .get_or_init(|| read(self.session))
             .get(&user.id().to_string())
             .is_some_and(|recorded| bool::from(recorded.as_bytes().ct_eq(current.as_bytes())))
-    }
-
-    /// The session's signed-in account itself (its `"user"` subject): without
-    /// `auth_hash` the subject is the app's own sign-in and needs no record, so
-    /// sessions signed in before records existed stay signed in.
-    pub(crate) fn matches_subject<U: MultiAccountUser>(&self, user: &U) -> bool {
-        if auth_fingerprint(user).is_none() {
-            return true;
-        }
-        self.matches(user)
     }
 
     /// [`remember`], keeping the cached map in step.

@@ -72,14 +72,12 @@ fn database_failure<U>(error: &dyn std::fmt::Display) -> Accounts<U> {
 }
 
 /// Whether `user`'s sign-in in this session still holds: a sign-in record here,
-/// its `auth_hash` unchanged. The session's own subject (`subject`) needs a record
-/// only with `auth_hash`. An account just signed in through actix-identity
+/// its `auth_hash` unchanged. An account just signed in through actix-identity
 /// (`adopted`) is trusted once and its sign-in recorded.
 fn verified<U: MultiAccountUser>(
     checker: &mut auth_fingerprint::Checker<'_>,
     user: &U,
     adopted: Option<&U::Id>,
-    subject: bool,
 ) -> bool {
     if adopted == Some(&user.id()) {
         if let Err(error) = checker.remember(user) {
@@ -87,7 +85,7 @@ fn verified<U: MultiAccountUser>(
         }
         return true;
     }
-    if subject { checker.matches_subject(user) } else { checker.matches(user) }
+    checker.matches(user)
 }
 
 async fn resolve<U: MultiAccountUser>(config: &MultiAccountConfig, session: &Session) -> Accounts<U> {
@@ -124,7 +122,7 @@ async fn resolve<U: MultiAccountUser>(config: &MultiAccountConfig, session: &Ses
         return standard::<U>(config, session, &user_id, adopted).await;
     };
     let mut group = match LinkService::<U>::group(&config.db, &primary_id, &token).await {
-        Ok(Some(group)) if verified(&mut checker, group.primary(), adopted, false) => group,
+        Ok(Some(group)) if verified(&mut checker, group.primary(), adopted) => group,
         Ok(Some(_)) => {
             // The primary's password changed since it signed in here (or it never
             // signed in here: a copied group row).
@@ -146,7 +144,7 @@ async fn resolve<U: MultiAccountUser>(config: &MultiAccountConfig, session: &Ses
         Err(error) => return database_failure(&error),
     };
 
-    group.retain_linked(|user| verified(&mut checker, user, adopted, false));
+    group.retain_linked(|user| verified(&mut checker, user, adopted));
     if let Some(current) = group.get(&user_id) {
         let current = current.clone();
         return Accounts::signed_in(current, Some(group));
@@ -159,7 +157,7 @@ async fn resolve<U: MultiAccountUser>(config: &MultiAccountConfig, session: &Ses
         && LinkIntent::fresh(session, &primary_id.to_string(), config.link_intent_ttl, config.now()).is_some();
     if pending && user_id != primary_id {
         match find_active::<U>(config, &user_id).await {
-            Ok(Some(current)) if verified(&mut checker, &current, adopted, false) => {
+            Ok(Some(current)) if verified(&mut checker, &current, adopted) => {
                 return Accounts::signed_in(current, Some(group));
             }
             Ok(_) => {}
@@ -180,7 +178,7 @@ async fn standard<U: MultiAccountUser>(
 ) -> Accounts<U> {
     let mut checker = auth_fingerprint::Checker::new(session);
     match find_active::<U>(config, id).await {
-        Ok(Some(current)) if verified(&mut checker, &current, adopted, true) => Accounts::signed_in(current, None),
+        Ok(Some(current)) if verified(&mut checker, &current, adopted) => Accounts::signed_in(current, None),
         Ok(_) => {
             forget_user_id(session, config.identity_key);
             Accounts::signed_out()

@@ -292,9 +292,6 @@ async fn link_start<U: MultiAccountUser>(
             MultiAccountError::Unavailable
         })?;
         put_multi_account_session::<U>(&session, &primary_id, &token)?;
-        // The primary signed in before sign-in records (or without `auth_hash`):
-        // record it now, it is the verified current account.
-        auth_fingerprint::remember(&session, current)?;
     }
     intent.store(&session)?;
     event("link_started", &primary_id, &current_id);

@@ -64,7 +64,9 @@ fn subject_id<U: MultiAccountUser>(session: &Session) -> Option<U::Id> {
 }
 
 /// Writes the `"user"` subject for `id`. This is what signing in and switching do
-/// at the session level; prefer [`sign_in`] in a sign-in handler.
+/// at the session level, but it signs nobody in by itself: an account counts only
+/// with a sign-in record, which [`sign_in`] writes. Use [`sign_in`] in a sign-in
+/// handler.
 ///
 /// With the `identity` feature it also updates actix-identity's id when the
 /// session has one, so `Identity::id()` follows switches.

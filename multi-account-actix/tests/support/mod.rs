@@ -28,14 +28,28 @@ pub mod user {
         Inactive,
     }
 
+    // With the feature `test-plain-user` the suite runs on the same user without
+    // `auth_hash` (CI runs it both ways); neither has `link_ttl`.
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, MultiAccountUser)]
     #[sea_orm(table_name = "users")]
-    #[multi_account(
-        linked_account = super::linked_account::Entity,
-        active_check(field = status, value = UserStatus::Active),
-        display_fields(name, email),
-        max_linked_accounts = 10,
-        auth_hash = password_hash,
+    #[cfg_attr(
+        not(feature = "test-plain-user"),
+        multi_account(
+            linked_account = super::linked_account::Entity,
+            active_check(field = status, value = UserStatus::Active),
+            display_fields(name, email),
+            max_linked_accounts = 10,
+            auth_hash = password_hash,
+        )
+    )]
+    #[cfg_attr(
+        feature = "test-plain-user",
+        multi_account(
+            linked_account = super::linked_account::Entity,
+            active_check(field = status, value = UserStatus::Active),
+            display_fields(name, email),
+            max_linked_accounts = 10,
+        )
     )]
     pub struct Model {
         #[sea_orm(primary_key)]
@@ -59,6 +73,9 @@ pub mod linked_account {
 }
 
 pub type User = user::Model;
+
+/// Whether the suite's user type has `auth_hash` (not with `test-plain-user`).
+pub const AUTH_HASH: bool = cfg!(not(feature = "test-plain-user"));
 
 /// Counts statements through SeaORM's metric callback.
 #[derive(Clone, Default)]
