@@ -67,6 +67,27 @@ impl LinkIntent {
     /// Whether a sign-in now continues this session's link flow: the intent is
     /// there and not stale by the system clock.
     pub(crate) fn continues_at_sign_in(session: &Session) -> bool {
-        Self::read(session).is_some_and(|intent| system_now() < intent.expires_at)
+        Self::read(session).is_some_and(|intent| intent.continues_at(system_now()))
+    }
+
+    /// Whether a sign-in at `now` (system clock) is still within the intent.
+    fn continues_at(&self, now: u64) -> bool {
+        now < self.expires_at
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sign_in_continues_until_the_intent_expires_not_after() {
+        let intent = LinkIntent::new("1".to_owned(), "/".to_owned(), 0, Duration::from_secs(600));
+        let start = intent.expires_at - 600;
+        assert!(start + 600 >= system_now(), "stamped with the system clock");
+        assert!(intent.continues_at(start));
+        assert!(intent.continues_at(start + 599));
+        assert!(!intent.continues_at(start + 600), "stale at exactly its TTL");
+        assert!(!intent.continues_at(start + 601));
     }
 }

@@ -771,6 +771,7 @@ mod identity {
         let before = client.csrf().await;
         client.post_form("/login/2", &[]).await;
         assert_eq!(client.get("/me").await.body, "2", "the identity is the current user");
+        assert_eq!(client.get("/me").await.body, "2", "and on the next request: its sign-in was recorded");
         assert_ne!(client.csrf().await, before, "adopting a sign-in rotates the CSRF token");
         if visit_deadline.is_some() {
             tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
@@ -933,4 +934,99 @@ async fn the_largest_group_that_fits_a_cookie_per_key_type() {
     eprintln!("largest groups in a cookie session: {sizes:?}");
     // Primary included; without `auth_hash` (its fingerprint adds 16 bytes per account).
     assert_eq!(sizes, [("i32", 101), ("i64", 69), ("Uuid", 43), ("String (255)", 4)], "update docs/security-model.md");
+}
+
+// ---------------------------------------------------------------------------
+// Finding 7: sign-in records are pruned, so the session holds no more of them
+// than its group has accounts.
+
+/// The ids with a sign-in record in this session.
+async fn recorded<S, B>(client: &mut TestClient<S>) -> BTreeSet<String>
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = Error>,
+    B: MessageBody,
+{
+    let entries = client.session_entries().await;
+    let records = entries["_multi_account_auth"].as_str().unwrap_or("{}");
+    let records: serde_json::Map<String, serde_json::Value> = serde_json::from_str(records).unwrap();
+    records.keys().cloned().collect()
+}
+
+fn ids(ids: &[&str]) -> BTreeSet<String> {
+    ids.iter().map(|id| (*id).to_owned()).collect()
+}
+
+#[tokio::test]
+async fn sign_in_records_are_pruned() {
+    let (db, _guard) = database::<plain_user::Model>().await;
+    db.execute_unprepared("INSERT INTO plain_users (id, name, password_hash) VALUES (4, 'user4', 'hash-4')")
+        .await
+        .unwrap();
+    let config = MultiAccountConfig::new(db.clone());
+    with_client!(&config, plain_user::Model, Store::Cookie, |client| {
+        client.sign_in(&1).await;
+        client.complete_link(&1, &2).await;
+        client.complete_link(&1, &3).await;
+        assert_eq!(recorded(&mut client).await, ids(&["1", "2", "3"]));
+        // 3's link is deactivated elsewhere: the next completed link keeps only
+        // the group's records.
+        let token = client.session_entries().await["session_token"].as_str().unwrap().trim_matches('"').to_owned();
+        assert!(multi_account::LinkService::<plain_user::Model>::deactivate(&db, &1, &3, &token).await.unwrap());
+        client.complete_link(&1, &4).await;
+        assert_eq!(get_state(&mut client).await.group, vec![1, 2, 4]);
+        assert_eq!(recorded(&mut client).await, ids(&["1", "2", "4"]), "3's record went with its link");
+        // Remove drops the removed account's record.
+        client.post_with_csrf("/link/remove/2", &[]).await;
+        assert_eq!(recorded(&mut client).await, ids(&["1", "4"]));
+        // A sign-in outside the link flow starts over with its own record only.
+        client.sign_in(&3).await;
+        assert_eq!(recorded(&mut client).await, ids(&["3"]));
+        assert_eq!(get_state(&mut client).await, State { current: Some(3), primary: None, group: vec![] });
+    });
+}
+
+// The intent's time limit is exclusive: at exactly its TTL it is stale.
+#[tokio::test]
+async fn a_link_intent_is_stale_at_exactly_its_ttl() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let (db, _guard) = database::<support::User>().await;
+    let now = Arc::new(AtomicU64::new(1_800_000_000));
+    let clock = Arc::clone(&now);
+    let config = MultiAccountConfig::new(db.clone()).with_clock(move || clock.load(Ordering::SeqCst));
+    with_client!(&config, support::User, Store::Cookie, |client| {
+        client.sign_in(&1).await;
+        client.start_link(&1).await;
+        client.sign_in(&2).await;
+        let page = client.get("/link/p/1").await;
+        let token = auto_submit_token(&page.body).expect("auto-submit page");
+        now.fetch_add(600, Ordering::SeqCst);
+        let done = client.post_form("/link/p/1", &[("csrf_token", &token)]).await;
+        assert_eq!(done.status, StatusCode::FORBIDDEN, "600 s: stale: {done:?}");
+        assert!(rows::<support::User>(&db).await.iter().all(|(primary, _, linked)| primary == linked), "no link");
+    });
+}
+
+// The budget is checked again when the link completes: the app's own session
+// writes in between may have used the room.
+#[tokio::test]
+async fn a_session_filled_meanwhile_refuses_the_completion() {
+    let (db, _guard) = database::<support::User>().await;
+    let config = MultiAccountConfig::new(db.clone());
+    with_client!(&config, support::User, Store::Cookie, |client| {
+        client.sign_in(&1).await;
+        client.start_link(&1).await;
+        client.sign_in(&2).await;
+        let page = client.get("/link/p/1").await;
+        let token = auto_submit_token(&page.body).expect("auto-submit page");
+        // The app stores 2.3 KB of its own in the session.
+        client.put_session(serde_json::json!({ "app_draft": "x".repeat(2350) })).await;
+        let done = client.post_form("/link/p/1", &[("csrf_token", &token)]).await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{done:?}");
+        assert!(client.session_cookie().is_some_and(|value| value.len() < 4096 - 3), "the cookie still fits");
+        let entries = client.session_entries().await;
+        assert!(entries["_multi_account_flash"].as_str().unwrap_or("").contains("cannot hold another account"));
+        assert_eq!(get_state(&mut client).await, State { current: Some(1), primary: Some(1), group: vec![1] });
+        assert!(rows::<support::User>(&db).await.iter().all(|(primary, _, linked)| primary == linked), "no link");
+    });
 }
