@@ -1032,3 +1032,65 @@ async fn a_session_filled_meanwhile_refuses_the_completion() {
         assert!(rows::<support::User>(&db).await.iter().all(|(primary, _, linked)| primary == linked), "no link");
     });
 }
+
+// An account seen inactive is signed out of this cookie for good: re-activated,
+// it needs a new sign-in (its subject was forgotten, not just hidden).
+#[tokio::test]
+async fn an_account_seen_inactive_stays_signed_out_after_it_is_reactivated() {
+    let (db, _guard) = database::<support::User>().await;
+    let config = MultiAccountConfig::new(db.clone());
+    with_client!(&config, support::User, Store::Cookie, |client| {
+        client.sign_in(&2).await;
+        assert_eq!(get_state(&mut client).await.current, Some(2));
+        db.execute_unprepared("UPDATE users SET status = 'inactive' WHERE id = 2").await.unwrap();
+        assert_eq!(get_state(&mut client).await.current, None, "inactive: signed out");
+        db.execute_unprepared("UPDATE users SET status = 'active' WHERE id = 2").await.unwrap();
+        assert_eq!(get_state(&mut client).await.current, None, "active again, but this cookie signed out");
+        assert!(client.session_entries().await.get("user").is_none());
+    });
+}
+
+// `session::remove_user_id` forgets the signed-in account.
+#[tokio::test]
+async fn remove_user_id_signs_the_account_out() {
+    async fn remove(req: actix_web::HttpRequest) -> actix_web::HttpResponse {
+        use actix_session::SessionExt;
+        multi_account_actix::session::remove_user_id(&req.get_session());
+        actix_web::HttpResponse::NoContent().finish()
+    }
+    let (db, _guard) = database::<support::User>().await;
+    let config = MultiAccountConfig::new(db.clone());
+    let app = App::new()
+        .configure(configure::<support::User>(&config))
+        .route("/remove-user", web::post().to(remove))
+        .wrap(SessionToken)
+        .wrap(test_support::cookie_session());
+    let mut client = TestClient::new(test::init_service(app).await);
+    client.sign_in(&1).await;
+    assert_eq!(get_state(&mut client).await.current, Some(1));
+    client.post_form("/remove-user", &[]).await;
+    assert_eq!(get_state(&mut client).await.current, None);
+}
+
+// A Referer that is exactly this origin (no path) counts as `/`, not as foreign.
+#[tokio::test]
+async fn a_referer_of_exactly_this_origin_returns_to_the_root() {
+    struct Dashboard;
+    impl multi_account_actix::MultiAccountHandlers for Dashboard {
+        fn after_switch_path(&self, _req: &actix_web::HttpRequest) -> String {
+            "/dashboard".to_owned()
+        }
+    }
+    let (db, _guard) = database::<support::User>().await;
+    let config = MultiAccountConfig::new(db.clone()).with_handlers(Dashboard);
+    with_client!(&config, support::User, Store::Cookie, |client| {
+        client.sign_in(&1).await;
+        client.complete_link(&1, &2).await;
+        client.headers = vec![("Referer".to_owned(), "http://localhost:8080".to_owned())];
+        let switched = client.switch(&1).await;
+        assert_eq!(switched.location.as_deref(), Some("/"), "{switched:?}");
+        client.headers = vec![("Referer".to_owned(), "http://localhost:8080.evil.example/x".to_owned())];
+        let switched = client.switch(&2).await;
+        assert_eq!(switched.location.as_deref(), Some("/dashboard"), "a longer host is foreign: {switched:?}");
+    });
+}
