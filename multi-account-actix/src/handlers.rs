@@ -61,49 +61,41 @@ pub trait MultiAccountHandlers: Send + Sync + 'static {
     /// Starting is a state change, so it is a POST with the CSRF token; this page
     /// never starts anything by itself.
     fn render_link_start(&self, _req: &HttpRequest, form: &AutoSubmitForm) -> HttpResponse {
-        let body = format!(
-            r#"<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><meta name="robots" content="noindex"><title>Add another account</title></head>
-<body>
-<form method="post" action="{action}">
-<input type="hidden" name="{field}" value="{token}">
-<button type="submit">Add another account</button>
-</form>
-</body>
-</html>"#,
-            action = escape(&form.action),
-            field = form.csrf_field,
-            token = escape(&form.csrf_token),
-        );
-        html_page(body)
+        form_page("Add another account", "", form, r#"<button type="submit">Add another account</button>"#, "")
     }
 
     /// The page shown to the account that just signed in to complete a link: a form
     /// that posts itself, with a button for browsers without JavaScript.
     fn render_auto_submit(&self, _req: &HttpRequest, form: &AutoSubmitForm) -> HttpResponse {
-        let body = format!(
-            r#"<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><meta name="robots" content="noindex"><title>Linking account…</title></head>
-<body>
-<form id="multi-account-link" method="post" action="{action}">
-<input type="hidden" name="{field}" value="{token}">
-<noscript><p>Finish adding this account:</p><button type="submit">Link account</button></noscript>
-</form>
-<script>document.getElementById("multi-account-link").submit();</script>
-</body>
-</html>"#,
-            action = escape(&form.action),
-            field = form.csrf_field,
-            token = escape(&form.csrf_token),
-        );
-        html_page(body)
+        form_page(
+            "Linking account…",
+            r#" id="multi-account-link""#,
+            form,
+            r#"<noscript><p>Finish adding this account:</p><button type="submit">Link account</button></noscript>"#,
+            r#"<script>document.getElementById("multi-account-link").submit();</script>"#,
+        )
     }
 }
 
-/// A page that carries a CSRF token: never cached.
-fn html_page(body: String) -> HttpResponse {
+/// A page holding one POST form with the CSRF field: `form_attributes` go in the
+/// form tag, `controls` inside it, `after` below it. Never cached.
+fn form_page(title: &str, form_attributes: &str, form: &AutoSubmitForm, controls: &str, after: &str) -> HttpResponse {
+    let body = format!(
+        r#"<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="robots" content="noindex"><title>{title}</title></head>
+<body>
+<form{form_attributes} method="post" action="{action}">
+<input type="hidden" name="{field}" value="{token}">
+{controls}
+</form>
+{after}
+</body>
+</html>"#,
+        action = escape(&form.action),
+        field = form.csrf_field,
+        token = escape(&form.csrf_token),
+    );
     HttpResponse::Ok().content_type("text/html; charset=utf-8").insert_header(("Cache-Control", "no-store")).body(body)
 }
 

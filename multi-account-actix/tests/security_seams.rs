@@ -494,10 +494,7 @@ async fn replay_after_sign_out_all<U: Variant>(store: Store) {
     let config = MultiAccountConfig::new(db.clone());
     with_client!(&config, U, store, |client| {
         client.sign_in(&1).await;
-        client.start_link(&1).await;
-        client.sign_in(&2).await;
-        let page = client.get("/link/p/1").await;
-        let token = auto_submit_token(&page.body).expect("auto-submit page");
+        let token = support::up_to_auto_submit(&mut client, 1, 2).await;
         let copy = client.cookies().clone();
         client.post_form("/link/p/1", &[("csrf_token", &token)]).await;
         assert_eq!(get_state(&mut client).await.group, vec![1, 2]);
@@ -998,10 +995,7 @@ async fn a_link_intent_is_stale_at_exactly_its_ttl() {
     let config = MultiAccountConfig::new(db.clone()).with_clock(move || clock.load(Ordering::SeqCst));
     with_client!(&config, support::User, Store::Cookie, |client| {
         client.sign_in(&1).await;
-        client.start_link(&1).await;
-        client.sign_in(&2).await;
-        let page = client.get("/link/p/1").await;
-        let token = auto_submit_token(&page.body).expect("auto-submit page");
+        let token = support::up_to_auto_submit(&mut client, 1, 2).await;
         now.fetch_add(600, Ordering::SeqCst);
         let done = client.post_form("/link/p/1", &[("csrf_token", &token)]).await;
         assert_eq!(done.status, StatusCode::FORBIDDEN, "600 s: stale: {done:?}");
@@ -1017,10 +1011,7 @@ async fn a_session_filled_meanwhile_refuses_the_completion() {
     let config = MultiAccountConfig::new(db.clone());
     with_client!(&config, support::User, Store::Cookie, |client| {
         client.sign_in(&1).await;
-        client.start_link(&1).await;
-        client.sign_in(&2).await;
-        let page = client.get("/link/p/1").await;
-        let token = auto_submit_token(&page.body).expect("auto-submit page");
+        let token = support::up_to_auto_submit(&mut client, 1, 2).await;
         // The app stores 2.3 KB of its own in the session.
         client.put_session(serde_json::json!({ "app_draft": "x".repeat(2350) })).await;
         let done = client.post_form("/link/p/1", &[("csrf_token", &token)]).await;
