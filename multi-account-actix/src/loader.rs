@@ -101,6 +101,12 @@ async fn resolve<U: MultiAccountUser>(config: &MultiAccountConfig, session: &Ses
         if session.contains_key(session_keys::PRIMARY_USER_ID) {
             clear_multi_account_session(session);
         }
+        // actix-identity logged out: forget the subject too, so signing in again
+        // (even as the same account) is a new sign-in, with a new CSRF token.
+        #[cfg(feature = "identity")]
+        if session.contains_key(session_keys::VIA_IDENTITY) {
+            forget_user_id(session, key);
+        }
         return Accounts::signed_out();
     };
     let multi = multi_account_session::<U>(session);

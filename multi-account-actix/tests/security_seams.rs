@@ -778,6 +778,11 @@ mod identity {
         }
         assert_eq!(client.get("/me").await.body, "", "signed out with the identity");
         assert_eq!(get_state(&mut client).await.current, None);
+        // Signing in again as the same account is a new sign-in: a new token.
+        let before = client.csrf().await;
+        client.post_form("/login/2", &[]).await;
+        assert_eq!(client.get("/me").await.body, "2");
+        assert_ne!(client.csrf().await, before, "the same account signing in again rotates the token");
     }
 
     #[tokio::test]
