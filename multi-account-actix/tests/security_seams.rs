@@ -1090,3 +1090,32 @@ async fn a_referer_of_exactly_this_origin_returns_to_the_root() {
         assert_eq!(switched.location.as_deref(), Some("/dashboard"), "a longer host is foreign: {switched:?}");
     });
 }
+
+// `GET /link/p/{id}` auto-submits only for the account that just signed in to
+// complete a pending link; the primary and the group's members, even while a
+// link they started is pending, get the page whose form starts one.
+#[tokio::test]
+async fn get_link_auto_submits_only_for_the_account_that_just_signed_in() {
+    let (db, _guard) = database::<support::User>().await;
+    let config = MultiAccountConfig::new(db.clone());
+    with_client!(&config, support::User, Store::Cookie, |client| {
+        let start_page = |page: &TestResponse, who: &str| {
+            assert_eq!(page.status, StatusCode::OK, "{who}: {page:?}");
+            assert!(page.body.contains(r#"action="/link/p/1?start""#), "{who}: the start page: {}", page.body);
+            assert!(!page.body.contains(r#"action="/link/p/1""#), "{who}: no auto-submit: {}", page.body);
+        };
+        client.sign_in(&1).await;
+        start_page(&client.get("/link/p/1").await, "the primary, nothing pending");
+        assert_eq!(client.start_link(&1).await.status, StatusCode::SEE_OTHER);
+        start_page(&client.get("/link/p/1").await, "the primary, its link pending");
+        client.sign_in(&2).await;
+        let page = client.get("/link/p/1").await;
+        assert!(page.body.contains(r#"action="/link/p/1""#), "control: the new account auto-submits: {page:?}");
+        let token = auto_submit_token(&page.body).expect("token");
+        assert_eq!(client.post_form("/link/p/1", &[("csrf_token", &token)]).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(get_state(&mut client).await.accounts(), BTreeSet::from([1, 2]));
+        start_page(&client.get("/link/p/1").await, "a member, nothing pending");
+        assert_eq!(client.start_link(&1).await.status, StatusCode::SEE_OTHER, "a member starts a link");
+        start_page(&client.get("/link/p/1").await, "a member, its link pending");
+    });
+}
