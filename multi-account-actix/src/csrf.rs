@@ -2,43 +2,33 @@
 //! every state change (form field or query parameter `csrf_token`), compared in
 //! constant time, and rotated on every privilege change.
 
-use actix_session::{Session, SessionInsertError};
-use subtle::ConstantTimeEq;
+use actix_session::Session;
 
-use crate::session::get_string;
-use crate::session_keys;
+use crate::error::MultiAccountError;
+use crate::session_state;
 
 /// The form field / query parameter that carries the token.
 pub const CSRF_FIELD: &str = "csrf_token";
 
-fn new_token() -> String {
-    // 244 random bits from the OS generator.
-    format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
-}
-
 /// The session's CSRF token, created on first use. Put it in every form that
 /// posts to a multi-account route (the switcher view model already does).
-pub fn csrf_token(session: &Session) -> Result<String, SessionInsertError> {
-    if let Some(token) = get_string(session, session_keys::CSRF_TOKEN).filter(|token| token.len() == 64) {
-        return Ok(token);
-    }
-    let token = new_token();
-    session.insert(session_keys::CSRF_TOKEN, &token)?;
-    Ok(token)
-}
-
-/// Replaces the token, invalidating every form rendered before.
-pub fn rotate(session: &Session) -> Result<String, SessionInsertError> {
-    let token = new_token();
-    session.insert(session_keys::CSRF_TOKEN, &token)?;
+pub fn csrf_token(session: &Session) -> Result<String, MultiAccountError> {
+    let state = session_state::read(session, None);
+    let (token, writes) = multi_account::session::csrf_token(&state);
+    session_state::apply(session, &writes)?;
     Ok(token)
 }
 
 /// Whether `presented` is this session's token (constant-time comparison). A
 /// session without a token accepts nothing.
 pub fn verify(session: &Session, presented: Option<&str>) -> bool {
-    let (Some(expected), Some(presented)) = (get_string(session, session_keys::CSRF_TOKEN), presented) else {
-        return false;
-    };
-    expected.len() == 64 && bool::from(expected.as_bytes().ct_eq(presented.as_bytes()))
+    session_state::read(session, None).csrf_matches(presented)
+}
+
+/// Replaces the token, invalidating every form rendered before (a failed
+/// password guess spends it, say).
+pub fn rotate(session: &Session) -> Result<String, MultiAccountError> {
+    let (token, writes) = multi_account::session::rotate_csrf_token(&session_state::read(session, None));
+    session_state::apply(session, &writes)?;
+    Ok(token)
 }

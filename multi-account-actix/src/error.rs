@@ -63,3 +63,18 @@ impl From<actix_session::SessionInsertError> for MultiAccountError {
         Self::Session
     }
 }
+
+impl From<multi_account::session::Refusal> for MultiAccountError {
+    fn from(refusal: multi_account::session::Refusal) -> Self {
+        use multi_account::session::Refusal;
+        match refusal {
+            Refusal::Unauthorized => Self::Unauthorized,
+            Refusal::Csrf => Self::Csrf,
+            Refusal::Forbidden(reason) => Self::Forbidden(reason),
+            Refusal::MalformedId => Self::MalformedId,
+            Refusal::Disabled => Self::Disabled,
+            Refusal::Unavailable => Self::Unavailable,
+            _ => Self::Forbidden("refused"),
+        }
+    }
+}

@@ -10,12 +10,13 @@ use std::cell::OnceCell;
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
+use multi_account::session::Accounts;
 use multi_account::{AccountGroup, MultiAccountUser};
 
 use crate::config::MultiAccountConfig;
 use crate::csrf::csrf_token;
 use crate::error::MultiAccountError;
-use crate::loader::{Accounts, config, load};
+use crate::loader::{config, load};
 use crate::switcher::AccountSwitcher;
 
 type LocalBoxFuture<T> = Pin<Box<dyn Future<Output = T>>>;
@@ -125,13 +126,7 @@ impl<U: MultiAccountUser> MultiAccount<U> {
 
     /// Every account the switcher lists: the group, or just the current account.
     pub fn accounts(&self) -> Vec<&U> {
-        match (&self.accounts.group, &self.accounts.current) {
-            (Some(group), Some(current)) if !group.contains(&current.id()) => {
-                group.iter().chain(std::iter::once(current)).collect()
-            }
-            (Some(group), _) => group.iter().collect(),
-            (None, current) => current.iter().collect(),
-        }
+        self.accounts.listed()
     }
 
     /// The session's CSRF token, for your own forms. Created (written to the

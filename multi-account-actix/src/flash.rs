@@ -2,7 +2,6 @@
 
 use actix_session::Session;
 
-use crate::session::get_string;
 use crate::session_keys;
 
 /// Stores a message for the next page.
@@ -14,7 +13,7 @@ pub fn put_flash(session: &Session, message: &str) {
 
 /// Takes (and removes) the pending message, if any. Call it where you render pages.
 pub fn take_flash(session: &Session) -> Option<String> {
-    let message = get_string(session, session_keys::FLASH);
+    let message = session.get::<String>(session_keys::FLASH).ok().flatten();
     if message.is_some() {
         session.remove(session_keys::FLASH);
     }

@@ -3,7 +3,7 @@
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 
-use crate::html::{escape, percent_encode};
+use multi_account::session::html::{escape, percent_encode};
 
 /// A form of the link flow: the auto-submit page's (completes a link) or the
 /// link start page's (starts adding an account).

@@ -77,34 +77,27 @@
 #![deny(missing_docs)]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, clippy::print_stderr)]
 
-mod audit;
-mod auth_fingerprint;
 mod config;
 pub mod csrf;
 mod error;
 mod extractors;
 mod flash;
 mod handlers;
-mod html;
-mod link_intent;
 mod loader;
-mod local_redirect;
 mod routes;
 pub mod session;
-mod session_budget;
 pub mod session_keys;
+mod session_state;
 mod session_token;
 mod switcher;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 
-pub use audit::AUDIT_TARGET;
-pub use config::{MultiAccountConfig, Paths};
+pub use config::MultiAccountConfig;
 pub use error::MultiAccountError;
 pub use extractors::{CurrentUser, MultiAccount, PrimaryUser};
 pub use flash::{put_flash, take_flash};
 pub use handlers::{AutoSubmitForm, DefaultHandlers, MultiAccountHandlers};
-pub use link_intent::DEFAULT_LINK_INTENT_TTL;
-pub use local_redirect::local_path;
+pub use multi_account::session::{AUDIT_TARGET, DEFAULT_LINK_INTENT_TTL, Paths, local_path};
 pub use session_token::{SessionToken, SessionTokenMiddleware, new_session_token};
 pub use switcher::{AccountSwitcher, FormAction, SwitcherAccount};

@@ -7,8 +7,10 @@ use actix_session::SessionExt;
 use actix_web::Error;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 
-use crate::session::{get_session_token, put_session_token};
+use crate::session::get_session_token;
 use crate::session_keys;
+
+pub use multi_account::session::new_session_token;
 
 /// Whether the session holds a signed-in account (without parsing it).
 fn is_signed_in(req: &ServiceRequest, session: &actix_session::Session) -> bool {
@@ -16,7 +18,8 @@ fn is_signed_in(req: &ServiceRequest, session: &actix_session::Session) -> bool 
     {
         let key = req
             .app_data::<actix_web::web::Data<crate::MultiAccountConfig>>()
-            .map_or(session_keys::IDENTITY_USER_ID, |config| config.identity_key);
+            .and_then(|config| config.core.identity_key())
+            .unwrap_or(session_keys::IDENTITY_USER_ID);
         if session.contains_key(key) {
             return true;
         }
@@ -42,11 +45,6 @@ fn is_signed_in(req: &ServiceRequest, session: &actix_session::Session) -> bool 
 /// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SessionToken;
-
-/// A new random session token: 128 bits from the OS generator, hex encoded.
-pub fn new_session_token() -> String {
-    uuid::Uuid::new_v4().simple().to_string()
-}
 
 impl<S, B> Transform<S, ServiceRequest> for SessionToken
 where
@@ -85,7 +83,7 @@ where
         let session = req.get_session();
         if is_signed_in(&req, &session)
             && get_session_token(&session).is_none()
-            && let Err(error) = put_session_token(&session, &new_session_token())
+            && let Err(error) = session.insert(session_keys::SESSION_TOKEN, new_session_token())
         {
             tracing::error!(%error, "could not write the session token");
         }

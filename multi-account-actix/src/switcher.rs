@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::config::MultiAccountConfig;
 use crate::csrf::CSRF_FIELD;
 use crate::extractors::MultiAccount;
-use crate::html::percent_encode;
+use multi_account::session::html::percent_encode;
 
 /// A form to POST: action URL plus the CSRF field to include.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]

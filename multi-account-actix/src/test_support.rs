@@ -62,7 +62,7 @@ use multi_account::{AccountId, MultiAccountUser};
 
 use crate::csrf::{CSRF_FIELD, csrf_token};
 use crate::error::MultiAccountError;
-use crate::loader::{config, find_active};
+use crate::loader::config;
 use crate::session::sign_in;
 
 /// Sign in as any active user, without a password.
@@ -89,14 +89,16 @@ async fn test_sign_in<U: MultiAccountUser>(
 ) -> Result<HttpResponse, MultiAccountError> {
     let config = config(&req)?;
     let id = U::Id::parse_canonical(&path).ok_or(MultiAccountError::MalformedId)?;
-    let user = find_active::<U>(&config, &id).await.map_err(|_| MultiAccountError::Unavailable)?;
+    let user = multi_account::LinkService::<U>::active_user(config.db(), &id)
+        .await
+        .map_err(|_| MultiAccountError::Unavailable)?;
     let user = user.ok_or(MultiAccountError::Unauthorized)?;
     sign_in(&req.get_session(), &user)?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 async fn test_csrf(req: HttpRequest) -> Result<String, MultiAccountError> {
-    Ok(csrf_token(&req.get_session())?)
+    csrf_token(&req.get_session())
 }
 
 async fn test_session_read(req: HttpRequest) -> HttpResponse {

@@ -1046,28 +1046,6 @@ async fn an_account_seen_inactive_stays_signed_out_after_it_is_reactivated() {
     });
 }
 
-// `session::remove_user_id` forgets the signed-in account.
-#[tokio::test]
-async fn remove_user_id_signs_the_account_out() {
-    async fn remove(req: actix_web::HttpRequest) -> actix_web::HttpResponse {
-        use actix_session::SessionExt;
-        multi_account_actix::session::remove_user_id(&req.get_session());
-        actix_web::HttpResponse::NoContent().finish()
-    }
-    let (db, _guard) = database::<support::User>().await;
-    let config = MultiAccountConfig::new(db.clone());
-    let app = App::new()
-        .configure(configure::<support::User>(&config))
-        .route("/remove-user", web::post().to(remove))
-        .wrap(SessionToken)
-        .wrap(test_support::cookie_session());
-    let mut client = TestClient::new(test::init_service(app).await);
-    client.sign_in(&1).await;
-    assert_eq!(get_state(&mut client).await.current, Some(1));
-    client.post_form("/remove-user", &[]).await;
-    assert_eq!(get_state(&mut client).await.current, None);
-}
-
 // A Referer that is exactly this origin (no path) counts as `/`, not as foreign.
 #[tokio::test]
 async fn a_referer_of_exactly_this_origin_returns_to_the_root() {

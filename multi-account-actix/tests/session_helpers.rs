@@ -3,8 +3,7 @@
 use actix_session::Session;
 use actix_web::{App, HttpResponse, test, web};
 use multi_account_actix::session::{
-    clear_multi_account_session, get_primary_user_id, get_session_token, get_user_id, is_multi_account_session,
-    multi_account_session, put_multi_account_session, put_user_id,
+    get_primary_user_id, get_session_token, get_user_id, is_multi_account_session, multi_account_session,
 };
 use multi_account_actix::test_support::{TestClient, cookie_session};
 use multi_account_actix::{SessionToken, session_keys};
@@ -13,8 +12,10 @@ mod support;
 use support::User;
 
 async fn write(session: Session) -> HttpResponse {
-    put_user_id::<User>(&session, &7).unwrap();
-    put_multi_account_session::<User>(&session, &7, "tok").unwrap();
+    // The keys as the first release wrote them: sessions survive the upgrade.
+    session.insert(session_keys::USER, "user?id=7").unwrap();
+    session.insert(session_keys::PRIMARY_USER_ID, "7").unwrap();
+    session.insert(session_keys::SESSION_TOKEN, "tok").unwrap();
     HttpResponse::Ok().finish()
 }
 
@@ -31,7 +32,9 @@ async fn read(session: Session) -> String {
 }
 
 async fn clear(session: Session) -> HttpResponse {
-    clear_multi_account_session(&session);
+    for key in [session_keys::PRIMARY_USER_ID, session_keys::SESSION_TOKEN, session_keys::LINK_INTENT] {
+        session.remove(key);
+    }
     HttpResponse::Ok().finish()
 }
 
@@ -82,7 +85,7 @@ fn app() -> App<
 }
 
 #[actix_web::test]
-async fn helpers_write_and_read_the_seed_keys() {
+async fn readers_read_the_seed_keys() {
     let mut client = TestClient::new(test::init_service(app().wrap(cookie_session())).await);
     assert_eq!(client.get("/read").await.body, "user=None primary=None token=None multi=false pair=None raw=None");
     client.get("/write").await;
@@ -94,7 +97,7 @@ async fn helpers_write_and_read_the_seed_keys() {
     assert_eq!(
         client.get("/read").await.body,
         r#"user=Some(7) primary=None token=None multi=false pair=None raw=Some("user?id=7")"#,
-        "clear keeps the user"
+        "without the multi-account keys, the user stays"
     );
 }
 

@@ -67,6 +67,7 @@ mod linked_account;
 #[cfg(feature = "migration")]
 pub mod migration;
 mod schema;
+pub mod session;
 mod statement_cache;
 mod subject;
 #[cfg(feature = "test-support")]

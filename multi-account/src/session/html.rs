@@ -1,7 +1,8 @@
-//! Escaping for the little HTML and URLs this crate writes itself.
+//! Escaping for the little HTML and URLs multi-account writes itself (shared by
+//! the adapters; not part of the stable API).
 
 /// Escapes text for an HTML attribute or element.
-pub(crate) fn escape(text: &str) -> String {
+pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -18,7 +19,7 @@ pub(crate) fn escape(text: &str) -> String {
 
 /// Percent-encodes everything but RFC 3986 unreserved characters (and `/` when
 /// `keep_slash`), for query values and path segments.
-pub(crate) fn percent_encode(text: &str, keep_slash: bool) -> String {
+pub fn percent_encode(text: &str, keep_slash: bool) -> String {
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
         let unreserved = byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~');

@@ -3,10 +3,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use actix_session::{Session, SessionInsertError};
 use serde::{Deserialize, Serialize};
-
-use crate::session_keys;
 
 /// How long a link intent stays valid by default.
 pub const DEFAULT_LINK_INTENT_TTL: Duration = Duration::from_secs(10 * 60);
@@ -36,42 +33,23 @@ impl LinkIntent {
         Self { primary, created_at: now, expires_at, return_to }
     }
 
-    pub(crate) fn store(&self, session: &Session) -> Result<(), SessionInsertError> {
-        session.insert(session_keys::LINK_INTENT, self)
-    }
-
-    pub(crate) fn clear(session: &Session) {
-        session.remove(session_keys::LINK_INTENT);
-    }
-
-    fn read(session: &Session) -> Option<Self> {
-        session.get::<Self>(session_keys::LINK_INTENT).ok().flatten()
-    }
-
-    /// The session's intent for `primary` if it is younger than `ttl`.
-    pub(crate) fn fresh(session: &Session, primary: &str, ttl: Duration, now: u64) -> Option<Self> {
-        Self::pending(session, ttl, now).filter(|intent| intent.primary == primary)
-    }
-
-    /// The session's intent, whatever its primary, if it is younger than `ttl`.
-    pub(crate) fn pending(session: &Session, ttl: Duration, now: u64) -> Option<Self> {
-        Self::read(session).filter(|intent| intent.is_fresh(ttl, now))
+    pub(crate) fn to_value(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
     }
 
     /// Younger than `ttl` at `now` (and not from the future).
-    fn is_fresh(&self, ttl: Duration, now: u64) -> bool {
+    pub(crate) fn is_fresh(&self, ttl: Duration, now: u64) -> bool {
         let age = now.saturating_sub(self.created_at);
         self.created_at <= now && age < ttl.as_secs()
     }
 
-    /// Whether a sign-in now continues this session's link flow: the intent is
-    /// there and not stale by the system clock.
-    pub(crate) fn continues_at_sign_in(session: &Session) -> bool {
-        Self::read(session).is_some_and(|intent| intent.continues_at(system_now()))
+    /// Whether this is a fresh intent of `primary`.
+    pub(crate) fn is_fresh_for(&self, primary: &str, ttl: Duration, now: u64) -> bool {
+        self.primary == primary && self.is_fresh(ttl, now)
     }
 
     /// Whether a sign-in at `now` (system clock) is still within the intent.
-    fn continues_at(&self, now: u64) -> bool {
+    pub(crate) fn continues_at(&self, now: u64) -> bool {
         now < self.expires_at
     }
 }
@@ -89,5 +67,17 @@ mod tests {
         assert!(intent.continues_at(start + 599));
         assert!(!intent.continues_at(start + 600), "stale at exactly its TTL");
         assert!(!intent.continues_at(start + 601));
+    }
+
+    #[test]
+    fn fresh_until_its_ttl_and_never_from_the_future() {
+        let intent = LinkIntent { primary: "1".into(), created_at: 100, expires_at: 0, return_to: "/".into() };
+        let ttl = Duration::from_secs(10);
+        assert!(intent.is_fresh(ttl, 100));
+        assert!(intent.is_fresh(ttl, 109));
+        assert!(!intent.is_fresh(ttl, 110), "stale at exactly its TTL");
+        assert!(!intent.is_fresh(ttl, 99), "from the future");
+        assert!(intent.is_fresh_for("1", ttl, 105));
+        assert!(!intent.is_fresh_for("2", ttl, 105), "another primary's");
     }
 }

@@ -1,0 +1,442 @@
+//! The flows: link (page, start, complete), switch, remove and sign-out-all.
+//! Each takes the session's state and the request's inputs and returns a
+//! [`Decision`]; none reads a request or writes a session.
+
+use super::accounts::Accounts;
+use super::audit::{OptionalId, event, refused};
+use super::change::SessionChange;
+use super::config::SessionConfig;
+use super::decision::{Decision, Destinations, Form, Refusal, Response};
+use super::link_intent::LinkIntent;
+use super::origin::{FlowRequest, local_path};
+use super::state::SessionState;
+use super::{budget, csrf, keys};
+use crate::{AccountId, LinkError, LinkService, MultiAccountUser};
+
+/// The flash of a link refused because the session has no room for another
+/// account's sign-in.
+const SESSION_FULL: &str = "This browser cannot hold another account; remove one to add another.";
+
+/// The flash of an attempt to remove the primary.
+const PRIMARY_STAYS: &str = "The primary account cannot be removed; sign out of all accounts instead.";
+
+/// A 303 to a local path (anything else becomes `/`).
+fn redirect(path: &str) -> Response {
+    Response::Redirect(local_path(path).unwrap_or("/").to_owned())
+}
+
+fn parse_id<U: MultiAccountUser>(text: &str) -> Result<U::Id, Refusal> {
+    U::Id::parse_canonical(text).ok_or(Refusal::MalformedId)
+}
+
+/// The same-origin and CSRF checks every state change makes, before anything
+/// is loaded. A cross-site request is refused even with the right token, so a
+/// leaked token cannot be used from another site.
+fn check_request(state: &SessionState, request: &FlowRequest, action: &'static str) -> Result<(), Refusal> {
+    if !request.is_same_origin() {
+        refused(action, "cross_site", &"", &"");
+        return Err(Refusal::Forbidden("cross-site request"));
+    }
+    if !csrf::verify(state, request.csrf_token.as_deref()) {
+        refused(action, "csrf", &"", &"");
+        return Err(Refusal::Csrf);
+    }
+    Ok(())
+}
+
+/// Whether the current account may add an account to `primary_id`'s group: it
+/// is that primary, or a member of the session's group of that primary.
+fn may_start_link<U: MultiAccountUser>(
+    state: &SessionState,
+    accounts: &Accounts<U>,
+    primary_id: &U::Id,
+    current_id: &U::Id,
+) -> bool {
+    match &accounts.group {
+        Some(group) => state.primary_id::<U>().as_ref() == Some(primary_id) && group.contains(current_id),
+        None => current_id == primary_id,
+    }
+}
+
+/// The decision of a flow that ran over `change`.
+fn decision(change: SessionChange, outcome: Result<Response, Refusal>) -> Decision {
+    Decision::new(outcome.unwrap_or_else(Response::Refused), change.into_writes())
+}
+
+impl SessionConfig {
+    fn check_enabled(&self) -> Result<(), Refusal> {
+        if self.is_enabled() { Ok(()) } else { Err(Refusal::Disabled) }
+    }
+
+    /// The request's accounts for a state change: unavailable when the
+    /// database failed.
+    async fn load_for_change<U: MultiAccountUser>(&self, change: &mut SessionChange) -> Result<Accounts<U>, Refusal> {
+        let accounts = self.resolve_into::<U>(change).await;
+        if accounts.database_failed {
+            return Err(Refusal::Unavailable);
+        }
+        Ok(accounts)
+    }
+
+    /// The signed-in group, re-checked by the resolution (primary active and
+    /// still signed in here, current account signed in): what switch and remove
+    /// act on.
+    async fn signed_in_group<U: MultiAccountUser>(
+        &self,
+        change: &mut SessionChange,
+        action: &'static str,
+        target: &U::Id,
+    ) -> Result<crate::AccountGroup<U>, Refusal> {
+        let accounts = self.load_for_change::<U>(change).await?;
+        match accounts.group {
+            Some(group) if accounts.current.is_some() => Ok(group),
+            _ => {
+                refused(action, "no_signed_in_group", &"", target);
+                Err(Refusal::Forbidden("not a signed-in multi-account session"))
+            }
+        }
+    }
+
+    /// The fresh link intent of `primary_id` in this session, if any.
+    fn fresh_intent<U: MultiAccountUser>(&self, state: &SessionState, primary_id: &U::Id) -> Option<LinkIntent> {
+        state
+            .link_intent()
+            .filter(|intent| intent.is_fresh_for(&primary_id.to_string(), self.link_intent_ttl, self.now()))
+    }
+
+    /// Whether this request is the last step of a link: the session's own
+    /// group, a fresh intent for it, and a signed-in account not in it yet.
+    fn completes_link<U: MultiAccountUser>(
+        &self,
+        state: &SessionState,
+        accounts: &Accounts<U>,
+        primary_id: &U::Id,
+        current_id: &U::Id,
+    ) -> bool {
+        state.primary_id::<U>().as_ref() == Some(primary_id)
+            && current_id != primary_id
+            && accounts.group.as_ref().is_some_and(|group| group.is_open() && !group.contains(current_id))
+            && self.fresh_intent::<U>(state, primary_id).is_some()
+    }
+
+    /// `GET` link: reads only (but for a CSRF token on first use). As the
+    /// account that just signed in for a fresh intent, the auto-submitting form
+    /// that completes the link; as the primary (or an account of its group),
+    /// the page whose form starts adding an account.
+    pub async fn link_page<U: MultiAccountUser>(&self, state: &SessionState, primary: &str) -> Decision {
+        let mut change = SessionChange::new(state);
+        let outcome = self.link_page_in::<U>(&mut change, primary).await;
+        decision(change, outcome)
+    }
+
+    async fn link_page_in<U: MultiAccountUser>(
+        &self,
+        change: &mut SessionChange,
+        primary: &str,
+    ) -> Result<Response, Refusal> {
+        self.check_enabled()?;
+        let primary_id = parse_id::<U>(primary)?;
+        let accounts = self.load_for_change::<U>(change).await?;
+        let Some(current) = accounts.current.as_ref() else {
+            refused("link", "signed_out", &primary_id, &"");
+            return Err(Refusal::Unauthorized);
+        };
+        let current_id = current.id();
+        if self.completes_link(change.state(), &accounts, &primary_id, &current_id) {
+            let action = self.paths.link_url(&primary_id);
+            return Ok(Response::AutoSubmit(Form { action, csrf_token: change.csrf_token() }));
+        }
+        if !may_start_link(change.state(), &accounts, &primary_id, &current_id) {
+            refused("link", "not_signed_in_primary", &primary_id, &current_id);
+            return Err(Refusal::Forbidden("link: the path is not this session's signed-in primary"));
+        }
+        let action = self.paths.link_start_url(&primary_id);
+        Ok(Response::LinkStart(Form { action, csrf_token: change.csrf_token() }))
+    }
+
+    /// `POST` link with `?start`: as the primary (or an account of its group),
+    /// opens the group in the database, records a link intent and goes to
+    /// sign-in.
+    pub async fn link_start<U: MultiAccountUser>(
+        &self,
+        state: &SessionState,
+        request: &FlowRequest,
+        primary: &str,
+        destinations: &dyn Destinations,
+    ) -> Decision {
+        let mut change = SessionChange::new(state);
+        let outcome = self.link_start_in::<U>(&mut change, request, primary, destinations).await;
+        decision(change, outcome)
+    }
+
+    async fn link_start_in<U: MultiAccountUser>(
+        &self,
+        change: &mut SessionChange,
+        request: &FlowRequest,
+        primary: &str,
+        destinations: &dyn Destinations,
+    ) -> Result<Response, Refusal> {
+        self.check_enabled()?;
+        let primary_id = parse_id::<U>(primary)?;
+        check_request(change.state(), request, "link")?;
+        let accounts = self.load_for_change::<U>(change).await?;
+        let Some(current) = accounts.current.as_ref() else {
+            refused("link", "signed_out", &primary_id, &"");
+            return Err(Refusal::Unauthorized);
+        };
+        let current_id = current.id();
+        if !may_start_link(change.state(), &accounts, &primary_id, &current_id) {
+            refused("link", "not_signed_in_primary", &primary_id, &current_id);
+            return Err(Refusal::Forbidden("link: the path is not this session's signed-in primary"));
+        }
+        let link = self.paths.link_url(&primary_id);
+        let return_to = request
+            .same_origin_referer()
+            .filter(|referer| *referer != link && !referer.starts_with(&format!("{link}?")))
+            .unwrap_or_else(|| destinations.after_link());
+        let intent = LinkIntent::new(primary_id.to_string(), return_to, self.now(), self.link_intent_ttl);
+        let intent_cost = serde_json::to_string(&intent).map_or(usize::MAX, |text| text.len() * 2);
+        let extra = intent_cost.saturating_add(budget::record_cost::<U>());
+        if !budget::has_room(change.state(), self.session_budget, extra) {
+            refused("link", "session_full", &primary_id, &current_id);
+            change.insert(keys::FLASH, SESSION_FULL);
+            return Ok(redirect(&intent.return_to));
+        }
+        if !accounts.group.as_ref().is_some_and(crate::AccountGroup::is_open) {
+            // Entering multi-account mode, or the group was signed out of: a new
+            // group under a new token, so no row of an ended group is ever
+            // written again.
+            let token = super::new_session_token();
+            LinkService::<U>::open_group(&self.db, &primary_id, &token).await.map_err(|error| {
+                tracing::error!(%error, "multi-account: opening the group failed");
+                Refusal::Unavailable
+            })?;
+            change.insert(keys::PRIMARY_USER_ID, primary_id.to_string());
+            change.insert(keys::SESSION_TOKEN, token);
+        }
+        change.insert(keys::LINK_INTENT, intent.to_value());
+        event("link_started", &primary_id, &current_id);
+        Ok(redirect(&destinations.sign_in(&link)))
+    }
+
+    /// `POST` link: completes it. Requires the path id to be this session's
+    /// primary, a fresh intent, another account signed in, the CSRF token, and
+    /// the group still open under this session's token, which then moves to a
+    /// new one (so no older copy of the cookie reaches the new link).
+    pub async fn link_complete<U: MultiAccountUser>(
+        &self,
+        state: &SessionState,
+        request: &FlowRequest,
+        primary: &str,
+    ) -> Decision {
+        let mut change = SessionChange::new(state);
+        let outcome = self.link_complete_in::<U>(&mut change, request, primary).await;
+        decision(change, outcome)
+    }
+
+    async fn link_complete_in<U: MultiAccountUser>(
+        &self,
+        change: &mut SessionChange,
+        request: &FlowRequest,
+        primary: &str,
+    ) -> Result<Response, Refusal> {
+        self.check_enabled()?;
+        let primary_id = parse_id::<U>(primary)?;
+        check_request(change.state(), request, "link")?;
+        let accounts = self.load_for_change::<U>(change).await?;
+        let current_id = accounts.current.as_ref().map(MultiAccountUser::id);
+        let forbid = |reason: &'static str| {
+            refused("link", reason, &primary_id, &OptionalId(current_id.as_ref()));
+            Refusal::Forbidden(reason)
+        };
+        let Some(current_id) = current_id.clone() else { return Err(forbid("signed_out")) };
+        let Some((session_primary, token)) = change.state().multi_account::<U>() else {
+            return Err(forbid("no_multi_account_session"));
+        };
+        if session_primary != primary_id {
+            return Err(forbid("path_is_not_session_primary"));
+        }
+        if current_id == primary_id {
+            return Err(forbid("current_is_primary"));
+        }
+        let Some(intent) = self.fresh_intent::<U>(change.state(), &primary_id) else {
+            return Err(forbid("no_fresh_link_intent"));
+        };
+        let back_to_primary = |change: &mut SessionChange, message: &str| {
+            change.remove(keys::LINK_INTENT);
+            change.forget_sign_in(&current_id);
+            change.set_user::<U>(&primary_id);
+            change.renew_privileges();
+            change.insert(keys::FLASH, message);
+            redirect(&intent.return_to)
+        };
+        if !budget::has_room_without(change.state(), self.session_budget, keys::LINK_INTENT) {
+            refused("link", "session_full", &primary_id, &current_id);
+            return Ok(back_to_primary(change, SESSION_FULL));
+        }
+
+        let new_token = super::new_session_token();
+        match LinkService::<U>::complete_link(&self.db, &primary_id, &current_id, &token, &new_token).await {
+            Ok(outcome) => {
+                change.remove(keys::LINK_INTENT);
+                change.insert(keys::SESSION_TOKEN, new_token);
+                let mut members: Vec<String> =
+                    accounts.group.iter().flat_map(|group| group.iter()).map(|user| user.id().to_string()).collect();
+                members.push(current_id.to_string());
+                change.retain_sign_ins(&members);
+                change.renew_privileges();
+                tracing::info!(target: super::AUDIT_TARGET, event = "link", primary = %primary_id, user = %current_id, outcome = ?outcome);
+                Ok(redirect(&intent.return_to))
+            }
+            Err(LinkError::Database(error)) => {
+                tracing::error!(%error, "multi-account: link failed");
+                Err(Refusal::Unavailable)
+            }
+            // The group left this token meanwhile (signed out, or moved by another
+            // tab completing a link): nothing to complete.
+            Err(LinkError::NotInGroup) => Err(forbid("group_closed")),
+            Err(error) => {
+                // Refused by the rules (full group, inactive account, ..): back to
+                // the primary with a message.
+                refused("link", error.reason(), &primary_id, &current_id);
+                Ok(back_to_primary(change, &error.to_string()))
+            }
+        }
+    }
+
+    /// Switches to an account of this session's group.
+    pub async fn switch<U: MultiAccountUser>(
+        &self,
+        state: &SessionState,
+        request: &FlowRequest,
+        target: &str,
+        destinations: &dyn Destinations,
+    ) -> Decision {
+        let mut change = SessionChange::new(state);
+        let outcome = self.switch_in::<U>(&mut change, request, target, destinations).await;
+        decision(change, outcome)
+    }
+
+    async fn switch_in<U: MultiAccountUser>(
+        &self,
+        change: &mut SessionChange,
+        request: &FlowRequest,
+        target: &str,
+        destinations: &dyn Destinations,
+    ) -> Result<Response, Refusal> {
+        self.check_enabled()?;
+        let target_id = parse_id::<U>(target)?;
+        check_request(change.state(), request, "switch")?;
+        let group = self.signed_in_group::<U>(change, "switch", &target_id).await?;
+        let primary_id = group.primary().id();
+        // The resolution kept only accounts that are active, linked in this
+        // session and still signed in here, so membership is the whole check.
+        if !group.contains(&target_id) {
+            refused("switch", "not_in_group", &primary_id, &target_id);
+            // The token was good but is spent: a probe with it (from a leaked
+            // link) learns one answer, not many.
+            change.rotate_csrf();
+            return Err(Refusal::Forbidden("switch: the account is not in this session's group"));
+        }
+        change.set_user::<U>(&target_id);
+        change.renew_privileges();
+        event("switch", &primary_id, &target_id);
+        Ok(redirect(&request.same_origin_referer().unwrap_or_else(|| destinations.after_switch())))
+    }
+
+    /// Removes one account from the group; if it was acting, back to the primary.
+    pub async fn remove<U: MultiAccountUser>(
+        &self,
+        state: &SessionState,
+        request: &FlowRequest,
+        target: &str,
+        destinations: &dyn Destinations,
+    ) -> Decision {
+        let mut change = SessionChange::new(state);
+        let outcome = self.remove_in::<U>(&mut change, request, target, destinations).await;
+        decision(change, outcome)
+    }
+
+    async fn remove_in<U: MultiAccountUser>(
+        &self,
+        change: &mut SessionChange,
+        request: &FlowRequest,
+        target: &str,
+        destinations: &dyn Destinations,
+    ) -> Result<Response, Refusal> {
+        self.check_enabled()?;
+        let target_id = parse_id::<U>(target)?;
+        check_request(change.state(), request, "unlink")?;
+        self.signed_in_group::<U>(change, "unlink", &target_id).await?;
+        let Some((primary_id, token)) = change.state().multi_account::<U>() else {
+            refused("unlink", "no_multi_account_session", &"", &target_id);
+            return Err(Refusal::Forbidden("unlink: not a multi-account session"));
+        };
+        let back = request.same_origin_referer().unwrap_or_else(|| destinations.after_switch());
+        if target_id == primary_id {
+            refused("unlink", "primary", &primary_id, &target_id);
+            change.insert(keys::FLASH, PRIMARY_STAYS);
+            return Ok(redirect(&back));
+        }
+        match LinkService::<U>::unlink(&self.db, &primary_id, &target_id, &token).await {
+            Ok(true) => {}
+            Ok(false) => {
+                refused("unlink", "not_linked", &primary_id, &target_id);
+                return Err(Refusal::Forbidden("unlink: the account is not linked in this session"));
+            }
+            Err(error) => {
+                tracing::error!(%error, "multi-account: unlink failed");
+                return Err(Refusal::Unavailable);
+            }
+        }
+        if change.state().signed_in_id::<U>().as_ref() == Some(&target_id) {
+            change.set_user::<U>(&primary_id);
+        }
+        change.forget_sign_in(&target_id);
+        change.renew_privileges();
+        event("unlink", &primary_id, &target_id);
+        Ok(redirect(&back))
+    }
+
+    /// Signs out of every account in this browser: deletes this session's
+    /// links, then purges the session. Unavailable (and nothing written) on a
+    /// database error. Returns the writes and the number of links removed.
+    pub async fn sign_out_all<U: MultiAccountUser>(
+        &self,
+        state: &SessionState,
+    ) -> Result<(Vec<super::SessionWrite>, u64), Refusal> {
+        let primary = state.primary_id::<U>();
+        let mut removed = 0;
+        if let Some(token) = state.session_token() {
+            removed = LinkService::<U>::unlink_session(&self.db, token).await.map_err(|error| {
+                tracing::error!(%error, "multi-account: sign-out-all failed");
+                Refusal::Unavailable
+            })?;
+        }
+        tracing::info!(
+            target: super::AUDIT_TARGET,
+            event = "sign_out_all",
+            primary = %OptionalId(primary.as_ref()),
+            links_removed = removed,
+        );
+        Ok((super::sign_out(), removed))
+    }
+
+    /// The sign-out-all route: the request's checks, then [`Self::sign_out_all`]
+    /// and a redirect to where signing out goes.
+    pub async fn sign_out_all_flow<U: MultiAccountUser>(
+        &self,
+        state: &SessionState,
+        request: &FlowRequest,
+        destinations: &dyn Destinations,
+    ) -> Decision {
+        let checked = self.check_enabled().and_then(|()| check_request(state, request, "sign_out_all"));
+        if let Err(refusal) = checked {
+            return Decision::refused(refusal, Vec::new());
+        }
+        match self.sign_out_all::<U>(state).await {
+            Ok((writes, _)) => Decision::new(redirect(&destinations.signed_out()), writes),
+            Err(refusal) => Decision::refused(refusal, Vec::new()),
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! The route paths, shared by every adapter.
+
+use super::html::percent_encode;
+
+/// Route paths. Each holds one `{..}` segment for the account id.
+#[derive(Clone, Debug)]
+pub struct Paths {
+    /// Link an account to a primary: GET shows the page for the current step,
+    /// POST starts (`?start`) or completes.
+    pub link: String,
+    /// Switch to an account in the group.
+    pub switch: String,
+    /// Remove (sign out of) one account.
+    pub remove: String,
+    /// Sign out of every account in this browser.
+    pub sign_out_all: String,
+}
+
+impl Default for Paths {
+    fn default() -> Self {
+        Self {
+            link: "/link/p/{primary_user_id}".to_owned(),
+            switch: "/link/switch_to/{user_id}".to_owned(),
+            remove: "/link/remove/{user_id}".to_owned(),
+            sign_out_all: "/link/sign-out-all".to_owned(),
+        }
+    }
+}
+
+impl Paths {
+    /// `template` with its `{..}` segment replaced by `id`, percent-encoded.
+    fn fill(template: &str, id: &dyn std::fmt::Display) -> String {
+        let id = percent_encode(&id.to_string(), false);
+        match (template.find('{'), template.find('}')) {
+            (Some(start), Some(end)) if start < end => format!("{}{id}{}", &template[..start], &template[end + 1..]),
+            _ => template.to_owned(),
+        }
+    }
+
+    /// The link URL of the primary `id` ("Add another account").
+    ///
+    /// ```
+    /// use multi_account::session::Paths;
+    /// assert_eq!(Paths::default().link_url(&42), "/link/p/42");
+    /// ```
+    pub fn link_url(&self, id: &dyn std::fmt::Display) -> String {
+        Self::fill(&self.link, id)
+    }
+
+    /// Where the form that starts adding an account to the primary `id` posts.
+    ///
+    /// ```
+    /// use multi_account::session::Paths;
+    /// assert_eq!(Paths::default().link_start_url(&42), "/link/p/42?start");
+    /// ```
+    pub fn link_start_url(&self, id: &dyn std::fmt::Display) -> String {
+        format!("{}?start", self.link_url(id))
+    }
+
+    /// The switch URL of `id` (without the CSRF token).
+    pub fn switch_url(&self, id: &dyn std::fmt::Display) -> String {
+        Self::fill(&self.switch, id)
+    }
+
+    /// The remove URL of `id`.
+    pub fn remove_url(&self, id: &dyn std::fmt::Display) -> String {
+        Self::fill(&self.remove, id)
+    }
+}

@@ -1,0 +1,155 @@
+//! Resolves who is signed in (current, primary, group), re-checked against the
+//! database on every request, and the writes that keep the session in step.
+
+use super::accounts::Accounts;
+use super::change::{SessionChange, SessionWrite};
+use super::config::SessionConfig;
+use super::sign_in_records::SignInRecords;
+use super::state::SessionState;
+use crate::{LinkService, MultiAccountUser};
+
+/// The accounts of a request, and the session writes the resolution made: a
+/// session that lost an account (deleted, deactivated, signed out elsewhere,
+/// a changed password) forgets it, so it stays signed out of it.
+#[derive(Debug)]
+pub struct Resolution<U> {
+    /// Who is signed in.
+    pub accounts: Accounts<U>,
+    /// The writes to apply.
+    pub writes: Vec<SessionWrite>,
+}
+
+/// Whether `user`'s sign-in in this session still holds: a sign-in record here,
+/// its `auth_hash` unchanged. An account just signed in through the identity
+/// layer (`adopted`) is trusted once and its sign-in recorded.
+fn verified<U: MultiAccountUser>(
+    records: &SignInRecords,
+    change: &mut SessionChange,
+    user: &U,
+    adopted: Option<&U::Id>,
+) -> bool {
+    if adopted == Some(&user.id()) {
+        change.remember(user);
+        return true;
+    }
+    records.matches(user)
+}
+
+impl SessionConfig {
+    /// Who is signed in with this session: the current account (active, with a
+    /// sign-in record here that still matches its `auth_hash`), and in
+    /// multi-account mode the group (primary and linked accounts, each checked
+    /// the same way). One query in multi-account mode, the app's own user load
+    /// otherwise.
+    pub async fn resolve<U: MultiAccountUser>(&self, state: &SessionState) -> Resolution<U> {
+        let mut change = SessionChange::new(state);
+        let accounts = self.resolve_into::<U>(&mut change).await;
+        Resolution { accounts, writes: change.into_writes() }
+    }
+
+    pub(crate) async fn resolve_into<U: MultiAccountUser>(&self, change: &mut SessionChange) -> Accounts<U> {
+        let adopted = change.adopt_identity::<U>();
+        let adopted = adopted.as_ref();
+        // Read after the adoption, which may have started a new sign-in.
+        let records = change.state().sign_in_records();
+        let Some(user_id) = change.state().signed_in_id::<U>() else {
+            // Nobody is signed in: links must not outlive the sign-in that made them.
+            if change.state().contains(super::keys::PRIMARY_USER_ID) {
+                change.clear_multi_account();
+            }
+            // The identity layer logged out: forget the subject too, so signing in
+            // again (even as the same account) is a new sign-in, with a new token.
+            if change.state().contains(super::keys::VIA_IDENTITY) {
+                change.forget_user();
+            }
+            return Accounts::signed_out();
+        };
+        let multi = change.state().multi_account::<U>();
+
+        if !self.is_enabled() {
+            // Switched off: a session sitting on a linked account goes back to its
+            // primary, and nothing but the app's own user load runs.
+            let id = match multi {
+                Some((primary_id, _)) if primary_id != user_id => {
+                    change.set_user::<U>(&primary_id);
+                    primary_id
+                }
+                _ => user_id,
+            };
+            return self.standard::<U>(change, &records, &id, adopted).await;
+        }
+
+        let Some((primary_id, token)) = multi else {
+            return self.standard::<U>(change, &records, &user_id, adopted).await;
+        };
+        let mut group = match LinkService::<U>::group(&self.db, &primary_id, &token).await {
+            Ok(Some(group)) if verified(&records, change, group.primary(), adopted) => group,
+            Ok(Some(_)) => {
+                // The primary's password changed since it signed in here (or it
+                // never signed in here: a copied group row).
+                tracing::info!(primary = %primary_id, "multi-account: primary's sign-in no longer holds; signing out");
+                change.clear_multi_account();
+                change.forget_user();
+                return Accounts::signed_out();
+            }
+            Ok(None) => {
+                // The primary was deleted or deactivated: leave multi-account mode.
+                tracing::info!(primary = %primary_id, "multi-account: stale or inactive primary; clearing the group");
+                change.clear_multi_account();
+                if user_id == primary_id {
+                    change.forget_user();
+                    return Accounts::signed_out();
+                }
+                return self.standard::<U>(change, &records, &user_id, adopted).await;
+            }
+            Err(error) => return Accounts::database_failure(&error),
+        };
+
+        group.retain_linked(|user| verified(&records, change, user, adopted));
+        if let Some(current) = group.get(&user_id) {
+            let current = current.clone();
+            return Accounts::signed_in(current, Some(group));
+        }
+        // Not in the group: either it just signed in to complete a pending link,
+        // or it was removed, expired or deactivated and the session returns to
+        // the primary. A group signed out of (its row gone, in any copy of this
+        // session) takes nobody new: the copy of a pending link is back on its
+        // primary.
+        let pending = group.is_open()
+            && change
+                .state()
+                .link_intent()
+                .is_some_and(|intent| intent.is_fresh_for(&primary_id.to_string(), self.link_intent_ttl, self.now()));
+        if pending && user_id != primary_id {
+            match LinkService::<U>::active_user(&self.db, &user_id).await {
+                Ok(Some(current)) if verified(&records, change, &current, adopted) => {
+                    return Accounts::signed_in(current, Some(group));
+                }
+                Ok(_) => {}
+                Err(error) => return Accounts::database_failure(&error),
+            }
+        }
+        tracing::info!(user = %user_id, primary = %primary_id, "multi-account: current account left the group; back to the primary");
+        change.set_user::<U>(&primary_id);
+        Accounts::signed_in(group.primary().clone(), Some(group))
+    }
+
+    /// Standard (single-account) mode: the app's own user load, with
+    /// `active_check`.
+    async fn standard<U: MultiAccountUser>(
+        &self,
+        change: &mut SessionChange,
+        records: &SignInRecords,
+        id: &U::Id,
+        adopted: Option<&U::Id>,
+    ) -> Accounts<U> {
+        match LinkService::<U>::active_user(&self.db, id).await {
+            Ok(Some(current)) if verified(records, change, &current, adopted) => Accounts::signed_in(current, None),
+            Ok(_) => {
+                change.forget_user();
+                Accounts::signed_out()
+            }
+            Err(error) => Accounts::database_failure(&error),
+        }
+    }
+}

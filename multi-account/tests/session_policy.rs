@@ -1,0 +1,269 @@
+//! The session policy without HTTP: a session is a map of JSON values, each
+//! decision's writes are applied to it as an adapter would, and every rule is
+//! checked on what the next request sees.
+
+mod support;
+
+use std::collections::BTreeMap;
+
+use multi_account::session::{
+    Destinations, FlowRequest, Refusal, Response, SessionConfig, SessionState, SessionWrite, keys, sign_in,
+};
+use multi_account::test_database::{TestBackend, TestDatabase};
+use serde_json::Value;
+use support::user::{self, UserStatus};
+use support::{create_all, insert_user};
+
+const ORIGIN: &str = "http://app.example";
+
+/// A session store of one browser: what an adapter would keep.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Session {
+    values: BTreeMap<String, Value>,
+    renewed: usize,
+}
+
+impl Session {
+    fn state(&self) -> SessionState {
+        SessionState::read(None, |key| self.values.get(key).cloned())
+    }
+
+    fn apply(&mut self, writes: &[SessionWrite]) {
+        for write in writes {
+            match write {
+                SessionWrite::Insert { key, value } => {
+                    self.values.insert((*key).to_owned(), value.clone());
+                }
+                SessionWrite::Remove { key } => {
+                    self.values.remove(*key);
+                }
+                SessionWrite::Renew => self.renewed += 1,
+                SessionWrite::Purge => self.values.clear(),
+                other => panic!("unknown write {other:?}"),
+            }
+        }
+    }
+
+    fn csrf(&mut self) -> String {
+        let (token, writes) = multi_account::session::csrf_token(&self.state());
+        self.apply(&writes);
+        token
+    }
+
+    fn request(&mut self) -> FlowRequest {
+        FlowRequest { csrf_token: Some(self.csrf()), origin: ORIGIN.to_owned(), ..FlowRequest::default() }
+    }
+}
+
+struct Pages;
+
+impl Destinations for Pages {
+    fn after_link(&self) -> String {
+        "/".to_owned()
+    }
+    fn after_switch(&self) -> String {
+        "/".to_owned()
+    }
+    fn sign_in(&self, link: &str) -> String {
+        format!("/sign-in?return_to={link}")
+    }
+    fn signed_out(&self) -> String {
+        "/signed-out".to_owned()
+    }
+}
+
+struct World {
+    config: SessionConfig,
+    _database: TestDatabase,
+}
+
+async fn world() -> World {
+    let database = TestDatabase::create(TestBackend::Sqlite).await.unwrap().expect("sqlite");
+    let db = database.db.clone();
+    create_all(&db).await;
+    for (id, name) in [(1, "alice"), (2, "bob"), (3, "carol")] {
+        insert_user(&db, id, name, UserStatus::Active).await;
+    }
+    World { config: SessionConfig::new(db), _database: database }
+}
+
+impl World {
+    async fn user(&self, id: i64) -> user::Model {
+        multi_account::LinkService::<user::Model>::active_user(self.config.db(), &id).await.unwrap().unwrap()
+    }
+
+    async fn sign_in(&self, session: &mut Session, id: i64) {
+        let user = self.user(id).await;
+        session.apply(&sign_in(&session.state(), &user));
+    }
+
+    /// Who the next request sees: (current, group ids), applying the resolution's writes.
+    async fn sees(&self, session: &mut Session) -> (Option<i64>, Vec<i64>) {
+        let resolution = self.config.resolve::<user::Model>(&session.state()).await;
+        session.apply(&resolution.writes);
+        let accounts = resolution.accounts;
+        (accounts.current.map(|user| user.id), accounts.group.iter().flat_map(|g| g.iter()).map(|u| u.id).collect())
+    }
+
+    async fn link(&self, session: &mut Session, primary: i64, linked: i64) {
+        let request = session.request();
+        let started =
+            self.config.link_start::<user::Model>(&session.state(), &request, &primary.to_string(), &Pages).await;
+        assert_eq!(started.response, Response::Redirect(format!("/sign-in?return_to=/link/p/{primary}")));
+        session.apply(&started.writes);
+        self.sign_in(session, linked).await;
+        let page = self.config.link_page::<user::Model>(&session.state(), &primary.to_string()).await;
+        session.apply(&page.writes);
+        let Response::AutoSubmit(form) = page.response else { panic!("auto-submit expected: {page:?}") };
+        assert_eq!(form.action, format!("/link/p/{primary}"));
+        let request =
+            FlowRequest { csrf_token: Some(form.csrf_token), origin: ORIGIN.to_owned(), ..Default::default() };
+        let done = self.config.link_complete::<user::Model>(&session.state(), &request, &primary.to_string()).await;
+        assert_eq!(done.response, Response::Redirect("/".to_owned()), "{done:?}");
+        session.apply(&done.writes);
+    }
+}
+
+#[tokio::test]
+async fn sign_in_writes_the_subject_a_token_a_record_and_renews() {
+    let world = world().await;
+    let mut session = Session::default();
+    world.sign_in(&mut session, 1).await;
+    assert_eq!(session.values[keys::USER], Value::from("user?id=1"));
+    assert_eq!(session.values[keys::SESSION_TOKEN].as_str().map(str::len), Some(32));
+    assert_eq!(session.values[keys::CSRF_TOKEN].as_str().map(str::len), Some(64));
+    assert!(session.values[keys::AUTH_FINGERPRINTS].get("1").is_some(), "{session:?}");
+    assert_eq!(session.renewed, 1);
+    assert_eq!(world.sees(&mut session).await, (Some(1), vec![]));
+}
+
+#[tokio::test]
+async fn a_subject_without_a_sign_in_record_is_nobody_and_is_forgotten() {
+    let world = world().await;
+    let mut session = Session::default();
+    session.values.insert(keys::USER.to_owned(), Value::from("user?id=2"));
+    assert_eq!(world.sees(&mut session).await, (None, vec![]));
+    assert!(!session.values.contains_key(keys::USER), "forgotten: {session:?}");
+}
+
+#[tokio::test]
+async fn a_link_flow_makes_a_group_and_a_switch_moves_within_it_only() {
+    let world = world().await;
+    let mut session = Session::default();
+    world.sign_in(&mut session, 1).await;
+    world.link(&mut session, 1, 2).await;
+    assert_eq!(world.sees(&mut session).await, (Some(2), vec![1, 2]));
+
+    let request = session.request();
+    let switched = world.config.switch::<user::Model>(&session.state(), &request, "1", &Pages).await;
+    assert_eq!(switched.response, Response::Redirect("/".to_owned()));
+    session.apply(&switched.writes);
+    assert_eq!(world.sees(&mut session).await, (Some(1), vec![1, 2]));
+
+    let before = session.csrf();
+    let request = session.request();
+    let refused = world.config.switch::<user::Model>(&session.state(), &request, "3", &Pages).await;
+    assert!(matches!(refused.response, Response::Refused(Refusal::Forbidden(_))), "{refused:?}");
+    assert!(
+        matches!(refused.writes.as_slice(), [SessionWrite::Insert { key, .. }] if *key == keys::CSRF_TOKEN),
+        "a refused switch spends the token and writes nothing else: {:?}",
+        refused.writes
+    );
+    session.apply(&refused.writes);
+    assert_ne!(session.csrf(), before);
+}
+
+#[tokio::test]
+async fn cross_site_or_tokenless_requests_are_refused_before_anything_is_read() {
+    let world = world().await;
+    let mut session = Session::default();
+    world.sign_in(&mut session, 1).await;
+    let token = session.csrf();
+    let cases = [
+        (Some(token.clone()), Some("cross-site"), None, Refusal::Forbidden("cross-site request")),
+        (Some(token.clone()), None, Some("http://evil.example"), Refusal::Forbidden("cross-site request")),
+        (None, Some("same-origin"), None, Refusal::Csrf),
+        (Some("0".repeat(64)), None, None, Refusal::Csrf),
+    ];
+    for (csrf_token, site, origin, refusal) in cases {
+        let request = FlowRequest {
+            csrf_token,
+            origin: ORIGIN.to_owned(),
+            sec_fetch_site: site.map(Into::into),
+            origin_header: origin.map(Into::into),
+            referer: None,
+        };
+        let state = session.state();
+        let decisions = [
+            world.config.link_start::<user::Model>(&state, &request, "1", &Pages).await,
+            world.config.link_complete::<user::Model>(&state, &request, "1").await,
+            world.config.switch::<user::Model>(&state, &request, "1", &Pages).await,
+            world.config.remove::<user::Model>(&state, &request, "1", &Pages).await,
+            world.config.sign_out_all_flow::<user::Model>(&state, &request, &Pages).await,
+        ];
+        for decision in decisions {
+            assert_eq!(decision.response, Response::Refused(refusal), "{request:?}");
+            assert!(decision.writes.is_empty(), "nothing written: {decision:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_copy_taken_before_the_link_completes_regains_nothing_after_sign_out_all() {
+    let world = world().await;
+    let mut session = Session::default();
+    world.sign_in(&mut session, 1).await;
+    let request = session.request();
+    let started = world.config.link_start::<user::Model>(&session.state(), &request, "1", &Pages).await;
+    session.apply(&started.writes);
+    world.sign_in(&mut session, 2).await;
+    let copy = session.clone();
+    let page = world.config.link_page::<user::Model>(&session.state(), "1").await;
+    session.apply(&page.writes);
+    let Response::AutoSubmit(form) = page.response else { panic!("{page:?}") };
+    let request = FlowRequest { csrf_token: Some(form.csrf_token), origin: ORIGIN.to_owned(), ..Default::default() };
+    let done = world.config.link_complete::<user::Model>(&session.state(), &request, "1").await;
+    session.apply(&done.writes);
+    let (writes, removed) = world.config.sign_out_all::<user::Model>(&session.state()).await.unwrap();
+    assert_eq!(writes, vec![SessionWrite::Purge]);
+    assert_eq!(removed, 1);
+
+    let mut copy = copy;
+    assert_eq!(world.sees(&mut copy).await, (Some(1), vec![1]), "the copy is back on its primary, alone");
+    let page = world.config.link_page::<user::Model>(&copy.state(), "1").await;
+    assert!(matches!(page.response, Response::LinkStart(_)), "no auto-submit for the copy: {page:?}");
+}
+
+#[tokio::test]
+async fn the_gate_off_refuses_every_flow_and_puts_a_linked_session_back_on_its_primary() {
+    let world = world().await;
+    let mut session = Session::default();
+    world.sign_in(&mut session, 1).await;
+    world.link(&mut session, 1, 2).await;
+    world.config.set_enabled(false);
+    let request = session.request();
+    let decision = world.config.switch::<user::Model>(&session.state(), &request, "1", &Pages).await;
+    assert_eq!(decision.response, Response::Refused(Refusal::Disabled));
+    assert_eq!(world.sees(&mut session).await, (Some(1), vec![]), "the primary, in standard mode");
+}
+
+#[tokio::test]
+async fn an_expired_intent_completes_nothing() {
+    let world = world().await;
+    let now = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(1_000));
+    let clock = now.clone();
+    let config = world.config.clone().with_clock(move || clock.load(std::sync::atomic::Ordering::Relaxed));
+    let mut session = Session::default();
+    world.sign_in(&mut session, 1).await;
+    let request = session.request();
+    let started = config.link_start::<user::Model>(&session.state(), &request, "1", &Pages).await;
+    session.apply(&started.writes);
+    world.sign_in(&mut session, 2).await;
+    now.store(1_000 + 599, std::sync::atomic::Ordering::Relaxed);
+    let page = config.link_page::<user::Model>(&session.state(), "1").await;
+    assert!(matches!(page.response, Response::AutoSubmit(_)), "fresh a second before: {page:?}");
+    session.apply(&page.writes);
+    now.store(1_000 + 600, std::sync::atomic::Ordering::Relaxed);
+    let page = config.link_page::<user::Model>(&session.state(), "1").await;
+    assert!(matches!(page.response, Response::LinkStart(_)), "stale at exactly its TTL: {page:?}");
+}
