@@ -3,16 +3,16 @@
 //! that are not forms, odd headers and cookies. Each is a 4xx (or a 303 where the
 //! request is otherwise legitimate), never a 5xx or a panic, and nothing is written.
 
-mod support;
+use crate::support;
 
-use support::state;
+use crate::support::state;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::test::TestRequest;
 use multi_account_actix::MultiAccountConfig;
 use multi_account_actix::test_support::TestResponse;
-use support::{LINKED, client, database, link_count, linked_client};
+use crate::support::{LINKED, client, database, link_count, linked_client};
 
 /// Percent-encodes every byte but the unreserved ones.
 fn encode(text: &str) -> String {

@@ -8,8 +8,8 @@ use multi_account_actix::session::{
 use multi_account_actix::test_support::{TestClient, cookie_session};
 use multi_account_actix::{SessionToken, session_keys};
 
-mod support;
-use support::User;
+use crate::support;
+use crate::support::User;
 
 async fn write(session: Session) -> HttpResponse {
     // The keys as the first release wrote them: sessions survive the upgrade.

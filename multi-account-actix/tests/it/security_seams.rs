@@ -4,7 +4,7 @@
 //! cookie budget. Each runs on a user type with `auth_hash` (the suite's) and on
 //! one without `auth_hash` or `link_ttl`, on the cookie store and on Redis.
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -4,12 +4,12 @@
 //! `skipped on <backend>`). A set variable whose server is down fails the test.
 #![allow(clippy::print_stdout)] // the tests report which backends they ran on
 
-mod support;
+use crate::support;
 
 use multi_account_demo::database::open;
 use multi_account_demo::entities::{linked_account, user};
 use sea_orm::{ConnectionTrait, Database, DatabaseBackend, EntityTrait, PaginatorTrait};
-use support::Demo;
+use crate::support::Demo;
 
 /// `url` with its database path replaced by `database`.
 fn with_database(url: &str, database: &str) -> String {

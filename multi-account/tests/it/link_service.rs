@@ -1,12 +1,12 @@
 //! The link service's rules on SQLite.
 
-mod support;
+use crate::support;
 
 use multi_account::{LinkError, LinkOutcome, LinkService, LinkStatus, MultiAccountUser};
 use sea_orm::DatabaseConnection;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, ModelTrait, PaginatorTrait, QueryFilter, Set};
-use support::user::UserStatus;
-use support::{QueryCounter, insert_user, linked_account, user};
+use crate::support::user::UserStatus;
+use crate::support::{QueryCounter, insert_user, linked_account, user};
 
 type Links = LinkService<user::Model>;
 const TOKEN: &str = "token-a";

@@ -1,11 +1,11 @@
 //! The link, switch, remove and sign-out-all flows through the real service.
 
-mod support;
+use crate::support;
 
 use actix_web::http::StatusCode;
 use multi_account_actix::test_support::auto_submit_token;
 use multi_account_actix::{MultiAccountConfig, Paths};
-use support::{client, link_count};
+use crate::support::{client, link_count};
 
 on_every_backend! {
 async fn link_flow_follows_the_seed(test, 3) {

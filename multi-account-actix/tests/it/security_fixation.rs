@@ -8,9 +8,9 @@
 //! cookie store the session cannot be revoked, but its cookie value changes on
 //! every privilege change.
 
-mod support;
+use crate::support;
 
-use support::{assert_forbidden, me, state, up_to_auto_submit};
+use crate::support::{assert_forbidden, me, state, up_to_auto_submit};
 
 use actix_http::Request;
 use actix_session::SessionMiddleware;
@@ -22,7 +22,7 @@ use actix_web::{App, Error, test};
 use multi_account_actix::test_support::{TestClient, TestResponse, auto_submit_token, test_key};
 use multi_account_actix::{MultiAccountConfig, SessionToken};
 use std::collections::BTreeMap;
-use support::{client, configure, database, link_count};
+use crate::support::{client, configure, database, link_count};
 
 const REDIS_URL_VAR: &str = "MULTI_ACCOUNT_TEST_REDIS_URL";
 

@@ -1,10 +1,10 @@
 //! The demo app over real HTTP on loopback: sign-in messages, bad input, the
 //! link flow and the account switcher.
 
-mod support;
+use crate::support;
 
 use multi_account_demo::{EMPTY, INACTIVE, INCORRECT};
-use support::Demo;
+use crate::support::Demo;
 
 #[tokio::test]
 async fn home_page_signed_out_links_to_sign_in() {

@@ -11,9 +11,9 @@
 //! the session token) and against the `auth_hash` fingerprint recorded at its own
 //! sign-in in this session.
 
-mod support;
+use crate::support;
 
-use support::state;
+use crate::support::state;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -29,7 +29,7 @@ use actix_web::{App, Error, test};
 use multi_account_actix::test_support::{TestClient, test_key};
 use multi_account_actix::{MultiAccountConfig, SessionToken};
 use serde_json::{Value, json};
-use support::{client, configure, database, link_count, set_status, user::UserStatus};
+use crate::support::{client, configure, database, link_count, set_status, user::UserStatus};
 
 /// The test app with its cookie sessions handled by `sessions`.
 async fn app_with(

@@ -1,10 +1,10 @@
 //! The loader and its extractors: modes, fallbacks, and the queries they cost.
 
-mod support;
+use crate::support;
 
 use actix_web::http::StatusCode;
 use multi_account_actix::MultiAccountConfig;
-use support::{User, client, database, link_count, set_status, user::UserStatus};
+use crate::support::{User, client, database, link_count, set_status, user::UserStatus};
 
 async fn client_session_token(db: &sea_orm::DatabaseConnection) -> String {
     use sea_orm::EntityTrait;

@@ -2,14 +2,14 @@
 //! `Identity::login` gets linking and switching, and switching updates the
 //! identity.
 
-mod support;
+use crate::support;
 
 use actix_identity::{Identity, IdentityMiddleware};
 use actix_web::http::StatusCode;
 use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, test, web};
 use multi_account_actix::test_support::{TestClient, auto_submit_token, cookie_session};
 use multi_account_actix::{MultiAccountConfig, SessionToken};
-use support::database;
+use crate::support::database;
 
 /// The app's own sign-in: only actix-identity, no multi-account helper.
 async fn login(req: HttpRequest, id: web::Path<String>) -> HttpResponse {

@@ -6,9 +6,9 @@
 //! (someone else's, nonexistent, one's own) is tried with and without an intent,
 //! and with an intent of another session. Runs on every configured backend.
 
-mod support;
+use crate::support;
 
-use support::{assert_forbidden, me, state, up_to_auto_submit};
+use crate::support::{assert_forbidden, me, state, up_to_auto_submit};
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,7 +20,7 @@ use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use multi_account_actix::MultiAccountConfig;
 use multi_account_actix::test_support::{TestClient, auto_submit_token};
-use support::{client, link_count};
+use crate::support::{client, link_count};
 
 /// A forged link attempt at `/link/p/{id}`: the completing POST and the starting
 /// POST (`?start`), both with this session's valid CSRF token so only the link

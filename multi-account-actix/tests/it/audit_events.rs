@@ -4,7 +4,7 @@
 //! the thread's default subscriber (each `#[tokio::test]` runs on a current-thread
 //! runtime, so the whole request handling happens on the test's thread).
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;
@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use actix_web::http::StatusCode;
 use multi_account_actix::{AUDIT_TARGET, MultiAccountConfig};
-use support::{client, database, link_count, set_password_hash};
+use crate::support::{client, database, link_count, set_password_hash};
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};

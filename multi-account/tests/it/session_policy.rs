@@ -2,7 +2,7 @@
 //! decision's writes are applied to it as an adapter would, and every rule is
 //! checked on what the next request sees.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 
@@ -11,8 +11,8 @@ use multi_account::session::{
 };
 use multi_account::test_database::{TestBackend, TestDatabase};
 use serde_json::Value;
-use support::user::{self, UserStatus};
-use support::{create_all, insert_user};
+use crate::support::user::{self, UserStatus};
+use crate::support::{create_all, insert_user};
 
 const ORIGIN: &str = "http://app.example";
 

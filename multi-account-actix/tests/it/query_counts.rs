@@ -13,7 +13,7 @@
 //! Every count is taken around exactly one request, and the response body is
 //! checked too, so a count cannot pass on a request that silently did nothing.
 
-mod support;
+use crate::support;
 
 use std::fmt::Display;
 
@@ -23,7 +23,7 @@ use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use multi_account_actix::MultiAccountConfig;
 use multi_account_actix::test_support::{TestClient, TestResponse};
-use support::{QueryCounter, client};
+use crate::support::{QueryCounter, client};
 
 /// Sends one GET and returns the response with the number of statements it ran.
 async fn counted<S, B>(client: &mut TestClient<S>, queries: &QueryCounter, path: &str) -> (TestResponse, usize)

@@ -4,9 +4,9 @@
 //! token. Missing, empty, wrong, another session's, or rotated-away tokens (from
 //! before a switch, a sign-in or a link) are refused with 403 and nothing written.
 
-mod support;
+use crate::support;
 
-use support::{assert_forbidden, me, state, up_to_auto_submit};
+use crate::support::{assert_forbidden, me, state, up_to_auto_submit};
 
 use actix_http::Request;
 use actix_web::Error;
@@ -15,7 +15,7 @@ use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use multi_account_actix::MultiAccountConfig;
 use multi_account_actix::test_support::{TestClient, TestResponse, auto_submit_token};
-use support::{client, link_count};
+use crate::support::{client, link_count};
 
 /// A well-formed token (64 hex chars, the real length) that no session holds.
 const WRONG_TOKEN: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";

@@ -8,7 +8,7 @@
 //!
 //! Runs when `MULTI_ACCOUNT_TEST_POSTGRES_URL` is set; prints "skipped" otherwise.
 
-mod support;
+use crate::support;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -23,7 +23,7 @@ use multi_account::test_database::{POSTGRES_URL_VAR, TestBackend};
 use multi_account_actix::MultiAccountConfig;
 use multi_account_actix::test_support::{TestClient, TestResponse, auto_submit_token};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Statement};
-use support::{client, link_count};
+use crate::support::{client, link_count};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::{AbortHandle, JoinHandle};
 

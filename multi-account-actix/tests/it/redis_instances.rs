@@ -3,7 +3,7 @@
 //! Runs when `MULTI_ACCOUNT_TEST_REDIS_URL` is set; the database is PostgreSQL when
 //! `MULTI_ACCOUNT_TEST_POSTGRES_URL` is set, else SQLite in a file.
 
-mod support;
+use crate::support;
 
 use std::net::TcpListener;
 
@@ -15,7 +15,7 @@ use multi_account::test_database::{TestBackend, TestDatabase};
 use multi_account_actix::test_support::{auto_submit_token, test_key};
 use multi_account_actix::{MultiAccountConfig, SessionToken};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, Schema, Set};
-use support::{configure, linked_account, user};
+use crate::support::{configure, linked_account, user};
 
 const REDIS_URL_VAR: &str = "MULTI_ACCOUNT_TEST_REDIS_URL";
 

@@ -1,0 +1,12 @@
+//! The demo's tests: its pages over HTTP, each database backend, the sign-in throttle.
+//!
+//! One test binary per crate: linking one binary instead of one per file
+//! saves minutes of every build on small machines.
+
+#[macro_use]
+mod support;
+
+mod backends;
+mod database;
+mod demo;
+mod throttle;
