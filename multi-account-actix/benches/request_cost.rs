@@ -31,7 +31,7 @@
 //! `cargo bench -p multi-account-actix --bench request_cost`
 #![allow(missing_docs, clippy::print_stdout, clippy::print_stderr, clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../tests/support/mod.rs"]
+#[path = "../tests/it/support/mod.rs"]
 mod support;
 
 #[path = "common/mod.rs"]
@@ -151,7 +151,7 @@ async fn naive(session: Session, db: web::Data<DatabaseConnection>) -> actix_web
     Ok(format!("{current}:{}", group.len()))
 }
 
-/// The real app (the test app of `tests/support`: routes, `SessionToken`, cookie
+/// The real app (the test app of `tests/it/support`: routes, `SessionToken`, cookie
 /// sessions) plus the two bench handlers.
 async fn full_service(
     config: &MultiAccountConfig,

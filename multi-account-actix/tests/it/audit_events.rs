@@ -10,9 +10,9 @@ use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::sync::{Arc, Mutex};
 
+use crate::support::{client, database, link_count, set_password_hash};
 use actix_web::http::StatusCode;
 use multi_account_actix::{AUDIT_TARGET, MultiAccountConfig};
-use crate::support::{client, database, link_count, set_password_hash};
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};

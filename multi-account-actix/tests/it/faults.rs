@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::support::{client, link_count};
 use actix_http::Request;
 use actix_web::Error;
 use actix_web::body::MessageBody;
@@ -23,7 +24,6 @@ use multi_account::test_database::{POSTGRES_URL_VAR, TestBackend};
 use multi_account_actix::MultiAccountConfig;
 use multi_account_actix::test_support::{TestClient, TestResponse, auto_submit_token};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Statement};
-use crate::support::{client, link_count};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::{AbortHandle, JoinHandle};
 

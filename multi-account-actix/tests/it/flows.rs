@@ -2,10 +2,10 @@
 
 use crate::support;
 
+use crate::support::{client, link_count};
 use actix_web::http::StatusCode;
 use multi_account_actix::test_support::auto_submit_token;
 use multi_account_actix::{MultiAccountConfig, Paths};
-use crate::support::{client, link_count};
 
 on_every_backend! {
 async fn link_flow_follows_the_seed(test, 3) {

@@ -24,11 +24,10 @@
 //! prints the seed, the case and the entries written. Subject parsing itself is
 //! property-tested in `multi-account/tests/subject.rs`.
 
-use crate::support;
-
 use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::support::{client, database, linked_account, set_status, user, user::UserStatus};
 use actix_http::Request;
 use actix_web::Error;
 use actix_web::body::MessageBody;
@@ -40,7 +39,6 @@ use multi_account_actix::session_keys;
 use multi_account_actix::test_support::{TestClient, TestResponse};
 use sea_orm::EntityTrait;
 use serde_json::{Map, Value, json};
-use crate::support::{client, database, linked_account, set_status, user, user::UserStatus};
 
 const DEFAULT_SEED: u64 = 0x6d75_6c74_6961_6363;
 const DEFAULT_CASES: usize = 300;

@@ -4,12 +4,12 @@
 
 use crate::support;
 
+use crate::support::database;
 use actix_identity::{Identity, IdentityMiddleware};
 use actix_web::http::StatusCode;
 use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, test, web};
 use multi_account_actix::test_support::{TestClient, auto_submit_token, cookie_session};
 use multi_account_actix::{MultiAccountConfig, SessionToken};
-use crate::support::database;
 
 /// The app's own sign-in: only actix-identity, no multi-account helper.
 async fn login(req: HttpRequest, id: web::Path<String>) -> HttpResponse {

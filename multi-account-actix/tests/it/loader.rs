@@ -2,9 +2,9 @@
 
 use crate::support;
 
+use crate::support::{User, client, database, link_count, set_status, user::UserStatus};
 use actix_web::http::StatusCode;
 use multi_account_actix::MultiAccountConfig;
-use crate::support::{User, client, database, link_count, set_status, user::UserStatus};
 
 async fn client_session_token(db: &sea_orm::DatabaseConnection) -> String {
     use sea_orm::EntityTrait;

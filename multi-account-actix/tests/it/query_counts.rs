@@ -17,13 +17,13 @@ use crate::support;
 
 use std::fmt::Display;
 
+use crate::support::{QueryCounter, client};
 use actix_http::Request;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use multi_account_actix::MultiAccountConfig;
 use multi_account_actix::test_support::{TestClient, TestResponse};
-use crate::support::{QueryCounter, client};
 
 /// Sends one GET and returns the response with the number of statements it ran.
 async fn counted<S, B>(client: &mut TestClient<S>, queries: &QueryCounter, path: &str) -> (TestResponse, usize)

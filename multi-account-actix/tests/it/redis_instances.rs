@@ -7,6 +7,7 @@ use crate::support;
 
 use std::net::TcpListener;
 
+use crate::support::{configure, linked_account, user};
 use actix_session::SessionMiddleware;
 use actix_session::storage::RedisSessionStore;
 use actix_web::http::StatusCode;
@@ -15,7 +16,6 @@ use multi_account::test_database::{TestBackend, TestDatabase};
 use multi_account_actix::test_support::{auto_submit_token, test_key};
 use multi_account_actix::{MultiAccountConfig, SessionToken};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, Schema, Set};
-use crate::support::{configure, linked_account, user};
 
 const REDIS_URL_VAR: &str = "MULTI_ACCOUNT_TEST_REDIS_URL";
 

@@ -8,6 +8,7 @@ use crate::support;
 
 use crate::support::{assert_forbidden, me, state, up_to_auto_submit};
 
+use crate::support::{client, link_count};
 use actix_http::Request;
 use actix_web::Error;
 use actix_web::body::MessageBody;
@@ -15,7 +16,6 @@ use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use multi_account_actix::MultiAccountConfig;
 use multi_account_actix::test_support::{TestClient, TestResponse, auto_submit_token};
-use crate::support::{client, link_count};
 
 /// A well-formed token (64 hex chars, the real length) that no session holds.
 const WRONG_TOKEN: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";

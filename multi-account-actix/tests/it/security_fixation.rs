@@ -12,6 +12,7 @@ use crate::support;
 
 use crate::support::{assert_forbidden, me, state, up_to_auto_submit};
 
+use crate::support::{client, configure, database, link_count};
 use actix_http::Request;
 use actix_session::SessionMiddleware;
 use actix_session::storage::RedisSessionStore;
@@ -22,7 +23,6 @@ use actix_web::{App, Error, test};
 use multi_account_actix::test_support::{TestClient, TestResponse, auto_submit_token, test_key};
 use multi_account_actix::{MultiAccountConfig, SessionToken};
 use std::collections::BTreeMap;
-use crate::support::{client, configure, database, link_count};
 
 const REDIS_URL_VAR: &str = "MULTI_ACCOUNT_TEST_REDIS_URL";
 

@@ -13,6 +13,7 @@ use crate::support::{assert_forbidden, me, state, up_to_auto_submit};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::support::{client, link_count};
 use actix_http::Request;
 use actix_web::Error;
 use actix_web::body::MessageBody;
@@ -20,7 +21,6 @@ use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use multi_account_actix::MultiAccountConfig;
 use multi_account_actix::test_support::{TestClient, auto_submit_token};
-use crate::support::{client, link_count};
 
 /// A forged link attempt at `/link/p/{id}`: the completing POST and the starting
 /// POST (`?start`), both with this session's valid CSRF token so only the link

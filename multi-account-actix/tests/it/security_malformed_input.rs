@@ -7,12 +7,12 @@ use crate::support;
 
 use crate::support::state;
 
+use crate::support::{LINKED, client, database, link_count, linked_client};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::test::TestRequest;
 use multi_account_actix::MultiAccountConfig;
 use multi_account_actix::test_support::TestResponse;
-use crate::support::{LINKED, client, database, link_count, linked_client};
 
 /// Percent-encodes every byte but the unreserved ones.
 fn encode(text: &str) -> String {

@@ -6,15 +6,13 @@
 //! URL is tried there, in `return_to`-like query parameters, and against
 //! [`local_path`] directly.
 
-use crate::support;
-
 use crate::support::{me, state};
 
+use crate::support::{client, database, link_count};
 use actix_web::http::StatusCode;
 use actix_web::http::header::HeaderValue;
 use multi_account_actix::test_support::{TestResponse, auto_submit_token};
 use multi_account_actix::{MultiAccountConfig, local_path};
-use crate::support::{client, database, link_count};
 
 /// This app's origin as actix's test requests see it.
 const ORIGIN: &str = "http://localhost:8080";

@@ -3,10 +3,9 @@
 //! still linked, active and unchanged (auth hash); everything else is refused with
 //! nothing written. Runs on every configured backend.
 
-use crate::support;
-
 use crate::support::{assert_forbidden, me, state};
 
+use crate::support::{User, client, link_count, set_password_hash, set_status, user, user::UserStatus};
 use actix_http::Request;
 use actix_web::Error;
 use actix_web::body::MessageBody;
@@ -16,7 +15,6 @@ use multi_account::LinkService;
 use multi_account_actix::MultiAccountConfig;
 use multi_account_actix::test_support::TestClient;
 use sea_orm::EntityTrait;
-use crate::support::{User, client, link_count, set_password_hash, set_status, user, user::UserStatus};
 
 /// This session's link token, read from the raw session.
 async fn session_token<S, B>(client: &mut TestClient<S>) -> String

@@ -11,12 +11,11 @@
 //! the session token) and against the `auth_hash` fingerprint recorded at its own
 //! sign-in in this session.
 
-use crate::support;
-
 use crate::support::state;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::support::{client, configure, database, link_count, set_status, user::UserStatus};
 use actix_http::Request;
 use actix_session::SessionMiddleware;
 use actix_session::config::CookieContentSecurity;
@@ -29,7 +28,6 @@ use actix_web::{App, Error, test};
 use multi_account_actix::test_support::{TestClient, test_key};
 use multi_account_actix::{MultiAccountConfig, SessionToken};
 use serde_json::{Value, json};
-use crate::support::{client, configure, database, link_count, set_status, user::UserStatus};
 
 /// The test app with its cookie sessions handled by `sessions`.
 async fn app_with(

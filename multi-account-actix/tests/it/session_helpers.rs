@@ -8,7 +8,6 @@ use multi_account_actix::session::{
 use multi_account_actix::test_support::{TestClient, cookie_session};
 use multi_account_actix::{SessionToken, session_keys};
 
-use crate::support;
 use crate::support::User;
 
 async fn write(session: Session) -> HttpResponse {

@@ -2,10 +2,10 @@
 
 use crate::support;
 
+use crate::support::{User, database};
 use actix_web::{HttpResponse, test, web};
 use multi_account_actix::test_support::{TestClient, cookie_session};
 use multi_account_actix::{MultiAccount, MultiAccountConfig, SessionToken};
-use crate::support::{User, database};
 
 const TEMPLATE: &str = r#"{% for a in switcher.accounts %}[{{ a.user.name }} <{{ a.user.email }}>{% if a.current %} current{% endif %}{% if a.primary %} primary{% endif %}{% if a.switch_url %} switch={{ a.switch_url }}{% endif %}{% if a.remove_form %} remove={{ a.remove_form.action }}{% endif %}]{% endfor %} add={{ switcher.add_account_url }} out={{ switcher.sign_out_all_form.action }}"#;
 

@@ -1,10 +1,8 @@
 //! Link, group and switch work for every supported primary-key type.
 
-use crate::support;
-
+use crate::support::{i32_user, i64_user, string_user, uuid_user};
 use multi_account::{LinkError, LinkOutcome, LinkService, MultiAccountUser, format_subject, parse_subject};
 use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
-use crate::support::{i32_user, i64_user, string_user, uuid_user};
 
 macro_rules! key_type_test {
     ($name:ident, $user:ident, [$a:expr, $b:expr, $c:expr]) => {

@@ -2,13 +2,11 @@
 //! once: on a file-backed SQLite database (a pool of connections, real locks),
 //! PostgreSQL and MariaDB.
 
-use crate::support;
-
+use crate::support::user::UserStatus;
+use crate::support::{create_all, i64_link, i64_user, insert_user, linked_account, user};
 use multi_account::test_database::{TestBackend, TestDatabase};
 use multi_account::{LinkError, LinkService, MultiAccountUser};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set};
-use crate::support::user::UserStatus;
-use crate::support::{create_all, i64_link, i64_user, insert_user, linked_account, user};
 
 /// Links `tasks` accounts to user 1 concurrently; returns (linked, refused, rows).
 async fn race<U>(db: &DatabaseConnection, tasks: i64, rows: impl std::future::Future<Output = u64>) -> (u64, u64, u64)

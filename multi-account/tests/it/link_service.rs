@@ -1,12 +1,10 @@
 //! The link service's rules on SQLite.
 
-use crate::support;
-
+use crate::support::user::UserStatus;
+use crate::support::{QueryCounter, insert_user, linked_account, user};
 use multi_account::{LinkError, LinkOutcome, LinkService, LinkStatus, MultiAccountUser};
 use sea_orm::DatabaseConnection;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, ModelTrait, PaginatorTrait, QueryFilter, Set};
-use crate::support::user::UserStatus;
-use crate::support::{QueryCounter, insert_user, linked_account, user};
 
 type Links = LinkService<user::Model>;
 const TOKEN: &str = "token-a";

@@ -1,11 +1,9 @@
 //! `link_ttl`: expired links leave the group at once and are removed.
 
-use crate::support;
-
+use crate::support::{ttl_link, ttl_user};
 use multi_account::{LinkOutcome, LinkService, MultiAccountUser};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set};
-use crate::support::{ttl_link, ttl_user};
 
 type Links = LinkService<ttl_user::Model>;
 

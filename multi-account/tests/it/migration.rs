@@ -1,15 +1,13 @@
 //! The migration applies on SQLite with a user's `Migrator`, and the entity works
 //! on the table it creates.
 
-use crate::support;
-
+use crate::support::user::UserStatus;
+use crate::support::{insert_user, linked_account, user};
 use multi_account::LinkService;
 use multi_account::migration::LinkedAccountsMigration;
 use multi_account::test_database::{TestBackend, TestDatabase};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait, Schema, Set, SqlErr};
 use sea_orm_migration::{MigrationTrait, MigratorTrait, SchemaManager, async_trait};
-use crate::support::user::UserStatus;
-use crate::support::{insert_user, linked_account, user};
 
 struct CreateUsers;
 

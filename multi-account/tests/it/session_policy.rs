@@ -2,17 +2,15 @@
 //! decision's writes are applied to it as an adapter would, and every rule is
 //! checked on what the next request sees.
 
-use crate::support;
-
 use std::collections::BTreeMap;
 
+use crate::support::user::{self, UserStatus};
+use crate::support::{create_all, insert_user};
 use multi_account::session::{
     Destinations, FlowRequest, Refusal, Response, SessionConfig, SessionState, SessionWrite, keys, sign_in,
 };
 use multi_account::test_database::{TestBackend, TestDatabase};
 use serde_json::Value;
-use crate::support::user::{self, UserStatus};
-use crate::support::{create_all, insert_user};
 
 const ORIGIN: &str = "http://app.example";
 

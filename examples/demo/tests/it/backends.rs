@@ -4,12 +4,10 @@
 //! `skipped on <backend>`). A set variable whose server is down fails the test.
 #![allow(clippy::print_stdout)] // the tests report which backends they ran on
 
-use crate::support;
-
+use crate::support::Demo;
 use multi_account_demo::database::open;
 use multi_account_demo::entities::{linked_account, user};
 use sea_orm::{ConnectionTrait, Database, DatabaseBackend, EntityTrait, PaginatorTrait};
-use crate::support::Demo;
 
 /// `url` with its database path replaced by `database`.
 fn with_database(url: &str, database: &str) -> String {

@@ -1,10 +1,8 @@
 //! The demo app over real HTTP on loopback: sign-in messages, bad input, the
 //! link flow and the account switcher.
 
-use crate::support;
-
-use multi_account_demo::{EMPTY, INACTIVE, INCORRECT};
 use crate::support::Demo;
+use multi_account_demo::{EMPTY, INACTIVE, INCORRECT};
 
 #[tokio::test]
 async fn home_page_signed_out_links_to_sign_in() {

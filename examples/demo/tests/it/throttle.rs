@@ -3,17 +3,15 @@
 //! concurrent password hashes, and one CSRF token per failed guess. Time is a
 //! manual clock; nothing sleeps or measures durations.
 
-use crate::support;
-
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::support::{Client, Demo, Response};
 use multi_account_demo::clock::ManualClock;
 use multi_account_demo::password::HashLimiter;
 use multi_account_demo::throttle::{PER_ACCOUNT, PER_CLIENT, ThrottleConfig};
 use multi_account_demo::{BUSY, INCORRECT, Settings, THROTTLED};
-use crate::support::{Client, Demo, Response};
 use tokio::sync::Semaphore;
 
 const WINDOW_SECS: u64 = 15 * 60;
