@@ -265,3 +265,179 @@ async fn an_expired_intent_completes_nothing() {
     let page = config.link_page::<user::Model>(&session.state(), "1").await;
     assert!(matches!(page.response, Response::LinkStart(_)), "stale at exactly its TTL: {page:?}");
 }
+
+async fn refused_link_complete(world: &World, session: &mut Session, path: &str) -> Response {
+    let request = session.request();
+    let decision = world.config.link_complete::<user::Model>(&session.state(), &request, path).await;
+    decision.response
+}
+
+#[tokio::test]
+async fn a_link_completes_only_for_another_account_of_the_sessions_primary_with_a_fresh_intent() {
+    let world = world().await;
+    let mut session = Session::default();
+    world.sign_in(&mut session, 1).await;
+    let forbidden = |reason| Response::Refused(Refusal::Forbidden(reason));
+    assert_eq!(
+        refused_link_complete(&world, &mut session, "1").await,
+        forbidden("no_multi_account_session"),
+        "standard mode"
+    );
+    let request = session.request();
+    let started = world.config.link_start::<user::Model>(&session.state(), &request, "1", &Pages).await;
+    session.apply(&started.writes);
+    assert_eq!(refused_link_complete(&world, &mut session, "1").await, forbidden("current_is_primary"));
+    world.sign_in(&mut session, 2).await;
+    assert_eq!(refused_link_complete(&world, &mut session, "3").await, forbidden("path_is_not_session_primary"));
+    assert_eq!(refused_link_complete(&world, &mut session, "x").await, Response::Refused(Refusal::MalformedId));
+    let request = session.request();
+    let done = world.config.link_complete::<user::Model>(&session.state(), &request, "1").await;
+    assert_eq!(done.response, Response::Redirect("/".to_owned()));
+    session.apply(&done.writes);
+    assert_eq!(refused_link_complete(&world, &mut session, "1").await, forbidden("no_fresh_link_intent"), "once");
+    assert_eq!(world.sees(&mut session).await, (Some(2), vec![1, 2]));
+}
+
+#[tokio::test]
+async fn a_link_start_needs_the_primary_or_a_member_and_remembers_where_to_return() {
+    let world = world().await;
+    let mut session = Session::default();
+    let request = session.request();
+    let signed_out = world.config.link_start::<user::Model>(&session.state(), &request, "1", &Pages).await;
+    assert_eq!(signed_out.response, Response::Refused(Refusal::Unauthorized), "signed out, with a token");
+    world.sign_in(&mut session, 1).await;
+    let mut request = session.request();
+    let other = world.config.link_start::<user::Model>(&session.state(), &request, "2", &Pages).await;
+    assert!(matches!(other.response, Response::Refused(Refusal::Forbidden(_))), "{other:?}");
+    assert!(other.writes.is_empty(), "{other:?}");
+    request.referer = Some(format!("{ORIGIN}/settings?tab=2"));
+    let started = world.config.link_start::<user::Model>(&session.state(), &request, "1", &Pages).await;
+    session.apply(&started.writes);
+    let intent = &session.values[keys::LINK_INTENT];
+    assert_eq!(intent["return_to"], Value::from("/settings?tab=2"), "{intent}");
+    assert_eq!(intent["primary"], Value::from("1"));
+    assert_eq!(session.values[keys::PRIMARY_USER_ID], Value::from("1"));
+    // The link page itself is no place to return to.
+    request = session.request();
+    request.referer = Some(format!("{ORIGIN}/link/p/1?start"));
+    let again = world.config.link_start::<user::Model>(&session.state(), &request, "1", &Pages).await;
+    session.apply(&again.writes);
+    assert_eq!(session.values[keys::LINK_INTENT]["return_to"], Value::from("/"));
+}
+
+#[tokio::test]
+async fn a_session_without_room_refuses_a_link_start_with_a_message() {
+    let world = world().await;
+    let mut session = Session::default();
+    world.sign_in(&mut session, 1).await;
+    let request = session.request();
+    let size = serde_json::to_string(&session.values).unwrap().len();
+    for (budget, measured, fits) in
+        [(Some(size + 400), true, true), (Some(size + 100), true, false), (Some(0), false, true), (None, true, true)]
+    {
+        let config = world.config.clone().with_session_budget(budget);
+        let state = if measured { session.state().with_size(size) } else { session.state() };
+        let decision = config.link_start::<user::Model>(&state, &request, "1", &Pages).await;
+        let wrote = |key: &str| {
+            decision.writes.iter().any(|write| matches!(write, SessionWrite::Insert { key: k, .. } if *k == key))
+        };
+        if fits {
+            assert!(wrote(keys::LINK_INTENT), "{budget:?} {measured}: {decision:?}");
+        } else {
+            assert_eq!(decision.response, Response::Redirect("/".to_owned()));
+            assert!(wrote(keys::FLASH) && !wrote(keys::LINK_INTENT), "{decision:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn remove_takes_one_account_out_and_the_primary_stays() {
+    let world = world().await;
+    let mut session = Session::default();
+    world.sign_in(&mut session, 1).await;
+    world.link(&mut session, 1, 2).await;
+    world.link(&mut session, 1, 3).await;
+    assert_eq!(world.sees(&mut session).await, (Some(3), vec![1, 2, 3]));
+
+    let request = session.request();
+    let primary = world.config.remove::<user::Model>(&session.state(), &request, "1", &Pages).await;
+    assert_eq!(primary.response, Response::Redirect("/".to_owned()));
+    assert!(
+        matches!(primary.writes.as_slice(), [SessionWrite::Insert { key, .. }] if *key == keys::FLASH),
+        "{primary:?}"
+    );
+    session.apply(&primary.writes);
+
+    let request = session.request();
+    let removed = world.config.remove::<user::Model>(&session.state(), &request, "3", &Pages).await;
+    assert_eq!(removed.response, Response::Redirect("/".to_owned()));
+    session.apply(&removed.writes);
+    assert_eq!(world.sees(&mut session).await, (Some(1), vec![1, 2]), "the acting account went: back to the primary");
+    assert!(session.values[keys::AUTH_FINGERPRINTS].get("3").is_none(), "its record too: {session:?}");
+
+    let request = session.request();
+    let again = world.config.remove::<user::Model>(&session.state(), &request, "3", &Pages).await;
+    assert!(matches!(again.response, Response::Refused(Refusal::Forbidden(_))), "{again:?}");
+
+    let request = session.request();
+    let other = world.config.remove::<user::Model>(&session.state(), &request, "2", &Pages).await;
+    session.apply(&other.writes);
+    assert_eq!(world.sees(&mut session).await, (Some(1), vec![1]), "a member that was not acting");
+}
+
+#[tokio::test]
+async fn a_sign_in_outside_a_link_starts_over_and_keeps_only_its_own_record() {
+    let world = world().await;
+    let mut session = Session::default();
+    world.sign_in(&mut session, 1).await;
+    world.link(&mut session, 1, 2).await;
+    let token = session.values[keys::SESSION_TOKEN].clone();
+    world.sign_in(&mut session, 3).await;
+    assert_ne!(session.values[keys::SESSION_TOKEN], token, "a new token");
+    assert!(!session.values.contains_key(keys::PRIMARY_USER_ID));
+    let records: Vec<&String> = session.values[keys::AUTH_FINGERPRINTS].as_object().unwrap().keys().collect();
+    assert_eq!(records, ["3"]);
+    assert_eq!(world.sees(&mut session).await, (Some(3), vec![]));
+}
+
+#[tokio::test]
+async fn an_identity_sign_in_is_adopted_once_and_its_logout_signs_out() {
+    const KEY: &str = "identity.id";
+    let world = world().await;
+    let mut session = Session::default();
+    session.values.insert(KEY.to_owned(), Value::from("2"));
+    let read = |session: &Session| SessionState::read(Some(KEY), |key| session.values.get(key).cloned());
+    let resolution = world.config.resolve::<user::Model>(&read(&session)).await;
+    assert_eq!(resolution.accounts.current.map(|user| user.id), Some(2));
+    session.apply(&resolution.writes);
+    assert_eq!(session.values[keys::USER], Value::from("user?id=2"));
+    assert_eq!(session.values[keys::VIA_IDENTITY], Value::from(true));
+    assert!(session.values[keys::AUTH_FINGERPRINTS].get("2").is_some());
+    assert!(session.values.contains_key(keys::CSRF_TOKEN), "a new CSRF token");
+    let again = world.config.resolve::<user::Model>(&read(&session)).await;
+    assert!(again.writes.is_empty(), "adopted once: {:?}", again.writes);
+    session.values.remove(KEY);
+    let logged_out = world.config.resolve::<user::Model>(&read(&session)).await;
+    assert!(logged_out.accounts.current.is_none());
+    session.apply(&logged_out.writes);
+    assert!(!session.values.contains_key(keys::USER), "the subject goes with the identity: {session:?}");
+}
+
+#[tokio::test]
+async fn a_new_password_signs_the_account_out_of_this_session() {
+    use crate::support::hashed_user;
+    use sea_orm::{ActiveModelTrait, Set};
+    let world = world().await;
+    let db = world.config.db();
+    let alice =
+        hashed_user::ActiveModel { id: Set(1), password_hash: Set("hash-1".to_owned()) }.insert(db).await.unwrap();
+    let mut session = Session::default();
+    session.apply(&sign_in(&session.state(), &alice));
+    let resolution = world.config.resolve::<hashed_user::Model>(&session.state()).await;
+    assert_eq!(resolution.accounts.current.map(|user| user.id), Some(1));
+    hashed_user::ActiveModel { id: Set(1), password_hash: Set("hash-2".to_owned()) }.update(db).await.unwrap();
+    let resolution = world.config.resolve::<hashed_user::Model>(&session.state()).await;
+    assert!(resolution.accounts.current.is_none(), "a new password");
+    session.apply(&resolution.writes);
+    assert!(!session.values.contains_key(keys::USER));
+}

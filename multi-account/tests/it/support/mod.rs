@@ -50,6 +50,32 @@ pub mod linked_account {
     pub struct LinkedAccount;
 }
 
+/// A user with an `auth_hash`: a new password signs it out of every session.
+pub mod hashed_user {
+    use multi_account::MultiAccountUser;
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, MultiAccountUser)]
+    #[sea_orm(table_name = "hashed_users")]
+    #[multi_account(linked_account = super::hashed_link::Entity, auth_hash = password_hash)]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: i64,
+        pub password_hash: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod hashed_link {
+    #[derive(multi_account::LinkedAccount)]
+    #[linked_account(user = super::hashed_user::Entity, table_name = "hashed_links")]
+    pub struct LinkedAccount;
+}
+
 /// A user whose links expire after an hour.
 pub mod ttl_user {
     use multi_account::MultiAccountUser;
@@ -139,6 +165,8 @@ pub async fn create_all(db: &DatabaseConnection) {
     create_table::<string_link::Entity>(db).await;
     create_table::<ttl_user::Entity>(db).await;
     create_table::<ttl_link::Entity>(db).await;
+    create_table::<hashed_user::Entity>(db).await;
+    create_table::<hashed_link::Entity>(db).await;
 }
 
 /// Runs `test` on a fresh database of `backend` with every table, or prints that
