@@ -17,7 +17,7 @@ use crate::config::MultiAccountConfig;
 use crate::csrf::csrf_token;
 use crate::error::MultiAccountError;
 use crate::loader::{config, load};
-use crate::switcher::AccountSwitcher;
+use multi_account::session::AccountSwitcher;
 
 type LocalBoxFuture<T> = Pin<Box<dyn Future<Output = T>>>;
 
@@ -145,7 +145,9 @@ impl<U: MultiAccountUser> MultiAccount<U> {
 
     /// The account switcher view model, ready for any template engine.
     pub fn switcher(&self) -> AccountSwitcher<U::Display> {
-        AccountSwitcher::new(self, &self.config)
+        // Signed out, the switcher has no forms: no token, no session write.
+        let token = if self.current().is_some() { self.csrf_token() } else { "" };
+        AccountSwitcher::new(&self.accounts, token, self.config.paths(), self.config.get_switch)
     }
 }
 

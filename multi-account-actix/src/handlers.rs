@@ -3,7 +3,7 @@
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 
-use multi_account::session::html::{escape, percent_encode};
+use multi_account::session::html;
 
 /// A form of the link flow: the auto-submit page's (completes a link) or the
 /// link start page's (starts adding an account).
@@ -48,7 +48,7 @@ pub trait MultiAccountHandlers: Send + Sync + 'static {
     /// successful sign-in. Your sign-in handler must redirect there only if
     /// [`local_path`](crate::local_path) accepts it.
     fn sign_in_path(&self, _req: &HttpRequest, return_to: &str) -> String {
-        format!("/sign-in?return_to={}", percent_encode(return_to, true))
+        html::default_sign_in_path(return_to)
     }
 
     /// Where sign-out-all lands.
@@ -61,41 +61,24 @@ pub trait MultiAccountHandlers: Send + Sync + 'static {
     /// Starting is a state change, so it is a POST with the CSRF token; this page
     /// never starts anything by itself.
     fn render_link_start(&self, _req: &HttpRequest, form: &AutoSubmitForm) -> HttpResponse {
-        form_page("Add another account", "", form, r#"<button type="submit">Add another account</button>"#, "")
+        form_page(html::link_start_page(&form.to_core()))
     }
 
     /// The page shown to the account that just signed in to complete a link: a form
     /// that posts itself, with a button for browsers without JavaScript.
     fn render_auto_submit(&self, _req: &HttpRequest, form: &AutoSubmitForm) -> HttpResponse {
-        form_page(
-            "Linking account…",
-            r#" id="multi-account-link""#,
-            form,
-            r#"<noscript><p>Finish adding this account:</p><button type="submit">Link account</button></noscript>"#,
-            r#"<script>document.getElementById("multi-account-link").submit();</script>"#,
-        )
+        form_page(html::auto_submit_page(&form.to_core()))
     }
 }
 
-/// A page holding one POST form with the CSRF field: `form_attributes` go in the
-/// form tag, `controls` inside it, `after` below it. Never cached.
-fn form_page(title: &str, form_attributes: &str, form: &AutoSubmitForm, controls: &str, after: &str) -> HttpResponse {
-    let body = format!(
-        r#"<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><meta name="robots" content="noindex"><title>{title}</title></head>
-<body>
-<form{form_attributes} method="post" action="{action}">
-<input type="hidden" name="{field}" value="{token}">
-{controls}
-</form>
-{after}
-</body>
-</html>"#,
-        action = escape(&form.action),
-        field = form.csrf_field,
-        token = escape(&form.csrf_token),
-    );
+impl AutoSubmitForm {
+    fn to_core(&self) -> multi_account::session::Form {
+        multi_account::session::Form { action: self.action.clone(), csrf_token: self.csrf_token.clone() }
+    }
+}
+
+/// A form page, never cached.
+fn form_page(body: String) -> HttpResponse {
     HttpResponse::Ok().content_type("text/html; charset=utf-8").insert_header(("Cache-Control", "no-store")).body(body)
 }
 

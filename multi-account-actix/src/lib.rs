@@ -89,7 +89,6 @@ pub mod session;
 pub mod session_keys;
 mod session_state;
 mod session_token;
-mod switcher;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 
@@ -99,5 +98,5 @@ pub use extractors::{CurrentUser, MultiAccount, PrimaryUser};
 pub use flash::{put_flash, take_flash};
 pub use handlers::{AutoSubmitForm, DefaultHandlers, MultiAccountHandlers};
 pub use multi_account::session::{AUDIT_TARGET, DEFAULT_LINK_INTENT_TTL, Paths, local_path};
+pub use multi_account::session::{AccountSwitcher, FormAction, SwitcherAccount};
 pub use session_token::{SessionToken, SessionTokenMiddleware, new_session_token};
-pub use switcher::{AccountSwitcher, FormAction, SwitcherAccount};

@@ -162,7 +162,7 @@ impl SessionConfig {
         state: &SessionState,
         request: &FlowRequest,
         primary: &str,
-        destinations: &dyn Destinations,
+        destinations: &impl Destinations,
     ) -> Decision {
         let mut change = SessionChange::new(state);
         let outcome = self.link_start_in::<U>(&mut change, request, primary, destinations).await;
@@ -174,7 +174,7 @@ impl SessionConfig {
         change: &mut SessionChange,
         request: &FlowRequest,
         primary: &str,
-        destinations: &dyn Destinations,
+        destinations: &impl Destinations,
     ) -> Result<Response, Refusal> {
         self.check_enabled()?;
         let primary_id = parse_id::<U>(primary)?;
@@ -310,7 +310,7 @@ impl SessionConfig {
         state: &SessionState,
         request: &FlowRequest,
         target: &str,
-        destinations: &dyn Destinations,
+        destinations: &impl Destinations,
     ) -> Decision {
         let mut change = SessionChange::new(state);
         let outcome = self.switch_in::<U>(&mut change, request, target, destinations).await;
@@ -322,7 +322,7 @@ impl SessionConfig {
         change: &mut SessionChange,
         request: &FlowRequest,
         target: &str,
-        destinations: &dyn Destinations,
+        destinations: &impl Destinations,
     ) -> Result<Response, Refusal> {
         self.check_enabled()?;
         let target_id = parse_id::<U>(target)?;
@@ -350,7 +350,7 @@ impl SessionConfig {
         state: &SessionState,
         request: &FlowRequest,
         target: &str,
-        destinations: &dyn Destinations,
+        destinations: &impl Destinations,
     ) -> Decision {
         let mut change = SessionChange::new(state);
         let outcome = self.remove_in::<U>(&mut change, request, target, destinations).await;
@@ -362,7 +362,7 @@ impl SessionConfig {
         change: &mut SessionChange,
         request: &FlowRequest,
         target: &str,
-        destinations: &dyn Destinations,
+        destinations: &impl Destinations,
     ) -> Result<Response, Refusal> {
         self.check_enabled()?;
         let target_id = parse_id::<U>(target)?;
@@ -428,7 +428,7 @@ impl SessionConfig {
         &self,
         state: &SessionState,
         request: &FlowRequest,
-        destinations: &dyn Destinations,
+        destinations: &impl Destinations,
     ) -> Decision {
         let checked = self.check_enabled().and_then(|()| check_request(state, request, "sign_out_all"));
         if let Err(refusal) = checked {

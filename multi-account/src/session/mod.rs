@@ -28,6 +28,7 @@ mod resolve;
 mod sign_in;
 mod sign_in_records;
 mod state;
+mod switcher;
 
 pub use accounts::Accounts;
 pub use audit::AUDIT_TARGET;
@@ -41,6 +42,7 @@ pub use paths::Paths;
 pub use resolve::Resolution;
 pub use sign_in::{csrf_token, rotate_csrf_token, sign_in, sign_out};
 pub use state::SessionState;
+pub use switcher::{AccountSwitcher, FormAction, SwitcherAccount};
 
 /// A new random session token: 128 bits from the OS generator, hex encoded.
 pub fn new_session_token() -> String {

@@ -1,13 +1,12 @@
 //! The account switcher view model: plain data (`Serialize`), no markup, so any
 //! template engine renders it.
 
-use multi_account::MultiAccountUser;
 use serde::Serialize;
 
-use crate::config::MultiAccountConfig;
-use crate::csrf::CSRF_FIELD;
-use crate::extractors::MultiAccount;
-use multi_account::session::html::percent_encode;
+use super::accounts::Accounts;
+use super::html::{CSRF_FIELD, percent_encode};
+use super::paths::Paths;
+use crate::MultiAccountUser;
 
 /// A form to POST: action URL plus the CSRF field to include.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -42,8 +41,8 @@ pub struct SwitcherAccount<D> {
     /// The switch as a POST form; `None` for the current account. Prefer it.
     pub switch_form: Option<FormAction>,
     /// A GET link that switches to this account (CSRF token in the query), only
-    /// with [`MultiAccountConfig::with_get_switch`]; `None` otherwise and for the
-    /// current account.
+    /// when the app opted in to GET switches (`with_get_switch`); `None`
+    /// otherwise and for the current account.
     pub switch_url: Option<String>,
     /// Removes this account from the group; `None` for the primary (use
     /// sign-out-all) and outside multi-account mode.
@@ -66,18 +65,19 @@ pub struct AccountSwitcher<D> {
 }
 
 impl<D> AccountSwitcher<D> {
-    pub(crate) fn new<U>(state: &MultiAccount<U>, config: &MultiAccountConfig) -> Self
+    /// The switcher for `accounts`: forms carry `csrf_token` (pass an empty one
+    /// when signed out: there are no forms then), paths come from `paths`, and
+    /// GET switch links are listed only with `get_switch`.
+    pub fn new<U>(accounts: &Accounts<U>, csrf_token: &str, paths: &Paths, get_switch: bool) -> Self
     where
         U: MultiAccountUser<Display = D>,
     {
-        let paths = config.paths();
-        // Signed out, the switcher has no forms: no token, no session write.
-        let token = if state.current().is_some() { state.csrf_token() } else { "" };
-        let current_id = state.current().map(MultiAccountUser::id);
-        let primary_id = state.primary().map(MultiAccountUser::id);
-        let group = state.group();
-        let accounts = state
-            .accounts()
+        let token = csrf_token;
+        let current_id = accounts.current.as_ref().map(MultiAccountUser::id);
+        let primary_id = accounts.primary().map(MultiAccountUser::id);
+        let group = accounts.group.as_ref();
+        let listed = accounts
+            .listed()
             .into_iter()
             .map(|user| {
                 let id = user.id();
@@ -89,7 +89,7 @@ impl<D> AccountSwitcher<D> {
                     user: user.display(),
                     current,
                     primary,
-                    switch_url: (!current && config.get_switch)
+                    switch_url: (!current && get_switch)
                         .then(|| format!("{switch_path}?{CSRF_FIELD}={}", percent_encode(token, false))),
                     switch_form: (!current).then(|| FormAction::post(switch_path.clone(), token)),
                     remove_form: (!primary && group.is_some_and(|group| group.contains(&id)))
@@ -100,7 +100,7 @@ impl<D> AccountSwitcher<D> {
             .collect();
         let anchor = primary_id.or(current_id);
         Self {
-            accounts,
+            accounts: listed,
             add_account_form: anchor.as_ref().map(|id| FormAction::post(paths.link_start_url(id), token)),
             add_account_url: anchor.as_ref().map(|id| paths.link_url(id)),
             sign_out_all_form: anchor.map(|_| FormAction::post(paths.sign_out_all.clone(), token)),

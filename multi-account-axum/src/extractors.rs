@@ -1,0 +1,167 @@
+//! Extractors for handlers: the current user, the primary user and the whole
+//! multi-account state. They share one load per request.
+
+use std::sync::Arc;
+
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use axum::http::request::Parts;
+use multi_account::session::{AccountSwitcher, Accounts};
+use multi_account::{AccountGroup, MultiAccountUser};
+use tokio::sync::OnceCell;
+use tower_sessions::Session;
+
+use crate::config::MultiAccountConfig;
+use crate::error::MultiAccountError;
+use crate::session_state;
+
+/// The per-request slot, shared by every extractor of the request.
+type Slot<U> = Arc<OnceCell<Arc<Accounts<U>>>>;
+
+/// The config the layer put in the request.
+pub(crate) fn config(parts: &Parts) -> Result<MultiAccountConfig, MultiAccountError> {
+    parts.extensions.get::<MultiAccountConfig>().cloned().ok_or(MultiAccountError::NotConfigured)
+}
+
+/// tower-sessions' session of the request.
+pub(crate) fn session(parts: &Parts) -> Result<Session, MultiAccountError> {
+    parts.extensions.get::<Session>().cloned().ok_or(MultiAccountError::NotConfigured)
+}
+
+/// The accounts of this request, resolved on first use: the core decides, this
+/// applies its writes.
+pub(crate) async fn load<U: MultiAccountUser>(parts: &mut Parts) -> Result<Arc<Accounts<U>>, MultiAccountError> {
+    let config = config(parts)?;
+    let session = session(parts)?;
+    let slot = match parts.extensions.get::<Slot<U>>() {
+        Some(slot) => slot.clone(),
+        None => {
+            let slot: Slot<U> = Arc::default();
+            parts.extensions.insert(slot.clone());
+            slot
+        }
+    };
+    let accounts = slot
+        .get_or_try_init(|| async {
+            let state = session_state::read(&session).await?;
+            let resolution = config.core.resolve::<U>(&state).await;
+            session_state::apply(&session, &resolution.writes).await?;
+            Ok::<_, MultiAccountError>(Arc::new(resolution.accounts))
+        })
+        .await?;
+    Ok(accounts.clone())
+}
+
+/// The signed-in account acting now. Refuses with 401 when nobody is signed in;
+/// use `Option<CurrentUser<U>>` for pages open to everyone.
+#[derive(Clone, Debug)]
+pub struct CurrentUser<U>(pub U);
+
+impl<U: MultiAccountUser, S: Send + Sync> FromRequestParts<S> for CurrentUser<U> {
+    type Rejection = MultiAccountError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let accounts = load::<U>(parts).await?;
+        accounts.current.clone().map(CurrentUser).ok_or(MultiAccountError::Unauthorized)
+    }
+}
+
+impl<U: MultiAccountUser, S: Send + Sync> OptionalFromRequestParts<S> for CurrentUser<U> {
+    type Rejection = MultiAccountError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>, Self::Rejection> {
+        Ok(load::<U>(parts).await?.current.clone().map(CurrentUser))
+    }
+}
+
+/// The primary account of a multi-account session. Refuses with 401 outside
+/// multi-account mode; use `Option<PrimaryUser<U>>` to make it optional.
+#[derive(Clone, Debug)]
+pub struct PrimaryUser<U>(pub U);
+
+impl<U: MultiAccountUser, S: Send + Sync> FromRequestParts<S> for PrimaryUser<U> {
+    type Rejection = MultiAccountError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let accounts = load::<U>(parts).await?;
+        accounts.primary().cloned().map(PrimaryUser).ok_or(MultiAccountError::Unauthorized)
+    }
+}
+
+impl<U: MultiAccountUser, S: Send + Sync> OptionalFromRequestParts<S> for PrimaryUser<U> {
+    type Rejection = MultiAccountError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>, Self::Rejection> {
+        Ok(load::<U>(parts).await?.primary().cloned().map(PrimaryUser))
+    }
+}
+
+/// Everything about the signed-in accounts: current, primary and group, plus what
+/// the account switcher needs. Never refuses for being signed out (a valid state).
+pub struct MultiAccount<U> {
+    accounts: Arc<Accounts<U>>,
+    config: MultiAccountConfig,
+    /// Signed in: the session's token (created if it had none). Signed out:
+    /// empty, and nothing written, so an anonymous page view writes no session.
+    csrf_token: String,
+}
+
+impl<U: std::fmt::Debug> std::fmt::Debug for MultiAccount<U> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The CSRF token stays out of logs.
+        f.debug_struct("MultiAccount").field("accounts", &self.accounts).finish_non_exhaustive()
+    }
+}
+
+impl<U: MultiAccountUser> MultiAccount<U> {
+    /// The account acting now.
+    pub fn current(&self) -> Option<&U> {
+        self.accounts.current.as_ref()
+    }
+
+    /// The primary account, in multi-account mode.
+    pub fn primary(&self) -> Option<&U> {
+        self.accounts.primary()
+    }
+
+    /// The group, in multi-account mode.
+    pub fn group(&self) -> Option<&AccountGroup<U>> {
+        self.accounts.group.as_ref()
+    }
+
+    /// Whether the session holds a group (primary plus links).
+    pub fn is_multi_account(&self) -> bool {
+        self.accounts.group.is_some()
+    }
+
+    /// Every account the switcher lists: the group, or just the current account.
+    pub fn accounts(&self) -> Vec<&U> {
+        self.accounts.listed()
+    }
+
+    /// The session's CSRF token, for your own forms; empty when signed out.
+    pub fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+
+    /// The account switcher view model, ready for any template engine.
+    pub fn switcher(&self) -> AccountSwitcher<U::Display> {
+        AccountSwitcher::new(&self.accounts, &self.csrf_token, self.config.paths(), self.config.get_switch)
+    }
+}
+
+impl<U: MultiAccountUser, S: Send + Sync> FromRequestParts<S> for MultiAccount<U> {
+    type Rejection = MultiAccountError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let config = config(parts)?;
+        let accounts = load::<U>(parts).await?;
+        let mut csrf_token = String::new();
+        if accounts.current.is_some() {
+            let session = session(parts)?;
+            let (token, writes) = multi_account::session::csrf_token(&session_state::read(&session).await?);
+            session_state::apply(&session, &writes).await?;
+            csrf_token = token;
+        }
+        Ok(MultiAccount { accounts, config, csrf_token })
+    }
+}

@@ -1,0 +1,90 @@
+//! The multi-account layer: makes the config reachable from the extractors and
+//! routes, and gives every signed-in session a random `"session_token"`.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use axum::extract::Request;
+use multi_account::session::{keys, new_session_token};
+use tower_layer::Layer;
+use tower_service::Service;
+use tower_sessions::Session;
+
+use crate::config::MultiAccountConfig;
+
+/// The layer built by [`MultiAccountConfig::layer`]. Add it *inside*
+/// tower-sessions' `SessionManagerLayer` (axum runs the last `layer` first).
+#[derive(Clone, Debug)]
+pub struct MultiAccountLayer {
+    config: MultiAccountConfig,
+}
+
+impl MultiAccountConfig {
+    /// The layer every app adds, inside tower-sessions' `SessionManagerLayer`:
+    ///
+    /// ```
+    /// # fn app(multi_account: multi_account_axum::MultiAccountConfig) {
+    /// use tower_sessions::{MemoryStore, SessionManagerLayer};
+    /// let _app: axum::Router = axum::Router::new()
+    ///     .layer(multi_account.layer())
+    ///     .layer(SessionManagerLayer::new(MemoryStore::default()));
+    /// # }
+    /// ```
+    pub fn layer(&self) -> MultiAccountLayer {
+        MultiAccountLayer { config: self.clone() }
+    }
+}
+
+impl<S> Layer<S> for MultiAccountLayer {
+    type Service = MultiAccountService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        MultiAccountService { inner, config: self.config.clone() }
+    }
+}
+
+/// The service built by [`MultiAccountLayer`].
+#[derive(Clone, Debug)]
+pub struct MultiAccountService<S> {
+    inner: S,
+    config: MultiAccountConfig,
+}
+
+/// Puts a fresh token in a signed-in session that has none; a no-op otherwise,
+/// so anonymous visitors get no session from it.
+async fn ensure_session_token(session: &Session) -> Result<(), tower_sessions::session::Error> {
+    if session.get_value(keys::USER).await?.is_some() && session.get_value(keys::SESSION_TOKEN).await?.is_none() {
+        session.insert(keys::SESSION_TOKEN, new_session_token()).await?;
+    }
+    Ok(())
+}
+
+impl<S> Service<Request> for MultiAccountService<S>
+where
+    S: Service<Request> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<S::Response, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request) -> Self::Future {
+        // The clone that was polled ready serves this request.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        req.extensions_mut().insert(self.config.clone());
+        Box::pin(async move {
+            if let Some(session) = req.extensions().get::<Session>().cloned()
+                && let Err(error) = ensure_session_token(&session).await
+            {
+                tracing::error!(%error, "multi-account: could not write the session token");
+            }
+            inner.call(req).await
+        })
+    }
+}

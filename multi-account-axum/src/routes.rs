@@ -1,0 +1,196 @@
+//! The link, switch, remove and sign-out-all routes.
+
+use axum::Router;
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{Form, Path, Query, RawQuery};
+use axum::http::request::Parts;
+use axum::http::{HeaderName, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use multi_account::MultiAccountUser;
+use multi_account::session::{Decision, Destinations, FlowRequest, Response as FlowResponse};
+use serde::Deserialize;
+
+use crate::config::MultiAccountConfig;
+use crate::error::MultiAccountError;
+use crate::extractors::{config, session};
+use crate::session_state;
+
+/// The CSRF token of a form or query string.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct CsrfParam {
+    csrf_token: Option<String>,
+}
+
+/// The token of a form that may not even be a form: anything unreadable is
+/// no token (a 403 like a wrong one, not a rejection of its own).
+fn presented(form: Result<Form<CsrfParam>, FormRejection>) -> Option<String> {
+    form.ok().and_then(|Form(form)| form.csrf_token)
+}
+
+impl MultiAccountConfig {
+    /// The four routes for the user model `U`, at [`Paths`](crate::Paths): link
+    /// (GET shows the page for the current step, POST starts with `?start` or
+    /// completes), switch (POST; GET too with
+    /// [`with_get_switch`](Self::with_get_switch)), remove and sign-out-all
+    /// (POST). Every POST needs the CSRF token and a same-origin request. Merge
+    /// it into your router, and add [`layer`](Self::layer).
+    pub fn router<U: MultiAccountUser, S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
+        let paths = self.paths();
+        let switch = post(switch_post::<U>);
+        let switch = if self.get_switch { switch.get(switch_get::<U>) } else { switch };
+        Router::new()
+            .route(&paths.link, get(link_page::<U>).post(link_post::<U>))
+            .route(&paths.switch, switch)
+            .route(&paths.remove, post(remove::<U>))
+            .route(&paths.sign_out_all, post(sign_out_all::<U>))
+    }
+}
+
+/// The request's inputs to a flow, as the core needs them.
+fn flow_request(parts: &Parts, csrf_token: Option<String>) -> FlowRequest {
+    let header = |name: HeaderName, invalid: Option<&str>| {
+        parts.headers.get(name).and_then(|value| value.to_str().ok().or(invalid)).map(str::to_owned)
+    };
+    let forwarded = |name: &'static str| header(HeaderName::from_static(name), None);
+    let scheme = forwarded("x-forwarded-proto")
+        .or_else(|| parts.uri.scheme_str().map(str::to_owned))
+        .unwrap_or_else(|| "http".to_owned());
+    let host = forwarded("x-forwarded-host")
+        .or_else(|| header(header::HOST, None))
+        .or_else(|| parts.uri.authority().map(|authority| authority.to_string()))
+        .unwrap_or_default();
+    FlowRequest {
+        csrf_token,
+        origin: format!("{scheme}://{host}"),
+        sec_fetch_site: header(HeaderName::from_static("sec-fetch-site"), Some("invalid")),
+        origin_header: header(header::ORIGIN, Some("invalid")),
+        referer: header(header::REFERER, None),
+    }
+}
+
+/// The app's redirect hooks, for one request.
+struct RequestDestinations<'a> {
+    config: &'a MultiAccountConfig,
+    parts: &'a Parts,
+}
+
+impl Destinations for RequestDestinations<'_> {
+    fn after_link(&self) -> String {
+        self.config.handlers.after_link_path(self.parts)
+    }
+
+    fn after_switch(&self) -> String {
+        self.config.handlers.after_switch_path(self.parts)
+    }
+
+    fn sign_in(&self, link: &str) -> String {
+        self.config.handlers.sign_in_path(self.parts, link)
+    }
+
+    fn signed_out(&self) -> String {
+        self.config.handlers.sign_out_path(self.parts)
+    }
+}
+
+/// Applies a decision: its session writes, then its response.
+async fn apply(config: &MultiAccountConfig, parts: &Parts, decision: Decision) -> Result<Response, MultiAccountError> {
+    session_state::apply(&session(parts)?, &decision.writes).await?;
+    match decision.response {
+        FlowResponse::Redirect(path) => Ok((StatusCode::SEE_OTHER, [(header::LOCATION, path)]).into_response()),
+        FlowResponse::AutoSubmit(form) => Ok(config.handlers.render_auto_submit(parts, &form)),
+        FlowResponse::LinkStart(form) => Ok(config.handlers.render_link_start(parts, &form)),
+        FlowResponse::Refused(refusal) => Err(refusal.into()),
+        _ => Err(MultiAccountError::Forbidden("unknown response")),
+    }
+}
+
+/// GET link: reads only (but for a CSRF token on first use).
+async fn link_page<U: MultiAccountUser>(
+    Path(primary): Path<String>,
+    parts: Parts,
+) -> Result<Response, MultiAccountError> {
+    let config = config(&parts)?;
+    let state = session_state::read(&session(&parts)?).await?;
+    let decision = config.core.link_page::<U>(&state, &primary).await;
+    apply(&config, &parts, decision).await
+}
+
+/// POST link: `?start` starts adding an account; otherwise completes the link.
+async fn link_post<U: MultiAccountUser>(
+    Path(primary): Path<String>,
+    RawQuery(query): RawQuery,
+    parts: Parts,
+    form: Result<Form<CsrfParam>, FormRejection>,
+) -> Result<Response, MultiAccountError> {
+    let config = config(&parts)?;
+    let starts =
+        query.as_deref().unwrap_or_default().split('&').any(|pair| pair == "start" || pair.starts_with("start="));
+    let state = session_state::read(&session(&parts)?).await?;
+    let request = flow_request(&parts, presented(form));
+    let decision = if starts {
+        let destinations = RequestDestinations { config: &config, parts: &parts };
+        config.core.link_start::<U>(&state, &request, &primary, &destinations).await
+    } else {
+        config.core.link_complete::<U>(&state, &request, &primary).await
+    };
+    apply(&config, &parts, decision).await
+}
+
+async fn switch_get<U: MultiAccountUser>(
+    Path(target): Path<String>,
+    query: Result<Query<CsrfParam>, QueryRejection>,
+    parts: Parts,
+) -> Result<Response, MultiAccountError> {
+    let token = query.ok().and_then(|Query(query)| query.csrf_token);
+    switch::<U>(parts, &target, token).await
+}
+
+async fn switch_post<U: MultiAccountUser>(
+    Path(target): Path<String>,
+    parts: Parts,
+    form: Result<Form<CsrfParam>, FormRejection>,
+) -> Result<Response, MultiAccountError> {
+    switch::<U>(parts, &target, presented(form)).await
+}
+
+/// Switches to an account of this session's group.
+async fn switch<U: MultiAccountUser>(
+    parts: Parts,
+    target: &str,
+    presented: Option<String>,
+) -> Result<Response, MultiAccountError> {
+    let config = config(&parts)?;
+    let state = session_state::read(&session(&parts)?).await?;
+    let request = flow_request(&parts, presented);
+    let destinations = RequestDestinations { config: &config, parts: &parts };
+    let decision = config.core.switch::<U>(&state, &request, target, &destinations).await;
+    apply(&config, &parts, decision).await
+}
+
+/// Removes one account from the group; if it was acting, back to the primary.
+async fn remove<U: MultiAccountUser>(
+    Path(target): Path<String>,
+    parts: Parts,
+    form: Result<Form<CsrfParam>, FormRejection>,
+) -> Result<Response, MultiAccountError> {
+    let config = config(&parts)?;
+    let state = session_state::read(&session(&parts)?).await?;
+    let request = flow_request(&parts, presented(form));
+    let destinations = RequestDestinations { config: &config, parts: &parts };
+    let decision = config.core.remove::<U>(&state, &request, &target, &destinations).await;
+    apply(&config, &parts, decision).await
+}
+
+/// Signs out of every account: deletes this session's links, then clears it.
+async fn sign_out_all<U: MultiAccountUser>(
+    parts: Parts,
+    form: Result<Form<CsrfParam>, FormRejection>,
+) -> Result<Response, MultiAccountError> {
+    let config = config(&parts)?;
+    let state = session_state::read(&session(&parts)?).await?;
+    let request = flow_request(&parts, presented(form));
+    let destinations = RequestDestinations { config: &config, parts: &parts };
+    let decision = config.core.sign_out_all_flow::<U>(&state, &request, &destinations).await;
+    apply(&config, &parts, decision).await
+}

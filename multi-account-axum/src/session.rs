@@ -1,0 +1,55 @@
+//! Reading the multi-account session, and the writes an app makes itself:
+//! [`sign_in`] and [`sign_out`]. Every other write goes through the routes, so
+//! none skips the renewal, the CSRF rotation or the sign-in record.
+
+use multi_account::MultiAccountUser;
+use tower_sessions::Session;
+
+use crate::config::MultiAccountConfig;
+use crate::error::MultiAccountError;
+use crate::session_state;
+
+/// Signs `user` in: writes the `"user"` subject, cycles the session id and
+/// rotates the CSRF token (a privilege change), and records the sign-in (with
+/// the account's `auth_hash` fingerprint, if it has one). While a link is
+/// pending (after "Add another account", within its time limit) the group is
+/// kept, so this sign-in completes the link; otherwise it starts a new group.
+/// Call it from your sign-in handler after the password (or other) check.
+pub async fn sign_in<U: MultiAccountUser>(session: &Session, user: &U) -> Result<(), MultiAccountError> {
+    let state = session_state::read(session).await?;
+    session_state::apply(session, &multi_account::session::sign_in(&state, user)).await
+}
+
+/// Signs out of everything in this browser: the whole session goes. To also
+/// delete this session's links, use the sign-out-all route or
+/// [`MultiAccountConfig::sign_out_all`].
+pub async fn sign_out(session: &Session) -> Result<(), MultiAccountError> {
+    session_state::apply(session, &multi_account::session::sign_out()).await
+}
+
+/// The signed-in account's id, from the `"user"` subject. It does not check the
+/// account against the database: the extractors do.
+pub async fn get_user_id<U: MultiAccountUser>(session: &Session) -> Result<Option<U::Id>, MultiAccountError> {
+    Ok(session_state::read(session).await?.signed_in_id::<U>())
+}
+
+impl MultiAccountConfig {
+    /// Signs out of every account in this browser: deletes this session's links,
+    /// then clears the session. Call it from your own sign-out handler (the
+    /// sign-out-all route does the same). On a database error nothing is cleared.
+    pub async fn sign_out_all<U: MultiAccountUser>(&self, session: &Session) -> Result<u64, MultiAccountError> {
+        let state = session_state::read(session).await?;
+        let (writes, removed) = self.core.sign_out_all::<U>(&state).await?;
+        session_state::apply(session, &writes).await?;
+        Ok(removed)
+    }
+
+    /// The primary that is adding an account in this session, while its link
+    /// intent is fresh: your sign-in page can say "Add another account" then.
+    pub async fn pending_link<U: MultiAccountUser>(
+        &self,
+        session: &Session,
+    ) -> Result<Option<U::Id>, MultiAccountError> {
+        Ok(self.core.pending_link::<U>(&session_state::read(session).await?))
+    }
+}

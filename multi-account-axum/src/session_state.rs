@@ -1,0 +1,47 @@
+//! The bridge to tower-sessions: reads the session into the core's
+//! [`SessionState`] and applies a decision's [`SessionWrite`]s.
+
+use multi_account::session::{SessionState, SessionWrite, keys};
+use tower_sessions::Session;
+
+use crate::error::MultiAccountError;
+
+/// The keys the core reads (it asks for nothing else).
+pub(crate) const KEYS: [&str; 7] = [
+    keys::USER,
+    keys::PRIMARY_USER_ID,
+    keys::SESSION_TOKEN,
+    keys::CSRF_TOKEN,
+    keys::LINK_INTENT,
+    keys::AUTH_FINGERPRINTS,
+    keys::VIA_IDENTITY,
+];
+
+/// Reads the session's multi-account entries (one store load, then memory).
+pub(crate) async fn read(session: &Session) -> Result<SessionState, MultiAccountError> {
+    let mut values = Vec::with_capacity(KEYS.len());
+    for key in KEYS {
+        if let Some(value) = session.get_value(key).await? {
+            values.push((key, value));
+        }
+    }
+    Ok(SessionState::read(None, |key| values.iter().find(|(name, _)| *name == key).map(|(_, value)| value.clone())))
+}
+
+/// Applies `writes` in order.
+pub(crate) async fn apply(session: &Session, writes: &[SessionWrite]) -> Result<(), MultiAccountError> {
+    for write in writes {
+        match write {
+            SessionWrite::Insert { key, value } => {
+                session.insert_value(key, value.clone()).await?;
+            }
+            SessionWrite::Remove { key } => {
+                session.remove_value(key).await?;
+            }
+            SessionWrite::Renew => session.cycle_id().await?,
+            SessionWrite::Purge => session.flush().await?,
+            _ => {}
+        }
+    }
+    Ok(())
+}
