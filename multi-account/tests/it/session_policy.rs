@@ -441,3 +441,84 @@ async fn a_new_password_signs_the_account_out_of_this_session() {
     session.apply(&resolution.writes);
     assert!(!session.values.contains_key(keys::USER));
 }
+
+/// Whether a link start on `state` under `budget` fits (writes an intent).
+async fn start_fits(world: &World, state: SessionState, request: &FlowRequest, budget: usize) -> bool {
+    let config = world.config.clone().with_session_budget(Some(budget));
+    let decision = config.link_start::<user::Model>(&state, request, "1", &Pages).await;
+    decision.writes.iter().any(|write| matches!(write, SessionWrite::Insert { key, .. } if *key == keys::LINK_INTENT))
+}
+
+#[tokio::test]
+async fn a_link_start_fits_exactly_when_the_intent_and_one_more_record_fit() {
+    let world = world().await;
+    let mut session = Session::default();
+    world.sign_in(&mut session, 1).await;
+    let request = session.request();
+    let size = 1000;
+    let started = world.config.link_start::<user::Model>(&session.state(), &request, "1", &Pages).await;
+    let intent = started.writes.iter().find_map(|write| match write {
+        SessionWrite::Insert { key, value } if *key == keys::LINK_INTENT => Some(value.to_string()),
+        _ => None,
+    });
+    let intent = intent.expect("an intent");
+    // Quoted and escaped inside the state: at most twice its length; a record:
+    // the longest i64 (20), a 16-character fingerprint and 10 of quoting.
+    let needed = size + intent.len() * 2 + 20 + 16 + 10;
+    let state = session.state().with_size(size);
+    assert!(start_fits(&world, state.clone(), &request, needed).await, "room for exactly that");
+    assert!(!start_fits(&world, state, &request, needed - 1).await, "one byte less");
+}
+
+#[tokio::test]
+async fn a_link_completes_only_while_the_session_without_its_intent_is_within_the_budget() {
+    let world = world().await;
+    let mut session = Session::default();
+    world.sign_in(&mut session, 1).await;
+    let request = session.request();
+    let started = world.config.link_start::<user::Model>(&session.state(), &request, "1", &Pages).await;
+    session.apply(&started.writes);
+    world.sign_in(&mut session, 2).await;
+    let request = session.request();
+    let intent = session.values[keys::LINK_INTENT].to_string();
+    let intent_entry =
+        serde_json::to_string(keys::LINK_INTENT).unwrap().len() + serde_json::to_string(&intent).unwrap().len() + 2;
+    let size = 2000;
+    // The refusal first: it changes nothing in the database.
+    for (budget, completes) in [(size - intent_entry - 1, false), (size - intent_entry, true)] {
+        let config = world.config.clone().with_session_budget(Some(budget));
+        let state = session.state().with_size(size);
+        let decision = config.link_complete::<user::Model>(&state, &request, "1").await;
+        let flashed = decision
+            .writes
+            .iter()
+            .any(|write| matches!(write, SessionWrite::Insert { key, .. } if *key == keys::FLASH));
+        assert_eq!(!flashed, completes, "budget {budget}: {decision:?}");
+        assert_eq!(decision.response, Response::Redirect("/".to_owned()));
+        if !completes {
+            let mut refused = session.clone();
+            refused.apply(&decision.writes);
+            assert_eq!(world.sees(&mut refused).await, (Some(1), vec![1]), "back on the primary, nothing linked");
+        }
+    }
+}
+
+#[tokio::test]
+async fn members_start_links_only_for_their_own_primary_and_never_auto_submit() {
+    let world = world().await;
+    let mut session = Session::default();
+    world.sign_in(&mut session, 1).await;
+    world.link(&mut session, 1, 2).await;
+    assert_eq!(world.sees(&mut session).await, (Some(2), vec![1, 2]));
+    let request = session.request();
+    let other = world.config.link_start::<user::Model>(&session.state(), &request, "2", &Pages).await;
+    assert!(
+        matches!(other.response, Response::Refused(Refusal::Forbidden(_))),
+        "2 is a member, not a primary: {other:?}"
+    );
+    let started = world.config.link_start::<user::Model>(&session.state(), &request, "1", &Pages).await;
+    assert!(matches!(started.response, Response::Redirect(_)), "{started:?}");
+    session.apply(&started.writes);
+    let page = world.config.link_page::<user::Model>(&session.state(), "1").await;
+    assert!(matches!(page.response, Response::LinkStart(_)), "a member with a pending link: {page:?}");
+}
