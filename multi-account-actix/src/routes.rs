@@ -21,6 +21,14 @@ pub(crate) struct CsrfParam {
     csrf_token: Option<String>,
 }
 
+/// A form (or query) that may not even be one: anything unreadable is no token,
+/// refused with 403 like a wrong one rather than with actix's own 400 or 415.
+type Lenient<T> = Result<T, actix_web::Error>;
+
+fn presented(form: &Lenient<web::Form<CsrfParam>>) -> Option<&str> {
+    form.as_ref().ok().and_then(|form| form.csrf_token.as_deref())
+}
+
 impl MultiAccountConfig {
     /// Registers this config and the four routes for the user model `U`, at
     /// [`Paths`](crate::Paths): link (GET shows the page for the current step, POST
@@ -154,12 +162,12 @@ async fn link_page<U: MultiAccountUser>(
 async fn link_post<U: MultiAccountUser>(
     req: HttpRequest,
     path: web::Path<String>,
-    form: web::Form<CsrfParam>,
+    form: Lenient<web::Form<CsrfParam>>,
 ) -> Result<HttpResponse, MultiAccountError> {
     let config = config(&req)?;
     let starts = req.query_string().split('&').any(|pair| pair == "start" || pair.starts_with("start="));
     let state = session_state::read_for(&config, &req.get_session());
-    let request = flow_request(&req, form.csrf_token.as_deref());
+    let request = flow_request(&req, presented(&form));
     let decision = if starts {
         let destinations = RequestDestinations { config: &config, req: &req };
         config.core.link_start::<U>(&state, &request, &path, &destinations).await
@@ -172,17 +180,18 @@ async fn link_post<U: MultiAccountUser>(
 async fn switch_get<U: MultiAccountUser>(
     req: HttpRequest,
     path: web::Path<String>,
-    query: web::Query<CsrfParam>,
+    query: Lenient<web::Query<CsrfParam>>,
 ) -> Result<HttpResponse, MultiAccountError> {
-    switch::<U>(&req, &path, query.csrf_token.as_deref()).await
+    let presented = query.as_ref().ok().and_then(|query| query.csrf_token.as_deref());
+    switch::<U>(&req, &path, presented).await
 }
 
 async fn switch_post<U: MultiAccountUser>(
     req: HttpRequest,
     path: web::Path<String>,
-    form: web::Form<CsrfParam>,
+    form: Lenient<web::Form<CsrfParam>>,
 ) -> Result<HttpResponse, MultiAccountError> {
-    switch::<U>(&req, &path, form.csrf_token.as_deref()).await
+    switch::<U>(&req, &path, presented(&form)).await
 }
 
 /// Switches to an account of this session's group.
@@ -202,12 +211,12 @@ async fn switch<U: MultiAccountUser>(
 async fn remove<U: MultiAccountUser>(
     req: HttpRequest,
     path: web::Path<String>,
-    form: web::Form<CsrfParam>,
+    form: Lenient<web::Form<CsrfParam>>,
 ) -> Result<HttpResponse, MultiAccountError> {
     let config = config(&req)?;
     let state = session_state::read_for(&config, &req.get_session());
     let destinations = RequestDestinations { config: &config, req: &req };
-    let request = flow_request(&req, form.csrf_token.as_deref());
+    let request = flow_request(&req, presented(&form));
     let decision = config.core.remove::<U>(&state, &request, &path, &destinations).await;
     apply(&config, &req, decision)
 }
@@ -216,12 +225,12 @@ async fn remove<U: MultiAccountUser>(
 /// session.
 async fn sign_out_all<U: MultiAccountUser>(
     req: HttpRequest,
-    form: web::Form<CsrfParam>,
+    form: Lenient<web::Form<CsrfParam>>,
 ) -> Result<HttpResponse, MultiAccountError> {
     let config = config(&req)?;
     let state = session_state::read_for(&config, &req.get_session());
     let destinations = RequestDestinations { config: &config, req: &req };
-    let request = flow_request(&req, form.csrf_token.as_deref());
+    let request = flow_request(&req, presented(&form));
     let decision = config.core.sign_out_all_flow::<U>(&state, &request, &destinations).await;
     apply(&config, &req, decision)
 }

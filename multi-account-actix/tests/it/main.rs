@@ -7,6 +7,7 @@
 mod support;
 
 mod audit_events;
+mod conformance;
 mod faults;
 mod flows;
 mod fuzz_loader;

@@ -1,7 +1,4 @@
-//! The axum adapter's integration tests, through the real HTTP surface (an
-//! in-process `Router` with tower-sessions' memory store).
+//! The axum adapter's integration tests: the conformance suite, through the
+//! real HTTP surface (an in-process `Router`, tower-sessions' memory store).
 
-mod support;
-
-mod flows;
-mod security;
+mod conformance;

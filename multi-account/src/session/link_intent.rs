@@ -70,6 +70,14 @@ mod tests {
     }
 
     #[test]
+    fn the_system_clock_is_the_real_one() {
+        let before = SystemTime::now().duration_since(UNIX_EPOCH).map(|elapsed| elapsed.as_secs()).unwrap_or(0);
+        let now = system_now();
+        assert!(before > 1_700_000_000, "a real clock");
+        assert!((before..=before + 1).contains(&now), "{now} vs {before}");
+    }
+
+    #[test]
     fn fresh_until_its_ttl_and_never_from_the_future() {
         let intent = LinkIntent { primary: "1".into(), created_at: 100, expires_at: 0, return_to: "/".into() };
         let ttl = Duration::from_secs(10);

@@ -522,3 +522,17 @@ async fn members_start_links_only_for_their_own_primary_and_never_auto_submit() 
     let page = world.config.link_page::<user::Model>(&session.state(), "1").await;
     assert!(matches!(page.response, Response::LinkStart(_)), "a member with a pending link: {page:?}");
 }
+
+#[tokio::test]
+async fn removing_another_member_keeps_the_acting_account() {
+    let world = world().await;
+    let mut session = Session::default();
+    world.sign_in(&mut session, 1).await;
+    world.link(&mut session, 1, 2).await;
+    world.link(&mut session, 1, 3).await;
+    assert_eq!(world.sees(&mut session).await, (Some(3), vec![1, 2, 3]));
+    let request = session.request();
+    let removed = world.config.remove::<user::Model>(&session.state(), &request, "2", &Pages).await;
+    session.apply(&removed.writes);
+    assert_eq!(world.sees(&mut session).await, (Some(3), vec![1, 3]), "3 still acts");
+}

@@ -1,15 +1,8 @@
-//! The test app: users 1..=n, the multi-account routes, the test routes and a
-//! report page.
-#![allow(dead_code)] // each test module uses a part
+//! The suite's user type and database: users 1..=n, active, each with a
+//! password hash (`auth_hash`).
 
-use axum::Router;
-use axum::routing::get;
-use multi_account::MultiAccountUser;
 use multi_account::test_database::{TestBackend, TestDatabase};
-use multi_account_axum::test_support::{self, TestClient};
-use multi_account_axum::{MultiAccount, MultiAccountConfig};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, Schema, Set};
-use tower_sessions::{MemoryStore, SessionManagerLayer};
 
 pub mod user {
     use sea_orm::entity::prelude::*;
@@ -52,7 +45,15 @@ pub mod linked_account {
     pub struct LinkedAccount;
 }
 
+/// The suite's user model.
 pub type User = user::Model;
+
+/// `current=..;primary=..;group=..` for a `/state` page.
+pub fn state_line(current: Option<&User>, primary: Option<&User>, group: Option<Vec<&User>>) -> String {
+    let id = |user: Option<&User>| user.map(|user| user.id.to_string()).unwrap_or_default();
+    let group = group.map(|users| users.iter().map(|user| user.id.to_string()).collect::<Vec<_>>().join(","));
+    format!("current={};primary={};group={}", id(current), id(primary), group.unwrap_or_default())
+}
 
 /// A fresh SQLite database with users 1..=`count`.
 pub async fn database(count: i64) -> (DatabaseConnection, TestDatabase) {
@@ -75,37 +76,16 @@ pub async fn database(count: i64) -> (DatabaseConnection, TestDatabase) {
     (db, test)
 }
 
-/// `current=..;primary=..;group=..` of the request.
-async fn state(accounts: MultiAccount<User>) -> String {
-    let ids = |users: Vec<&User>| users.iter().map(|user| user.id().to_string()).collect::<Vec<_>>().join(",");
-    format!(
-        "current={};primary={};group={}",
-        accounts.current().map(|user| user.id.to_string()).unwrap_or_default(),
-        accounts.primary().map(|user| user.id.to_string()).unwrap_or_default(),
-        accounts.group().map(|group| ids(group.iter().collect())).unwrap_or_default(),
-    )
-}
-
-async fn me(user: Option<multi_account_axum::CurrentUser<User>>) -> String {
-    user.map(|multi_account_axum::CurrentUser(user)| user.id.to_string()).unwrap_or_default()
-}
-
-async fn plain() -> &'static str {
-    "plain"
-}
-
-/// The app over a memory store.
-pub fn app(config: &MultiAccountConfig) -> Router {
-    Router::new()
-        .merge(config.router::<User, ()>())
-        .merge(test_support::routes::<User, ()>())
-        .route("/state", get(state))
-        .route("/me", get(me))
-        .route("/plain", get(plain))
-        .layer(config.layer())
-        .layer(SessionManagerLayer::new(MemoryStore::default()).with_secure(false))
-}
-
-pub fn client(config: &MultiAccountConfig) -> TestClient {
-    TestClient::new(app(config))
+/// The link rows (primary, linked), group rows included.
+pub async fn link_rows(db: &DatabaseConnection) -> Vec<(i64, i64)> {
+    use sea_orm::EntityTrait;
+    let mut rows: Vec<(i64, i64)> = linked_account::Entity::find()
+        .all(db)
+        .await
+        .expect("links")
+        .into_iter()
+        .map(|row| (row.primary_user_id, row.linked_user_id))
+        .collect();
+    rows.sort_unstable();
+    rows
 }

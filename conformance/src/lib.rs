@@ -1,0 +1,61 @@
+//! The conformance suite: every flow and security case written once, run by
+//! each adapter through a small [`Harness`] (an app over the test database, and
+//! a cookie-keeping [`Client`] for it). An adapter runs the whole suite with one
+//! line, [`conformance_tests!`]; the list of cases lives here only, so no
+//! adapter can skip one.
+
+#![allow(missing_docs)] // a test crate: the cases say what they check
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod app;
+pub mod cases;
+mod client;
+
+pub use app::{User, database};
+pub use client::{Client, Harness, Options, Reply};
+
+/// Every case of the suite, as `#[tokio::test]`s in a module `conformance`,
+/// run with `$harness` (an expression of a type implementing [`Harness`]).
+#[macro_export]
+macro_rules! conformance_tests {
+    ($harness:expr) => {
+        $crate::each_case!($crate::__conformance_module, $harness);
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __conformance_module {
+    ($harness:expr; $($case:ident)*) => {
+        mod conformance {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    $crate::cases::$case(&$harness).await;
+                }
+            )*
+        }
+    };
+}
+
+/// The list of cases.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! each_case {
+    ($then:path, $harness:expr) => {
+        $then! { $harness;
+            a_full_round_of_every_flow
+            the_gate_off_answers_404_and_puts_the_session_back_on_its_primary
+            bad_input_is_a_4xx_never_a_500
+            every_state_change_needs_the_token_and_a_same_origin_request
+            anonymous_requests_write_no_session
+            a_copy_of_the_cookie_regains_nothing_after_sign_out_all
+            the_session_changes_on_every_privilege_change
+            a_new_password_signs_the_account_out
+            a_subject_without_a_sign_in_is_nobody
+            get_link_auto_submits_only_for_the_account_that_just_signed_in
+        }
+    };
+}

@@ -1,0 +1,115 @@
+//! The conformance suite on the actix adapter (actix-session's cookie store).
+
+use std::collections::BTreeMap;
+
+use actix_http::Request;
+use actix_service::boxed::BoxService;
+use actix_web::body::BoxBody;
+use actix_web::dev::ServiceResponse;
+use actix_web::test::TestRequest;
+use actix_web::{App, Error, test, web};
+use multi_account_actix::test_support::{self, TestClient, TestResponse};
+use multi_account_actix::{CurrentUser, MultiAccount, MultiAccountConfig, SessionToken};
+use multi_account_conformance::app::state_line;
+use multi_account_conformance::{Client, Harness, Options, Reply, User};
+use sea_orm::DatabaseConnection;
+
+pub struct Actix;
+
+type Service = BoxService<Request, ServiceResponse<BoxBody>, Error>;
+
+pub struct ActixClient {
+    client: TestClient<Service>,
+    config: MultiAccountConfig,
+}
+
+async fn state(accounts: MultiAccount<User>) -> String {
+    state_line(accounts.current(), accounts.primary(), accounts.group().map(|group| group.iter().collect()))
+}
+
+async fn me(user: Option<CurrentUser<User>>) -> String {
+    user.map(|CurrentUser(user)| user.id.to_string()).unwrap_or_default()
+}
+
+async fn plain() -> &'static str {
+    "plain"
+}
+
+impl Harness for Actix {
+    type Client = ActixClient;
+
+    async fn client(&self, db: &DatabaseConnection, options: &Options) -> ActixClient {
+        let config = MultiAccountConfig::new(db.clone()).with_get_switch(options.get_switch);
+        let app = App::new()
+            .configure(config.routes::<User>())
+            .configure(test_support::routes::<User>())
+            .route("/state", web::get().to(state))
+            .route("/me", web::get().to(me))
+            .route("/plain", web::get().to(plain))
+            .wrap(SessionToken)
+            .wrap(test_support::cookie_session());
+        let service = test::init_service(app).await;
+        let service = actix_service::ServiceExt::map(service, ServiceResponse::map_into_boxed_body);
+        ActixClient { client: TestClient::new(actix_service::boxed::service(service)), config }
+    }
+}
+
+fn reply(response: TestResponse) -> Reply {
+    Reply {
+        status: response.status.as_u16(),
+        location: response.location,
+        body: response.body,
+        set_cookie: response.set_cookie,
+    }
+}
+
+impl Client for ActixClient {
+    async fn get(&mut self, path: &str) -> Reply {
+        reply(self.client.get(path).await)
+    }
+
+    async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
+        reply(self.client.post_form(path, fields).await)
+    }
+
+    async fn post_raw(&mut self, path: &str, content_type: &str, body: &str) -> Reply {
+        let request = TestRequest::post().uri(path).insert_header(("content-type", content_type));
+        reply(self.client.send(request.set_payload(body.to_owned())).await)
+    }
+
+    async fn sign_in(&mut self, id: i64) -> Reply {
+        reply(self.client.sign_in(&id).await)
+    }
+
+    async fn csrf(&mut self) -> String {
+        self.client.csrf().await
+    }
+
+    async fn session_entries(&mut self) -> serde_json::Value {
+        // actix-session keeps each value as its JSON text.
+        let raw = self.client.session_entries().await;
+        let entries = raw.as_object().cloned().unwrap_or_default().into_iter().map(|(key, text)| {
+            let value = text.as_str().and_then(|text| serde_json::from_str(text).ok()).unwrap_or(text);
+            (key, value)
+        });
+        serde_json::Value::Object(entries.collect())
+    }
+
+    fn set_headers(&mut self, headers: Vec<(String, String)>) {
+        self.client.headers = headers;
+    }
+
+    fn cookies(&self) -> BTreeMap<String, String> {
+        self.client.cookies().clone()
+    }
+
+    fn set_cookies(&mut self, cookies: BTreeMap<String, String>) {
+        self.client.set_cookies(cookies);
+    }
+
+    fn set_enabled(&self, enabled: bool) {
+        self.config.set_enabled(enabled);
+    }
+}
+
+multi_account_conformance::conformance_tests!(Actix);
