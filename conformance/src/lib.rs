@@ -14,20 +14,21 @@ mod client;
 pub use app::{User, database};
 pub use client::{Client, Harness, Options, Reply};
 
-/// Every case of the suite, as `#[tokio::test]`s in a module `conformance`,
-/// run with `$harness` (an expression of a type implementing [`Harness`]).
+/// Every case of the suite, as `#[tokio::test]`s in a module `$module`, run
+/// with `$harness` (an expression of a type implementing [`Harness`]). Invoke
+/// it once per session store the adapter supports.
 #[macro_export]
 macro_rules! conformance_tests {
-    ($harness:expr) => {
-        $crate::each_case!($crate::__conformance_module, $harness);
+    ($module:ident, $harness:expr) => {
+        $crate::each_case!($crate::__conformance_module, $module, $harness);
     };
 }
 
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __conformance_module {
-    ($harness:expr; $($case:ident)*) => {
-        mod conformance {
+    ($module:ident, $harness:expr; $($case:ident)*) => {
+        mod $module {
             #[allow(unused_imports)]
             use super::*;
             $(
@@ -44,8 +45,8 @@ macro_rules! __conformance_module {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! each_case {
-    ($then:path, $harness:expr) => {
-        $then! { $harness;
+    ($then:path, $module:ident, $harness:expr) => {
+        $then! { $module, $harness;
             a_full_round_of_every_flow
             the_gate_off_answers_404_and_puts_the_session_back_on_its_primary
             bad_input_is_a_4xx_never_a_500

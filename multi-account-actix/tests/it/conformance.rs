@@ -1,4 +1,5 @@
-//! The conformance suite on the actix adapter (actix-session's cookie store).
+//! The conformance suite on the actix adapter, over actix-session's cookie and
+//! Redis stores.
 
 use std::collections::BTreeMap;
 
@@ -14,7 +15,17 @@ use multi_account_conformance::app::state_line;
 use multi_account_conformance::{Client, Harness, Options, Reply, User};
 use sea_orm::DatabaseConnection;
 
-pub struct Actix;
+pub enum Actix {
+    Cookie,
+    Redis,
+}
+
+fn redis_url() -> String {
+    std::env::var("MULTI_ACCOUNT_TEST_REDIS_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+        .expect("set MULTI_ACCOUNT_TEST_REDIS_URL (CI does): the suite runs on Redis too")
+}
 
 type Service = BoxService<Request, ServiceResponse<BoxBody>, Error>;
 
@@ -46,12 +57,28 @@ impl Harness for Actix {
             .route("/state", web::get().to(state))
             .route("/me", web::get().to(me))
             .route("/plain", web::get().to(plain))
-            .wrap(SessionToken)
-            .wrap(test_support::cookie_session());
-        let service = test::init_service(app).await;
-        let service = actix_service::ServiceExt::map(service, ServiceResponse::map_into_boxed_body);
-        ActixClient { client: TestClient::new(actix_service::boxed::service(service)), config }
+            .wrap(SessionToken);
+        let service: Service = match self {
+            Self::Cookie => boxed(test::init_service(app.wrap(test_support::cookie_session())).await),
+            Self::Redis => {
+                let store = actix_session::storage::RedisSessionStore::new(redis_url()).await.expect("Redis reachable");
+                let sessions = actix_session::SessionMiddleware::builder(store, test_support::test_key())
+                    .cookie_secure(false)
+                    .build();
+                boxed(test::init_service(app.wrap(sessions)).await)
+            }
+        };
+        ActixClient { client: TestClient::new(service), config }
     }
+}
+
+/// The app's service with its body boxed, so every store gives one type.
+fn boxed<S, B>(service: S) -> Service
+where
+    S: actix_web::dev::Service<Request, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: actix_web::body::MessageBody + 'static,
+{
+    actix_service::boxed::service(actix_service::ServiceExt::map(service, ServiceResponse::map_into_boxed_body))
 }
 
 fn reply(response: TestResponse) -> Reply {
@@ -112,4 +139,5 @@ impl Client for ActixClient {
     }
 }
 
-multi_account_conformance::conformance_tests!(Actix);
+multi_account_conformance::conformance_tests!(cookie_store, super::Actix::Cookie);
+multi_account_conformance::conformance_tests!(redis_store, super::Actix::Redis);

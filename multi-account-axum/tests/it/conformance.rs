@@ -1,4 +1,5 @@
-//! The conformance suite on the axum adapter (tower-sessions' memory store).
+//! The conformance suite on the axum adapter, over tower-sessions' memory
+//! store, its Redis store, and an SQL store (SeaORM, the app's database).
 
 use std::collections::BTreeMap;
 
@@ -11,7 +12,27 @@ use multi_account_conformance::{Client, Harness, Options, Reply, User};
 use sea_orm::DatabaseConnection;
 use tower_sessions::{MemoryStore, SessionManagerLayer};
 
-pub struct Axum;
+pub enum Axum {
+    Memory,
+    Redis,
+    Sql,
+}
+
+fn redis_url() -> String {
+    std::env::var("MULTI_ACCOUNT_TEST_REDIS_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+        .expect("set MULTI_ACCOUNT_TEST_REDIS_URL (CI does): the suite runs on Redis too")
+}
+
+async fn redis_store() -> tower_sessions_redis_store::RedisStore<tower_sessions_redis_store::fred::prelude::Pool> {
+    use tower_sessions_redis_store::fred::prelude::{ClientLike, Config, Pool};
+    let config = Config::from_url(&redis_url()).expect("a Redis URL");
+    let pool = Pool::new(config, None, None, None, 1).expect("a Redis pool");
+    let _connection = pool.connect();
+    pool.wait_for_connect().await.expect("Redis reachable");
+    tower_sessions_redis_store::RedisStore::new(pool)
+}
 
 pub struct AxumClient {
     client: TestClient,
@@ -41,8 +62,15 @@ impl Harness for Axum {
             .route("/state", get(state))
             .route("/me", get(me))
             .route("/plain", get(plain))
-            .layer(config.layer())
-            .layer(SessionManagerLayer::new(MemoryStore::default()).with_secure(false));
+            .layer(config.layer());
+        let router = match self {
+            Self::Memory => router.layer(SessionManagerLayer::new(MemoryStore::default()).with_secure(false)),
+            Self::Redis => router.layer(SessionManagerLayer::new(redis_store().await).with_secure(false)),
+            Self::Sql => {
+                let store = crate::sql_store::SeaOrmStore::new(db.clone()).await;
+                router.layer(SessionManagerLayer::new(store).with_secure(false))
+            }
+        };
         AxumClient { client: TestClient::new(router), config }
     }
 }
@@ -98,4 +126,6 @@ impl Client for AxumClient {
     }
 }
 
-multi_account_conformance::conformance_tests!(Axum);
+multi_account_conformance::conformance_tests!(memory_store, super::Axum::Memory);
+multi_account_conformance::conformance_tests!(redis_store, super::Axum::Redis);
+multi_account_conformance::conformance_tests!(sql_store, super::Axum::Sql);

@@ -1,4 +1,5 @@
 //! The axum adapter's integration tests: the conformance suite, through the
-//! real HTTP surface (an in-process `Router`, tower-sessions' memory store).
+//! real HTTP surface (an in-process `Router`), over tower-sessions' memory, Redis and SQL stores.
 
 mod conformance;
+mod sql_store;
