@@ -82,6 +82,34 @@ mod tests {
     }
 
     #[test]
+    fn only_plain_local_paths_are_redirect_targets() {
+        for good in ["/", "/a", "/settings?tab=1&x=%20", "/a/b.c~d"] {
+            assert_eq!(local_path(good), Some(good), "{good}");
+        }
+        let long = format!("/{}", "a".repeat(MAX_PATH_LEN));
+        for bad in [
+            "",
+            "a",
+            "//evil",
+            "/\\evil",
+            "/%2F%2Fevil",
+            "/%5cevil",
+            "/a b",
+            "/a\"b",
+            "/a<b",
+            "/a>b",
+            "/a`b",
+            "/a\tb",
+            "/é",
+            "https://evil/x",
+            long.as_str(),
+        ] {
+            assert_eq!(local_path(bad), None, "{bad:?}");
+        }
+        assert!(local_path(&long[..MAX_PATH_LEN]).is_some(), "exactly the longest kept");
+    }
+
+    #[test]
     fn a_referer_counts_only_from_this_origin() {
         assert_eq!(request("http://app.example/a?b#c").same_origin_referer().as_deref(), Some("/a?b"));
         assert_eq!(request("http://app.example").same_origin_referer().as_deref(), Some("/"));

@@ -536,3 +536,83 @@ async fn removing_another_member_keeps_the_acting_account() {
     session.apply(&removed.writes);
     assert_eq!(world.sees(&mut session).await, (Some(3), vec![1, 3]), "3 still acts");
 }
+
+#[tokio::test]
+async fn a_group_whose_primary_has_no_sign_in_here_signs_the_session_out() {
+    let world = world().await;
+    let mut session = Session::default();
+    world.sign_in(&mut session, 1).await;
+    world.link(&mut session, 1, 2).await;
+    // A copied group row: the primary never signed in with this cookie.
+    session.values.get_mut(keys::AUTH_FINGERPRINTS).and_then(Value::as_object_mut).map(|records| records.remove("1"));
+    assert_eq!(world.sees(&mut session).await, (None, vec![]));
+    assert!(!session.values.contains_key(keys::PRIMARY_USER_ID), "out of multi-account mode: {session:?}");
+    assert!(!session.values.contains_key(keys::USER));
+}
+
+#[tokio::test]
+async fn a_deactivated_primary_leaves_its_acting_member_signed_in_alone() {
+    use sea_orm::ConnectionTrait;
+    let world = world().await;
+    let mut session = Session::default();
+    world.sign_in(&mut session, 1).await;
+    world.link(&mut session, 1, 2).await;
+    world.config.db().execute_unprepared("UPDATE users SET status = 'suspended' WHERE id = 1").await.unwrap();
+    assert_eq!(world.sees(&mut session).await, (Some(2), vec![]), "2 acts on, in standard mode");
+    assert!(!session.values.contains_key(keys::PRIMARY_USER_ID));
+}
+
+#[tokio::test]
+async fn a_pending_link_takes_no_account_without_a_sign_in_here() {
+    let world = world().await;
+    let mut session = Session::default();
+    world.sign_in(&mut session, 1).await;
+    let request = session.request();
+    let started = world.config.link_start::<user::Model>(&session.state(), &request, "1", &Pages).await;
+    session.apply(&started.writes);
+    // The subject of another account, written without signing it in.
+    session.values.insert(keys::USER.to_owned(), Value::from("user?id=2"));
+    assert_eq!(world.sees(&mut session).await, (Some(1), vec![1]), "back on the primary");
+    let page = world.config.link_page::<user::Model>(&session.state(), "1").await;
+    assert!(matches!(page.response, Response::LinkStart(_)), "{page:?}");
+}
+
+#[tokio::test]
+async fn signed_out_sessions_lose_their_multi_account_keys() {
+    let world = world().await;
+    let mut session = Session::default();
+    session.values.insert(keys::PRIMARY_USER_ID.to_owned(), Value::from("1"));
+    session.values.insert(keys::SESSION_TOKEN.to_owned(), Value::from("t".repeat(32)));
+    assert_eq!(world.sees(&mut session).await, (None, vec![]));
+    assert!(session.values.is_empty(), "{session:?}");
+}
+
+#[tokio::test]
+async fn a_steady_session_is_resolved_without_a_write() {
+    let world = world().await;
+    let mut session = Session::default();
+    world.sign_in(&mut session, 1).await;
+    world.link(&mut session, 1, 2).await;
+    let resolution = world.config.resolve::<user::Model>(&session.state()).await;
+    assert!(resolution.writes.is_empty(), "{:?}", resolution.writes);
+    let request = session.request();
+    let switched = world.config.switch::<user::Model>(&session.state(), &request, "1", &Pages).await;
+    session.apply(&switched.writes);
+    world.config.set_enabled(false);
+    let resolution = world.config.resolve::<user::Model>(&session.state()).await;
+    assert_eq!(resolution.accounts.current.map(|user| user.id), Some(1));
+    assert!(resolution.writes.is_empty(), "the gate off, on the primary: {:?}", resolution.writes);
+}
+
+#[tokio::test]
+async fn rotating_the_csrf_token_spends_the_old_one() {
+    let mut session = Session::default();
+    let old = session.csrf();
+    let (new, writes) = multi_account::session::rotate_csrf_token(&session.state());
+    assert_eq!(new.len(), 64);
+    assert_ne!(new, old);
+    session.apply(&writes);
+    assert_eq!(session.csrf(), new, "written");
+    assert!(!session.state().csrf_matches(Some(&old)));
+    assert!(session.state().csrf_matches(Some(&new)));
+}
