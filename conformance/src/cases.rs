@@ -188,3 +188,11 @@ pub async fn get_link_auto_submits_only_for_the_account_that_just_signed_in(harn
     client.start_link(1).await;
     start_page(&client.get("/link/p/1").await, "a member, its link pending");
 }
+
+pub async fn replay_through_sign_out_all(harness: &impl Harness) {
+    crate::replay::replay_matrix(harness, crate::replay::THROUGH_SIGN_OUT_ALL).await;
+}
+
+pub async fn replay_through_sign_out(harness: &impl Harness) {
+    crate::replay::replay_matrix(harness, crate::replay::THROUGH_SIGN_OUT).await;
+}

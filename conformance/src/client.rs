@@ -24,10 +24,10 @@ pub struct Options {
 
 /// A cookie-keeping client over the adapter's test app. The app has the
 /// adapter's routes at the default paths, its test routes (sign-in without a
-/// password, the CSRF token, the raw session), and three pages: `/state`
+/// password, the CSRF token, the raw session), and four pages: `/state`
 /// (`current=..;primary=..;group=..`, from the adapter's `MultiAccount`
-/// extractor), `/me` (the `CurrentUser` id, or empty) and `/plain` (no
-/// extractor).
+/// extractor), `/me` (the `CurrentUser` id, or empty), `/plain` (no
+/// extractor) and `POST /sign-out` (the adapter's `session::sign_out`).
 #[allow(async_fn_in_trait)]
 pub trait Client {
     async fn get(&mut self, path: &str) -> Reply;
@@ -90,4 +90,7 @@ pub fn auto_submit_token(page: &str) -> Option<String> {
 pub trait Harness {
     type Client: Client;
     async fn client(&self, db: &DatabaseConnection, options: &Options) -> Self::Client;
+    /// Whether the session store is server-side (a signed-out or renewed
+    /// session's old id is dead), unlike a cookie store.
+    fn server_side(&self) -> bool;
 }

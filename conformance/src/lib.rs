@@ -10,6 +10,7 @@
 pub mod app;
 pub mod cases;
 mod client;
+pub mod replay;
 
 pub use app::{User, database};
 pub use client::{Client, Harness, Options, Reply};
@@ -57,6 +58,8 @@ macro_rules! each_case {
             a_new_password_signs_the_account_out
             a_subject_without_a_sign_in_is_nobody
             get_link_auto_submits_only_for_the_account_that_just_signed_in
+            replay_through_sign_out_all
+            replay_through_sign_out
         }
     };
 }

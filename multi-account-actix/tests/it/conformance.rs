@@ -46,8 +46,17 @@ async fn plain() -> &'static str {
     "plain"
 }
 
+async fn sign_out(session: actix_session::Session) -> actix_web::HttpResponse {
+    multi_account_actix::session::sign_out(&session);
+    actix_web::HttpResponse::NoContent().finish()
+}
+
 impl Harness for Actix {
     type Client = ActixClient;
+
+    fn server_side(&self) -> bool {
+        matches!(self, Self::Redis)
+    }
 
     async fn client(&self, db: &DatabaseConnection, options: &Options) -> ActixClient {
         let config = MultiAccountConfig::new(db.clone()).with_get_switch(options.get_switch);
@@ -57,6 +66,7 @@ impl Harness for Actix {
             .route("/state", web::get().to(state))
             .route("/me", web::get().to(me))
             .route("/plain", web::get().to(plain))
+            .route("/sign-out", web::post().to(sign_out))
             .wrap(SessionToken);
         let service: Service = match self {
             Self::Cookie => boxed(test::init_service(app.wrap(test_support::cookie_session())).await),

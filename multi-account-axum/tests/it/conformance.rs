@@ -51,8 +51,19 @@ async fn plain() -> &'static str {
     "plain"
 }
 
+async fn sign_out(
+    session: tower_sessions::Session,
+) -> Result<axum::http::StatusCode, multi_account_axum::MultiAccountError> {
+    multi_account_axum::session::sign_out(&session).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
 impl Harness for Axum {
     type Client = AxumClient;
+
+    fn server_side(&self) -> bool {
+        true
+    }
 
     async fn client(&self, db: &DatabaseConnection, options: &Options) -> AxumClient {
         let config = MultiAccountConfig::new(db.clone()).with_get_switch(options.get_switch);
@@ -62,6 +73,7 @@ impl Harness for Axum {
             .route("/state", get(state))
             .route("/me", get(me))
             .route("/plain", get(plain))
+            .route("/sign-out", axum::routing::post(sign_out))
             .layer(config.layer());
         let router = match self {
             Self::Memory => router.layer(SessionManagerLayer::new(MemoryStore::default()).with_secure(false)),

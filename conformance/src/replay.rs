@@ -1,0 +1,183 @@
+//! The replay matrix: through every flow, a copy of the cookie taken after each
+//! step and replayed after each later step never has an account it did not
+//! have when copied, never re-creates a row, and never undoes a sign-out
+//! (beyond what a cookie store cannot revoke: one account of the copy).
+
+use std::collections::BTreeSet;
+
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+
+use crate::app::{database, link_rows};
+use crate::client::{Client, Harness, Options, auto_submit_token};
+
+/// One step of a person's session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    SignIn(i64),
+    StartLink,
+    /// The account signs in while the link is pending, and the auto-submit
+    /// page is showing.
+    AutoSubmitShown(i64),
+    CompleteLink,
+    Switch(i64),
+    Remove(i64),
+    PasswordChange(i64),
+    SignOut,
+    SignOutAll,
+}
+
+pub const THROUGH_SIGN_OUT_ALL: &[Step] = &[
+    Step::SignIn(1),
+    Step::StartLink,
+    Step::AutoSubmitShown(2),
+    Step::CompleteLink,
+    Step::Switch(1),
+    Step::StartLink,
+    Step::AutoSubmitShown(3),
+    Step::CompleteLink,
+    Step::Remove(2),
+    Step::PasswordChange(3),
+    Step::SignOutAll,
+];
+
+pub const THROUGH_SIGN_OUT: &[Step] =
+    &[Step::SignIn(1), Step::StartLink, Step::AutoSubmitShown(2), Step::CompleteLink, Step::Switch(1), Step::SignOut];
+
+/// The parsed `/state` line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct State {
+    current: Option<i64>,
+    group: Vec<i64>,
+}
+
+impl State {
+    fn parse(line: &str) -> Self {
+        let mut parts = line.split(';').map(|part| part.split_once('=').map_or("", |(_, value)| value));
+        let id = |text: &str| text.parse::<i64>().ok();
+        let current = parts.next().and_then(id);
+        let _primary = parts.next();
+        let group = parts.next().unwrap_or("").split(',').filter_map(id).collect();
+        Self { current, group }
+    }
+
+    /// Every account this session can act as or switch to.
+    fn accounts(&self) -> BTreeSet<i64> {
+        self.current.iter().chain(self.group.iter()).copied().collect()
+    }
+}
+
+/// Back to the seeded users and no links.
+async fn reset(db: &DatabaseConnection) {
+    db.execute_unprepared("DELETE FROM linked_accounts").await.unwrap();
+    db.execute_unprepared("UPDATE users SET password_hash = 'hash-' || id, status = 'active'").await.unwrap();
+}
+
+async fn run_step(client: &mut impl Client, db: &DatabaseConnection, step: Step, auto_submit: &mut Option<String>) {
+    let reply = match step {
+        Step::SignIn(id) => client.sign_in(id).await,
+        Step::StartLink => client.start_link(1).await,
+        Step::AutoSubmitShown(id) => {
+            client.sign_in(id).await;
+            let page = client.get("/link/p/1").await;
+            *auto_submit = auto_submit_token(&page.body);
+            assert!(auto_submit.is_some(), "{step:?}: the auto-submit page: {page:?}");
+            page
+        }
+        Step::CompleteLink => {
+            let token = auto_submit.take().expect("an auto-submit page before");
+            client.post_form("/link/p/1", &[("csrf_token", &token)]).await
+        }
+        Step::Switch(id) => client.switch(id).await,
+        Step::Remove(id) => client.post_with_csrf(&format!("/link/remove/{id}")).await,
+        Step::PasswordChange(id) => {
+            db.execute_unprepared(&format!("UPDATE users SET password_hash = 'changed' WHERE id = {id}"))
+                .await
+                .unwrap();
+            return;
+        }
+        Step::SignOut => client.post_form("/sign-out", &[]).await,
+        Step::SignOutAll => client.post_with_csrf("/link/sign-out-all").await,
+    };
+    assert!((200..400).contains(&reply.status), "{step:?}: {reply:?}");
+}
+
+/// Steps after which a server-side session has a new id.
+fn renews(step: Step) -> bool {
+    matches!(step, Step::SignIn(_) | Step::AutoSubmitShown(_) | Step::CompleteLink | Step::Switch(_) | Step::Remove(_))
+}
+
+fn check_replayed(steps: &[Step], copied: usize, now: usize, server_side: bool, had: &State, seen: &State) {
+    let what = format!("copy after {:?} (#{copied}), replayed after {:?} (#{now})", steps[copied], steps[now]);
+    let later = &steps[copied + 1..=now];
+    assert!(seen.accounts().is_subset(&had.accounts()), "{what}: no account it did not have: {had:?} → {seen:?}");
+    let signed_out_all = later.contains(&Step::SignOutAll);
+    let signed_out = later.contains(&Step::SignOut);
+    if signed_out_all {
+        // A cookie store cannot revoke the copy: it keeps one account, no more.
+        assert!(seen.accounts().len() <= 1, "{what}: sign-out-all ended the group: {seen:?}");
+    }
+    if server_side && (signed_out_all || signed_out || later.iter().any(|step| renews(*step))) {
+        assert_eq!(seen.current, None, "{what}: a server-side store: the old session id is dead: {seen:?}");
+    }
+    for (index, step) in later.iter().enumerate() {
+        match *step {
+            Step::Remove(id) if !later[index..].contains(&Step::AutoSubmitShown(id)) => {
+                assert!(!seen.group.contains(&id), "{what}: removed account {id} is not in the group: {seen:?}");
+            }
+            Step::PasswordChange(id) => {
+                assert!(!seen.accounts().contains(&id), "{what}: account {id} changed its password: {seen:?}");
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The copy's attempts to regain what it lost: complete a link with its own
+/// auto-submit page, switch to every account.
+async fn replay_attempts(client: &mut impl Client, copied_auto_submit: Option<&str>) {
+    if let Some(token) = copied_auto_submit {
+        client.post_form("/link/p/1", &[("csrf_token", token)]).await;
+    }
+    let page = client.get("/link/p/1").await;
+    if let Some(token) = auto_submit_token(&page.body) {
+        client.post_form("/link/p/1", &[("csrf_token", &token)]).await;
+    }
+    for target in 1..=3 {
+        client.switch(target).await;
+    }
+}
+
+/// Every (copy step, replay step) pair of `steps`, each on a fresh run.
+pub async fn replay_matrix(harness: &impl Harness, steps: &[Step]) {
+    let (db, _guard) = database(3).await;
+    let mut client = harness.client(&db, &Options::default()).await;
+    let server_side = harness.server_side();
+    for copied in 0..steps.len() {
+        for now in copied + 1..steps.len() {
+            reset(&db).await;
+            client.set_cookies(Default::default());
+            let mut auto_submit = None;
+            let mut copy = None;
+            for (index, step) in steps.iter().enumerate().take(now + 1) {
+                run_step(&mut client, &db, *step, &mut auto_submit).await;
+                if index == copied {
+                    let had = State::parse(&client.state().await);
+                    copy = Some((client.cookies(), had, auto_submit.clone()));
+                }
+            }
+            let (cookies, had, copied_auto_submit) = copy.expect("copied");
+            let before: BTreeSet<(i64, i64)> = link_rows(&db).await.into_iter().collect();
+            client.set_cookies(cookies);
+            let seen = State::parse(&client.state().await);
+            check_replayed(steps, copied, now, server_side, &had, &seen);
+            replay_attempts(&mut client, copied_auto_submit.as_deref()).await;
+            let seen = State::parse(&client.state().await);
+            check_replayed(steps, copied, now, server_side, &had, &seen);
+            let after: BTreeSet<(i64, i64)> = link_rows(&db).await.into_iter().collect();
+            assert!(
+                after.is_subset(&before),
+                "copy #{copied} replayed after #{now} wrote rows: {before:?} → {after:?}"
+            );
+        }
+    }
+}
