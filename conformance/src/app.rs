@@ -55,9 +55,22 @@ pub fn state_line(current: Option<&User>, primary: Option<&User>, group: Option<
     format!("current={};primary={};group={}", id(current), id(primary), group.unwrap_or_default())
 }
 
-/// A fresh SQLite database with users 1..=`count`.
+thread_local! {
+    /// The backend of the running case (each `#[tokio::test]` runs on its own
+    /// current-thread runtime).
+    static BACKEND: std::cell::Cell<TestBackend> = const { std::cell::Cell::new(TestBackend::Sqlite) };
+}
+
+/// Runs this thread's cases on `backend`; false when it is not configured.
+pub fn use_backend(backend: TestBackend) -> bool {
+    BACKEND.with(|cell| cell.set(backend));
+    backend.is_available()
+}
+
+/// A fresh database of the case's backend with users 1..=`count`.
 pub async fn database(count: i64) -> (DatabaseConnection, TestDatabase) {
-    let test = TestDatabase::create(TestBackend::Sqlite).await.expect("database").expect("sqlite");
+    let backend = BACKEND.with(std::cell::Cell::get);
+    let test = TestDatabase::create(backend).await.expect("database").expect("a configured backend");
     let db = test.db.clone();
     let schema = Schema::new(db.get_database_backend());
     db.execute(&schema.create_table_from_entity(user::Entity)).await.expect("users table");

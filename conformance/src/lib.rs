@@ -13,7 +13,8 @@ mod client;
 pub mod replay;
 
 pub use app::{User, database};
-pub use client::{Client, Harness, Options, Reply};
+pub use client::{Client, Harness, Options, Reply, redis_configured};
+pub use multi_account::test_database::TestBackend;
 
 /// Every case of the suite, as `#[tokio::test]`s in a module `$module`, run
 /// with `$harness` (an expression of a type implementing [`Harness`]). Invoke
@@ -32,10 +33,30 @@ macro_rules! __conformance_module {
         mod $module {
             #[allow(unused_imports)]
             use super::*;
+            $crate::__conformance_backend!(sqlite, Sqlite, $harness; $($case)*);
+            $crate::__conformance_backend!(postgres, Postgres, $harness; $($case)*);
+            $crate::__conformance_backend!(mysql, MySql, $harness; $($case)*);
+        }
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __conformance_backend {
+    ($module:ident, $backend:ident, $harness:expr; $($case:ident)*) => {
+        mod $module {
+            #[allow(unused_imports)]
+            use super::*;
             $(
                 #[tokio::test]
                 async fn $case() {
+                    let backend = $crate::TestBackend::$backend;
+                    if !$crate::app::use_backend(backend) || !$crate::Harness::available(&$harness) {
+                        eprintln!("conformance {}: skipped on {backend}", stringify!($case));
+                        return;
+                    }
                     $crate::cases::$case(&$harness).await;
+                    eprintln!("conformance {}: ran on {backend}", stringify!($case));
                 }
             )*
         }

@@ -69,7 +69,13 @@ impl State {
 /// Back to the seeded users and no links.
 async fn reset(db: &DatabaseConnection) {
     db.execute_unprepared("DELETE FROM linked_accounts").await.unwrap();
-    db.execute_unprepared("UPDATE users SET password_hash = 'hash-' || id, status = 'active'").await.unwrap();
+    for id in 1..=3 {
+        db.execute_unprepared(&format!(
+            "UPDATE users SET password_hash = 'hash-{id}', status = 'active' WHERE id = {id}"
+        ))
+        .await
+        .unwrap();
+    }
 }
 
 async fn run_step(client: &mut impl Client, db: &DatabaseConnection, step: Step, auto_submit: &mut Option<String>) {

@@ -54,6 +54,10 @@ async fn sign_out(session: actix_session::Session) -> actix_web::HttpResponse {
 impl Harness for Actix {
     type Client = ActixClient;
 
+    fn available(&self) -> bool {
+        !matches!(self, Self::Redis) || multi_account_conformance::redis_configured()
+    }
+
     fn server_side(&self) -> bool {
         matches!(self, Self::Redis)
     }

@@ -61,6 +61,10 @@ async fn sign_out(
 impl Harness for Axum {
     type Client = AxumClient;
 
+    fn available(&self) -> bool {
+        !matches!(self, Self::Redis) || multi_account_conformance::redis_configured()
+    }
+
     fn server_side(&self) -> bool {
         true
     }
