@@ -69,9 +69,27 @@ pub fn use_backend(backend: TestBackend) -> bool {
 
 /// A fresh database of the case's backend with users 1..=`count`.
 pub async fn database(count: i64) -> (DatabaseConnection, TestDatabase) {
+    let (db, test, _) = counted_database(count).await;
+    (db, test)
+}
+
+/// [`database`], and the number of statements on the app's tables (users,
+/// links) run through the connection it returns (SeaORM's metric callback); a
+/// session store that shares the connection is not counted.
+pub async fn counted_database(
+    count: i64,
+) -> (DatabaseConnection, TestDatabase, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
     let backend = BACKEND.with(std::cell::Cell::get);
     let test = TestDatabase::create(backend).await.expect("database").expect("a configured backend");
-    let db = test.db.clone();
+    let mut db = test.db.clone();
+    let statements = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = statements.clone();
+    db.set_metric_callback(move |info| {
+        let sql = &info.statement.sql;
+        if sql.contains("users") || sql.contains("linked_accounts") {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
     let schema = Schema::new(db.get_database_backend());
     db.execute(&schema.create_table_from_entity(user::Entity)).await.expect("users table");
     multi_account::create_linked_accounts_table::<linked_account::Entity>(&db).await.expect("links table");
@@ -86,7 +104,7 @@ pub async fn database(count: i64) -> (DatabaseConnection, TestDatabase) {
         .await
         .expect("insert user");
     }
-    (db, test)
+    (db, test, statements)
 }
 
 /// The link rows (primary, linked), group rows included.

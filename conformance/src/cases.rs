@@ -3,7 +3,7 @@
 
 use sea_orm::ConnectionTrait;
 
-use crate::app::{database, link_rows};
+use crate::app::{counted_database, database, link_rows};
 use crate::client::{Client, Harness, Options, auto_submit_token};
 
 const SIGNED_OUT: &str = "current=;primary=;group=";
@@ -195,4 +195,31 @@ pub async fn replay_through_sign_out_all(harness: &impl Harness) {
 
 pub async fn replay_through_sign_out(harness: &impl Harness) {
     crate::replay::replay_matrix(harness, crate::replay::THROUGH_SIGN_OUT).await;
+}
+
+/// One query per request in multi-account mode, however big the group; the
+/// app's own user load in standard mode; none for a page that extracts nothing.
+pub async fn one_query_per_request_at_any_group_size(harness: &impl Harness) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let (db, _guard, statements) = counted_database(11).await;
+    let mut client = harness.client(&db, &Options::default()).await;
+    async fn counted(client: &mut impl Client, statements: &AtomicUsize, path: &str) -> usize {
+        let before = statements.load(Ordering::SeqCst);
+        let reply = client.get(path).await;
+        assert_eq!(reply.status, 200, "{path}: {reply:?}");
+        statements.load(Ordering::SeqCst) - before
+    }
+    assert_eq!(counted(&mut client, &statements, "/state").await, 0, "signed out");
+    client.sign_in(1).await;
+    assert_eq!(counted(&mut client, &statements, "/state").await, 1, "standard mode");
+    assert_eq!(counted(&mut client, &statements, "/plain").await, 0, "no extractor");
+    for linked in 2..=11 {
+        assert_eq!(client.complete_link(1, linked).await.status, 303, "linking {linked}");
+        if [2, 6, 11].contains(&linked) {
+            assert_eq!(counted(&mut client, &statements, "/state").await, 1, "{linked} accounts");
+            assert_eq!(counted(&mut client, &statements, "/me").await, 1, "{linked} accounts");
+            assert_eq!(counted(&mut client, &statements, "/plain").await, 0, "{linked} accounts");
+        }
+    }
+    assert_eq!(client.state().await, "current=11;primary=1;group=1,2,3,4,5,6,7,8,9,10,11");
 }

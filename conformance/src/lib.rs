@@ -81,6 +81,7 @@ macro_rules! each_case {
             get_link_auto_submits_only_for_the_account_that_just_signed_in
             replay_through_sign_out_all
             replay_through_sign_out
+            one_query_per_request_at_any_group_size
         }
     };
 }
