@@ -223,3 +223,20 @@ pub async fn one_query_per_request_at_any_group_size(harness: &impl Harness) {
     }
     assert_eq!(client.state().await, "current=11;primary=1;group=1,2,3,4,5,6,7,8,9,10,11");
 }
+
+/// The primary cannot be removed: a redirect with a message for the next page,
+/// and nothing changes.
+pub async fn removing_the_primary_is_refused_with_a_message(harness: &impl Harness) {
+    let (db, _guard) = database(2).await;
+    let mut client = harness.client(&db, &Options::default()).await;
+    client.sign_in(1).await;
+    client.complete_link(1, 2).await;
+    let rows = link_rows(&db).await;
+    let reply = client.post_with_csrf("/link/remove/1").await;
+    assert_eq!(reply.status, 303, "{reply:?}");
+    assert_eq!(link_rows(&db).await, rows, "nothing removed");
+    let flash = client.get("/flash").await.body;
+    assert!(flash.contains("primary account cannot be removed"), "{flash:?}");
+    assert_eq!(client.get("/flash").await.body, "", "shown once");
+    assert_eq!(client.state().await, "current=2;primary=1;group=1,2");
+}

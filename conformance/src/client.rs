@@ -27,7 +27,8 @@ pub struct Options {
 /// password, the CSRF token, the raw session), and four pages: `/state`
 /// (`current=..;primary=..;group=..`, from the adapter's `MultiAccount`
 /// extractor), `/me` (the `CurrentUser` id, or empty), `/plain` (no
-/// extractor) and `POST /sign-out` (the adapter's `session::sign_out`).
+/// extractor), `/flash` (the adapter's `take_flash`, or empty) and
+/// `POST /sign-out` (the adapter's `session::sign_out`).
 #[allow(async_fn_in_trait)]
 pub trait Client {
     async fn get(&mut self, path: &str) -> Reply;

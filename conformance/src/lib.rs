@@ -82,6 +82,7 @@ macro_rules! each_case {
             replay_through_sign_out_all
             replay_through_sign_out
             one_query_per_request_at_any_group_size
+            removing_the_primary_is_refused_with_a_message
         }
     };
 }

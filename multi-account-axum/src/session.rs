@@ -53,3 +53,11 @@ impl MultiAccountConfig {
         Ok(self.core.pending_link::<U>(&session_state::read(session).await?))
     }
 }
+
+/// Takes (and removes) the one-shot message a flow left for the next page (a
+/// refused link, a primary that cannot be removed, ..). Call it where you
+/// render pages.
+pub async fn take_flash(session: &Session) -> Result<Option<String>, MultiAccountError> {
+    let message = session.remove_value(multi_account::session::keys::FLASH).await?;
+    Ok(message.and_then(|value| value.as_str().map(str::to_owned)))
+}

@@ -46,6 +46,10 @@ async fn plain() -> &'static str {
     "plain"
 }
 
+async fn flash(session: actix_session::Session) -> String {
+    multi_account_actix::take_flash(&session).unwrap_or_default()
+}
+
 async fn sign_out(session: actix_session::Session) -> actix_web::HttpResponse {
     multi_account_actix::session::sign_out(&session);
     actix_web::HttpResponse::NoContent().finish()
@@ -71,6 +75,7 @@ impl Harness for Actix {
             .route("/me", web::get().to(me))
             .route("/plain", web::get().to(plain))
             .route("/sign-out", web::post().to(sign_out))
+            .route("/flash", web::get().to(flash))
             .wrap(SessionToken);
         let service: Service = match self {
             Self::Cookie => boxed(test::init_service(app.wrap(test_support::cookie_session())).await),

@@ -51,6 +51,10 @@ async fn plain() -> &'static str {
     "plain"
 }
 
+async fn flash(session: tower_sessions::Session) -> Result<String, multi_account_axum::MultiAccountError> {
+    Ok(multi_account_axum::session::take_flash(&session).await?.unwrap_or_default())
+}
+
 async fn sign_out(
     session: tower_sessions::Session,
 ) -> Result<axum::http::StatusCode, multi_account_axum::MultiAccountError> {
@@ -78,6 +82,7 @@ impl Harness for Axum {
             .route("/me", get(me))
             .route("/plain", get(plain))
             .route("/sign-out", axum::routing::post(sign_out))
+            .route("/flash", get(flash))
             .layer(config.layer());
         let router = match self {
             Self::Memory => router.layer(SessionManagerLayer::new(MemoryStore::default()).with_secure(false)),
