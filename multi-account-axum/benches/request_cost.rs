@@ -124,8 +124,8 @@ async fn run(backend: TestBackend) {
     }
 
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
-    for index in 0..cases.len() {
-        round(&mut cases[index].1).await; // warm up
+    for (_, client) in &mut cases {
+        round(client).await; // warm up
     }
     for turn in 0..ROUNDS {
         for offset in 0..cases.len() {
