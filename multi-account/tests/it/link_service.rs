@@ -211,6 +211,8 @@ async fn unknown_accounts_and_bad_tokens_are_refused(db: DatabaseConnection) {
     assert!(matches!(Links::link(&db, &1, &2, "").await, Err(LinkError::InvalidSessionToken)));
     let long = "x".repeat(multi_account::MAX_SESSION_TOKEN_LEN + 1);
     assert!(matches!(Links::group(&db, &1, &long).await, Err(LinkError::InvalidSessionToken)));
+    let longest = "x".repeat(multi_account::MAX_SESSION_TOKEN_LEN);
+    assert!(Links::group(&db, &1, &longest).await.is_ok(), "a token of exactly the longest length is one");
     assert_eq!(link_count(&db).await, 0);
 }
 
