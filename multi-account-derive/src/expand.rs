@@ -39,12 +39,11 @@ fn expand(config: &UserConfig<'_>) -> TokenStream {
 
     // The `active_check` value, once, as a function returning the field's type:
     // a value of another type is one `mismatched types` error on the value
-    // ("expected `UserStatus`, found `&str`"), and both uses below share it.
-    let (active_value, is_active, active_condition) = match config.active_check {
+    // ("expected `UserStatus`, found `&str`").
+    let (active_value, is_active) = match config.active_check {
         Some((field, value)) => {
             let field_ident = field.ident;
             let field_ty = field.ty;
-            let column = &field.column;
             let value = active_value(value, field_ty);
             (
                 Some(quote_spanned! {value.span()=>
@@ -58,19 +57,9 @@ fn expand(config: &UserConfig<'_>) -> TokenStream {
                     }
                 }),
                 quote!(self.#field_ident == Model::__multi_account_active_value()),
-                quote! {
-                    #private::sea_orm::Condition::all().add(
-                        #private::sea_orm::sea_query::ExprTrait::eq(
-                            #private::sea_orm::sea_query::Expr::col((Entity, Column::#column)),
-                            ::core::convert::Into::<#private::sea_orm::Value>::into(
-                                Model::__multi_account_active_value(),
-                            ),
-                        )
-                    )
-                },
             )
         }
-        None => (None, quote!(true), quote!(#private::sea_orm::Condition::all())),
+        None => (None, quote!(true)),
     };
 
     let display_idents: Vec<_> = config.display_fields.iter().map(|field| field.ident).collect();
@@ -124,9 +113,6 @@ fn expand(config: &UserConfig<'_>) -> TokenStream {
                 }
                 fn is_active(&self) -> bool {
                     #is_active
-                }
-                fn active_condition() -> #private::sea_orm::Condition {
-                    #active_condition
                 }
                 #auth_hash
 

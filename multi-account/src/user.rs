@@ -1,6 +1,6 @@
 //! The traits `#[derive(MultiAccountUser)]` implements on a user entity.
 
-use sea_orm::{Condition, EntityTrait, FromQueryResult, PrimaryKeyTrait};
+use sea_orm::{EntityTrait, FromQueryResult, PrimaryKeyTrait};
 use serde::Serialize;
 
 use crate::account_id::AccountId;
@@ -83,9 +83,6 @@ pub trait MultiAccountUser: FromQueryResult + Clone + Send + Sync + Sized + 'sta
     /// Whether the user passes `active_check` (always `true` without one). Checked
     /// again on every load, so deactivating a user takes effect at once.
     fn is_active(&self) -> bool;
-    /// The `active_check` as a SeaORM condition, so inactive users are filtered in
-    /// the database rather than after loading.
-    fn active_condition() -> Condition;
     /// The display projection for the switcher.
     fn display(&self) -> Self::Display;
 

@@ -137,7 +137,7 @@ async fn every_state_change_logs_one_audit_event() {
     client.complete_link(&1, &3).await;
     recorder.take();
     assert_eq!(client.post_with_csrf("/link/remove/2", &[]).await.status, StatusCode::SEE_OTHER);
-    assert_one(&recorder, &[("level", "INFO"), ("event", "unlink"), ("primary", "1"), ("user", "2")], "unlink");
+    assert_one(&recorder, &[("level", "INFO"), ("event", "remove"), ("primary", "1"), ("user", "2")], "unlink");
 
     // Sign-out-all, with the number of links it removed.
     assert_eq!(link_count(&test.db).await, 1);
@@ -185,13 +185,13 @@ async fn every_refusal_logs_its_reason() {
     assert_eq!(client.get(&url).await.status, StatusCode::FORBIDDEN);
     assert_one(&recorder, &refused("switch", "no_signed_in_group", "", "1"), "switch, standard session");
     assert_eq!(client.post_with_csrf("/link/remove/1", &[]).await.status, StatusCode::FORBIDDEN);
-    assert_one(&recorder, &refused("unlink", "no_signed_in_group", "", "1"), "unlink, standard session");
+    assert_one(&recorder, &refused("remove", "no_signed_in_group", "", "1"), "unlink, standard session");
 
     // CSRF, on each route.
     for (action, method, path) in [
         ("switch", "GET", "/link/switch_to/1"),
         ("switch", "POST", "/link/switch_to/1"),
-        ("unlink", "POST", "/link/remove/1"),
+        ("remove", "POST", "/link/remove/1"),
         ("sign_out_all", "POST", "/link/sign-out-all"),
         ("link", "POST", "/link/p/2"),
         ("link", "POST", "/link/p/2?start"),
@@ -213,9 +213,9 @@ async fn every_refusal_logs_its_reason() {
     assert_eq!(client.get(&url).await.status, StatusCode::FORBIDDEN);
     assert_one(&recorder, &refused("switch", "not_in_group", "1", "3"), "switch outside the group");
     assert_eq!(client.post_with_csrf("/link/remove/1", &[]).await.status, StatusCode::SEE_OTHER);
-    assert_one(&recorder, &refused("unlink", "primary", "1", "1"), "unlink of the primary");
+    assert_one(&recorder, &refused("remove", "primary", "1", "1"), "unlink of the primary");
     assert_eq!(client.post_with_csrf("/link/remove/3", &[]).await.status, StatusCode::FORBIDDEN);
-    assert_one(&recorder, &refused("unlink", "not_linked", "1", "3"), "unlink of an account not linked");
+    assert_one(&recorder, &refused("remove", "not_linked", "1", "3"), "unlink of an account not linked");
     assert_eq!(client.post_with_csrf("/link/p/1", &[]).await.status, StatusCode::FORBIDDEN);
     assert_one(&recorder, &refused("link", "no_fresh_link_intent", "1", "2"), "link POST without an intent");
     assert_eq!(client.post_with_csrf("/link/p/3", &[]).await.status, StatusCode::FORBIDDEN);

@@ -6,7 +6,7 @@
 //! | `link_started` | info | `primary`, `user` |
 //! | `link` | info | `primary`, `user`, `outcome` |
 //! | `switch` | info | `primary`, `user` |
-//! | `unlink` | info | `primary`, `user` |
+//! | `remove` | info | `primary`, `user` |
 //! | `sign_out_all` | info | `primary`, `links_removed` |
 //! | `refused` | warn | `action`, `reason`, `primary`, `user` |
 //!

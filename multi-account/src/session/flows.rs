@@ -366,26 +366,26 @@ impl SessionConfig {
     ) -> Result<Response, Refusal> {
         self.check_enabled()?;
         let target_id = parse_id::<U>(target)?;
-        check_request(change.state(), request, "unlink")?;
-        self.signed_in_group::<U>(change, "unlink", &target_id).await?;
+        check_request(change.state(), request, "remove")?;
+        self.signed_in_group::<U>(change, "remove", &target_id).await?;
         let Some((primary_id, token)) = change.state().multi_account::<U>() else {
-            refused("unlink", "no_multi_account_session", &"", &target_id);
-            return Err(Refusal::Forbidden("unlink: not a multi-account session"));
+            refused("remove", "no_multi_account_session", &"", &target_id);
+            return Err(Refusal::Forbidden("remove: not a multi-account session"));
         };
         let back = request.same_origin_referer().unwrap_or_else(|| destinations.after_switch());
         if target_id == primary_id {
-            refused("unlink", "primary", &primary_id, &target_id);
+            refused("remove", "primary", &primary_id, &target_id);
             change.insert(keys::FLASH, PRIMARY_STAYS);
             return Ok(redirect(&back));
         }
         match LinkService::<U>::unlink(&self.db, &primary_id, &target_id, &token).await {
             Ok(true) => {}
             Ok(false) => {
-                refused("unlink", "not_linked", &primary_id, &target_id);
-                return Err(Refusal::Forbidden("unlink: the account is not linked in this session"));
+                refused("remove", "not_linked", &primary_id, &target_id);
+                return Err(Refusal::Forbidden("remove: the account is not linked in this session"));
             }
             Err(error) => {
-                tracing::error!(%error, "multi-account: unlink failed");
+                tracing::error!(%error, "multi-account: remove failed");
                 return Err(Refusal::Unavailable);
             }
         }
@@ -394,7 +394,7 @@ impl SessionConfig {
         }
         change.forget_sign_in(&target_id);
         change.renew_privileges();
-        event("unlink", &primary_id, &target_id);
+        event("remove", &primary_id, &target_id);
         Ok(redirect(&back))
     }
 
