@@ -129,6 +129,8 @@ async fn deactivated_links_do_not_count_or_appear_and_can_be_reactivated(db: Dat
         Links::link(&db, &1, &id, TOKEN).await.unwrap();
     }
     assert!(Links::deactivate(&db, &1, &3, TOKEN).await.unwrap());
+    assert!(!Links::deactivate(&db, &1, &3, TOKEN).await.unwrap(), "already inactive: nothing to do");
+    assert!(!Links::deactivate(&db, &1, &5, TOKEN).await.unwrap(), "no such link");
     let group = Links::group(&db, &1, TOKEN).await.unwrap().unwrap();
     assert_eq!(ids(&group), vec![1, 2, 4]);
     assert!(matches!(Links::can_switch(&db, &1, &3, TOKEN).await, Err(LinkError::NotInGroup)));
