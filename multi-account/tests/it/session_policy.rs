@@ -616,3 +616,101 @@ async fn rotating_the_csrf_token_spends_the_old_one() {
     assert!(!session.state().csrf_matches(Some(&old)));
     assert!(session.state().csrf_matches(Some(&new)));
 }
+
+#[tokio::test]
+async fn a_switch_moves_the_identity_layers_id_too() {
+    const KEY: &str = "identity.id";
+    let world = world().await;
+    let mut session = Session::default();
+    session.values.insert(KEY.to_owned(), Value::from("1"));
+    let read = |session: &Session| SessionState::read(Some(KEY), |key| session.values.get(key).cloned());
+    let resolution = world.config.resolve::<user::Model>(&read(&session)).await;
+    session.apply(&resolution.writes);
+    world.link(&mut session, 1, 2).await;
+    // The link signed 2 in with `sign_in`; the identity layer still names 1.
+    session.values.insert(KEY.to_owned(), Value::from("2"));
+    let request = session.request();
+    let switched = world.config.switch::<user::Model>(&read(&session), &request, "1", &Pages).await;
+    assert!(matches!(switched.response, Response::Redirect(_)), "{switched:?}");
+    session.apply(&switched.writes);
+    assert_eq!(session.values[KEY], Value::from("1"), "the identity follows the switch");
+    assert_eq!(session.values[keys::USER], Value::from("user?id=1"));
+    let resolution = world.config.resolve::<user::Model>(&read(&session)).await;
+    assert_eq!(resolution.accounts.current.map(|user| user.id), Some(1));
+}
+
+#[tokio::test]
+async fn a_session_without_an_identity_key_gets_none_written() {
+    let world = world().await;
+    let mut session = Session::default();
+    world.sign_in(&mut session, 1).await;
+    world.link(&mut session, 1, 2).await;
+    // Read as an app with an identity layer would: a session signed in without
+    // it is still signed in.
+    let with_identity = SessionState::read(Some("identity.id"), |key| session.values.get(key).cloned());
+    let resolution = world.config.resolve::<user::Model>(&with_identity).await;
+    assert_eq!(resolution.accounts.current.map(|user| user.id), Some(2));
+    let request = session.request();
+    let switched = world.config.switch::<user::Model>(&session.state(), &request, "1", &Pages).await;
+    let keys_written: Vec<&str> = switched
+        .writes
+        .iter()
+        .filter_map(|write| match write {
+            SessionWrite::Insert { key, .. } => Some(*key),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(keys_written, [keys::USER, keys::CSRF_TOKEN], "{:?}", switched.writes);
+}
+
+#[tokio::test]
+async fn an_empty_or_overlong_session_token_is_no_token() {
+    for token in [String::new(), "t".repeat(multi_account::MAX_SESSION_TOKEN_LEN + 1)] {
+        let mut values = BTreeMap::new();
+        values.insert(keys::SESSION_TOKEN.to_owned(), Value::from(token.clone()));
+        values.insert(keys::PRIMARY_USER_ID.to_owned(), Value::from("1"));
+        let state = SessionState::read(None, |key| values.get(key).cloned());
+        assert_eq!(state.session_token(), None, "{token:?}");
+        assert!(state.multi_account::<user::Model>().is_none());
+    }
+    let longest = "t".repeat(multi_account::MAX_SESSION_TOKEN_LEN);
+    let state = SessionState::read(None, |key| (key == keys::SESSION_TOKEN).then(|| Value::from(longest.clone())));
+    assert_eq!(state.session_token(), Some(longest.as_str()));
+}
+
+#[tokio::test]
+async fn the_pending_link_is_known_while_its_intent_is_fresh() {
+    let world = world().await;
+    let now = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(5_000));
+    let clock = now.clone();
+    let config = world.config.clone().with_clock(move || clock.load(std::sync::atomic::Ordering::Relaxed));
+    let mut session = Session::default();
+    world.sign_in(&mut session, 1).await;
+    assert_eq!(config.pending_link::<user::Model>(&session.state()), None);
+    let request = session.request();
+    let started = config.link_start::<user::Model>(&session.state(), &request, "1", &Pages).await;
+    session.apply(&started.writes);
+    assert_eq!(config.pending_link::<user::Model>(&session.state()), Some(1));
+    now.store(5_000 + 600, std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(config.pending_link::<user::Model>(&session.state()), None, "stale");
+}
+
+#[tokio::test]
+async fn a_decision_reads_its_own_writes() {
+    // An identity sign-in adopted while the link page renders: the adoption
+    // rotates the CSRF token, and the page's form carries the rotated one.
+    const KEY: &str = "identity.id";
+    let world = world().await;
+    let mut session = Session::default();
+    let old = session.csrf();
+    session.values.insert(KEY.to_owned(), Value::from("1"));
+    let state = SessionState::read(Some(KEY), |key| session.values.get(key).cloned());
+    let page = world.config.link_page::<user::Model>(&state, "1").await;
+    let Response::LinkStart(form) = page.response else { panic!("{page:?}") };
+    let last_token = page.writes.iter().rev().find_map(|write| match write {
+        SessionWrite::Insert { key, value } if *key == keys::CSRF_TOKEN => value.as_str(),
+        _ => None,
+    });
+    assert_ne!(form.csrf_token, old, "the adoption rotated the token");
+    assert_eq!(last_token, Some(form.csrf_token.as_str()), "the form carries the token written last");
+}
