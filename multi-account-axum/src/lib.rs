@@ -13,7 +13,8 @@
 //!   one load per request, one query in multi-account mode;
 //! - [`MultiAccountConfig::router`] — link, switch, remove and sign-out-all;
 //! - [`MultiAccountHandlers`] — redirect paths and the link pages;
-//! - [`session`] — `sign_in` for your sign-in handler, `sign_out`.
+//! - [`session`] — `sign_in` for your sign-in handler, `sign_out`, flash messages;
+//! - [`csrf`] — the CSRF token for your own forms.
 //!
 //! Any tower-sessions store works; the session's keys are the core's
 //! ([`multi_account::session::keys`]).
@@ -23,6 +24,7 @@
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, clippy::print_stderr)]
 
 mod config;
+pub mod csrf;
 mod error;
 mod extractors;
 mod handlers;

@@ -54,10 +54,22 @@ impl MultiAccountConfig {
     }
 }
 
+/// Stores a one-shot message for the next page ("bob@example.com is already
+/// signed in", say); [`take_flash`] shows it once.
+pub async fn put_flash(session: &Session, message: &str) -> Result<(), MultiAccountError> {
+    session.insert_value(multi_account::session::keys::FLASH, message.into()).await?;
+    Ok(())
+}
+
 /// Takes (and removes) the one-shot message a flow left for the next page (a
 /// refused link, a primary that cannot be removed, ..). Call it where you
 /// render pages.
 pub async fn take_flash(session: &Session) -> Result<Option<String>, MultiAccountError> {
+    // Read first: tower-sessions counts any removal as a change, and a page
+    // without a message must not write the session.
+    if session.get_value(multi_account::session::keys::FLASH).await?.is_none() {
+        return Ok(None);
+    }
     let message = session.remove_value(multi_account::session::keys::FLASH).await?;
     Ok(message.and_then(|value| value.as_str().map(str::to_owned)))
 }

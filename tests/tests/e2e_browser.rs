@@ -4,8 +4,9 @@
 //! Flow: sign in as alice → "Add another account" → sign in as bob → the link
 //! completes (auto-submitting form; without JavaScript, the "Link account"
 //! button) → both accounts in the switcher → switch to alice → remove bob →
-//! sign out of all accounts. Run twice: with JavaScript, and with JavaScript
-//! disabled. Every step leaves a screenshot in `target/e2e/<run>-<nn>-<step>.png`.
+//! sign out of all accounts. Run four times: the demo on actix-web and on axum,
+//! each with JavaScript and with JavaScript disabled. Every step leaves a
+//! screenshot in `target/e2e/<run>-<nn>-<step>.png`.
 //!
 //! Uses `/usr/bin/chromedriver` and `/usr/bin/chromium` (override with
 //! `CHROMEDRIVER` and `CHROME`); never downloads a driver. Without chromedriver
@@ -22,7 +23,7 @@ use std::time::{Duration, Instant};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
-use multi_account_demo::Settings;
+use multi_account_demo::{Framework, Settings};
 use serde_json::{Map, json};
 
 type StepResult<T = ()> = Result<T, Box<dyn Error + Send + Sync>>;
@@ -44,9 +45,14 @@ async fn account_switching_in_a_real_browser() {
     println!("e2e browser test: {} and {}", tools.chromedriver.display(), tools.chrome.display());
     println!("e2e browser test: screenshots in {}", screenshots.display());
 
-    for javascript in [true, false] {
-        let name = if javascript { "js" } else { "nojs" };
-        let demo = Demo::start().await;
+    let runs = [
+        (Framework::Actix, true, "actix-js"),
+        (Framework::Actix, false, "actix-nojs"),
+        (Framework::Axum, true, "axum-js"),
+        (Framework::Axum, false, "axum-nojs"),
+    ];
+    for (framework, javascript, name) in runs {
+        let demo = Demo::start(framework).await;
         let profile = tempfile::tempdir().expect("a temporary Chrome profile");
         let client = connect(&driver, &tools.chrome, profile.path(), javascript).await;
         let mut run = Run { name, client, base: format!("http://{}", demo.addr), step: 0, dir: screenshots.clone() };
@@ -388,16 +394,16 @@ async fn connect(driver: &ChromeDriver, chrome: &Path, profile: &Path, javascrip
 /// The demo app, in-process on a free port with a fresh SQLite file.
 struct Demo {
     addr: SocketAddr,
-    handle: actix_web::dev::ServerHandle,
+    handle: multi_account_demo::ServerHandle,
     _dir: tempfile::TempDir,
 }
 
 impl Demo {
-    async fn start() -> Self {
+    async fn start(framework: Framework) -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let settings = Settings::for_test(&dir.path().join("demo.sqlite"));
-        let (server, addr) = multi_account_demo::start(settings).await.expect("the demo starts");
-        let handle = server.handle();
+        let settings = Settings { framework, ..Settings::for_test(&dir.path().join("demo.sqlite")) };
+        let server = multi_account_demo::start(settings).await.expect("the demo starts");
+        let (addr, handle) = (server.addr(), server.handle());
         tokio::spawn(server);
         Self { addr, handle, _dir: dir }
     }

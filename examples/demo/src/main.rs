@@ -1,11 +1,12 @@
-//! `cargo run -p multi-account-demo`: the demo on <http://127.0.0.1:4000>.
+//! `cargo run -p multi-account-demo [-- --framework axum]`: the demo on
+//! <http://127.0.0.1:4000>.
 
 use std::process::ExitCode;
 
 use multi_account_demo::{Command, DEMO_PASSWORD, DEMO_USERS, Settings, settings::USAGE};
 use tracing_subscriber::EnvFilter;
 
-#[actix_web::main]
+#[tokio::main]
 #[allow(clippy::print_stdout, clippy::print_stderr)] // a command-line program talks to its terminal
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -23,8 +24,9 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let (server, addr) = match multi_account_demo::start(settings).await {
-        Ok(started) => started,
+    let framework = settings.framework;
+    let server = match multi_account_demo::start(settings).await {
+        Ok(server) => server,
         Err(error) => {
             eprintln!("error: {error}");
             return ExitCode::FAILURE;
@@ -32,7 +34,7 @@ async fn main() -> ExitCode {
     };
 
     println!();
-    println!("  Multi-account demo running at http://{addr}");
+    println!("  Multi-account demo running at http://{} (on {framework})", server.addr());
     println!();
     println!("  Sign in with any of these accounts (password: {DEMO_PASSWORD}):");
     for (name, email, status) in DEMO_USERS {

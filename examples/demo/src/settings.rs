@@ -15,17 +15,20 @@ pub const MIN_SECRET_LEN: usize = 64;
 
 /// The command-line help.
 pub const USAGE: &str = "\
-Usage: multi-account-demo [--port N] [--reset]
+Usage: multi-account-demo [--framework actix|axum] [--port N] [--reset]
 
 Options:
-  --port N    listen on 127.0.0.1:N (default 4000; env PORT; 0 picks a free port)
-  --reset     delete the demo database and create it again (env MULTI_ACCOUNT_DEMO_RESET=1)
-  -h, --help  print this help
+  --framework F  serve with actix-web (default) or axum: the same pages either way
+                 (env MULTI_ACCOUNT_DEMO_FRAMEWORK)
+  --port N       listen on 127.0.0.1:N (default 4000; env PORT; 0 picks a free port)
+  --reset        delete the demo database and create it again (env MULTI_ACCOUNT_DEMO_RESET=1)
+  -h, --help     print this help
 
 Environment:
   DATABASE_URL               sqlite://, postgres:// or mysql:// URL
                              (default sqlite://multi-account-demo.sqlite?mode=rwc)
-  REDIS_URL                  keep sessions in Redis instead of the session cookie
+  REDIS_URL                  keep sessions in Redis (default: in an encrypted cookie
+                             on actix-web, in memory on axum)
   MULTI_ACCOUNT_DEMO_SECRET  session key, 64+ bytes (default: random at each start,
                              so restarting signs everybody out)
   RUST_LOG                   log filter (default info)";
@@ -39,12 +42,49 @@ pub enum SettingsError {
     /// `--port` without a value.
     #[error("--port needs a value, e.g. --port 4000")]
     MissingPortValue,
+    /// A framework the demo does not serve with.
+    #[error("unknown framework {0:?}: expected actix or axum")]
+    UnknownFramework(String),
+    /// `--framework` without a value.
+    #[error("--framework needs a value: actix or axum")]
+    MissingFrameworkValue,
     /// An argument the demo does not know.
     #[error("unknown argument {0:?} (try --help)")]
     UnknownArgument(String),
     /// `MULTI_ACCOUNT_DEMO_SECRET` is too short.
     #[error("MULTI_ACCOUNT_DEMO_SECRET must be at least {MIN_SECRET_LEN} bytes long (it is {0})")]
     ShortSecret(usize),
+}
+
+/// The web framework that serves the demo.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Framework {
+    /// actix-web, with `multi-account-actix` and actix-session.
+    #[default]
+    Actix,
+    /// axum, with `multi-account-axum` and tower-sessions.
+    Axum,
+}
+
+impl std::str::FromStr for Framework {
+    type Err = SettingsError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "actix" | "actix-web" => Ok(Self::Actix),
+            "axum" => Ok(Self::Axum),
+            _ => Err(SettingsError::UnknownFramework(text.to_owned())),
+        }
+    }
+}
+
+impl fmt::Display for Framework {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Actix => "actix-web",
+            Self::Axum => "axum",
+        })
+    }
 }
 
 /// What the command line asks for.
@@ -60,6 +100,8 @@ pub enum Command {
 /// Everything [`crate::start`] needs.
 #[derive(Clone)]
 pub struct Settings {
+    /// The framework that serves the demo.
+    pub framework: Framework,
     /// The address to listen on (default `127.0.0.1`).
     pub host: String,
     /// The port; 0 picks a free one (see the address [`crate::start`] returns).
@@ -69,11 +111,13 @@ pub struct Settings {
     /// Delete the database (SQLite file) or revert every migration (other
     /// databases) before migrating and seeding again.
     pub reset: bool,
-    /// Keep sessions in Redis at this URL instead of the session cookie.
+    /// Keep sessions in Redis at this URL (instead of the session cookie on
+    /// actix-web, of memory on axum).
     pub redis_url: Option<String>,
     /// The session key material (64+ bytes); `None` generates a random key.
     pub secret: Option<Vec<u8>>,
-    /// HTTP worker threads; `None` uses one per CPU core.
+    /// HTTP worker threads on actix-web; `None` uses one per CPU core (axum runs
+    /// on the caller's tokio runtime).
     pub workers: Option<usize>,
     /// The limits on failed sign-ins per account and per client.
     pub throttle: ThrottleConfig,
@@ -84,6 +128,7 @@ pub struct Settings {
 impl fmt::Debug for Settings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Settings")
+            .field("framework", &self.framework)
             .field("host", &self.host)
             .field("port", &self.port)
             .field("database_url", &redact_url(&self.database_url))
@@ -100,6 +145,7 @@ impl fmt::Debug for Settings {
 impl Default for Settings {
     fn default() -> Self {
         Self {
+            framework: Framework::default(),
             host: "127.0.0.1".to_owned(),
             port: DEFAULT_PORT,
             database_url: DEFAULT_DATABASE_URL.to_owned(),
@@ -126,7 +172,8 @@ impl Settings {
     }
 
     /// Reads the environment (`PORT`, `DATABASE_URL`, `REDIS_URL`,
-    /// `MULTI_ACCOUNT_DEMO_SECRET`, `MULTI_ACCOUNT_DEMO_RESET`), then the
+    /// `MULTI_ACCOUNT_DEMO_SECRET`, `MULTI_ACCOUNT_DEMO_RESET`,
+    /// `MULTI_ACCOUNT_DEMO_FRAMEWORK`), then the
     /// command-line arguments (without the program name), which win.
     pub fn from_env_and_args(args: impl IntoIterator<Item = String>) -> Result<Command, SettingsError> {
         Self::from_vars_and_args(|name| std::env::var(name).ok(), args)
@@ -141,6 +188,9 @@ impl Settings {
         let non_empty = |name: &str| var(name).filter(|value| !value.trim().is_empty());
         if let Some(port) = non_empty("PORT") {
             settings.port = parse_port(&port)?;
+        }
+        if let Some(framework) = non_empty("MULTI_ACCOUNT_DEMO_FRAMEWORK") {
+            settings.framework = framework.parse()?;
         }
         if let Some(url) = non_empty("DATABASE_URL") {
             settings.database_url = url;
@@ -161,10 +211,18 @@ impl Settings {
                 "-h" | "--help" => return Ok(Command::Help),
                 "--reset" => settings.reset = true,
                 "--port" | "-p" => settings.port = parse_port(&args.next().ok_or(SettingsError::MissingPortValue)?)?,
-                _ => match arg.strip_prefix("--port=") {
-                    Some(port) => settings.port = parse_port(port)?,
-                    None => return Err(SettingsError::UnknownArgument(arg)),
-                },
+                "--framework" => {
+                    settings.framework = args.next().ok_or(SettingsError::MissingFrameworkValue)?.parse()?;
+                }
+                _ => {
+                    if let Some(port) = arg.strip_prefix("--port=") {
+                        settings.port = parse_port(port)?;
+                    } else if let Some(framework) = arg.strip_prefix("--framework=") {
+                        settings.framework = framework.parse()?;
+                    } else {
+                        return Err(SettingsError::UnknownArgument(arg));
+                    }
+                }
             }
         }
         Ok(Command::Run(settings))
@@ -216,6 +274,22 @@ mod tests {
         assert!(!settings.reset);
         assert!(settings.redis_url.is_none());
         assert!(settings.secret.is_none());
+        assert_eq!(settings.framework, Framework::Actix);
+    }
+
+    #[test]
+    fn the_framework_from_the_environment_or_the_command_line() {
+        assert_eq!(run(&[("MULTI_ACCOUNT_DEMO_FRAMEWORK", "axum")], &[]).framework, Framework::Axum);
+        assert_eq!(
+            run(&[("MULTI_ACCOUNT_DEMO_FRAMEWORK", "axum")], &["--framework", "actix"]).framework,
+            Framework::Actix
+        );
+        assert_eq!(run(&[], &["--framework=axum"]).framework, Framework::Axum);
+        assert_eq!(parse(&[], &["--framework"]).unwrap_err(), SettingsError::MissingFrameworkValue);
+        assert_eq!(
+            parse(&[], &["--framework", "rocket"]).unwrap_err(),
+            SettingsError::UnknownFramework("rocket".into())
+        );
     }
 
     #[test]

@@ -74,52 +74,55 @@ fn server(var: &str) -> Option<String> {
     std::env::var(var).ok().filter(|url| !url.is_empty())
 }
 
-#[tokio::test]
-async fn demo_on_postgres() {
-    let Some(url) = server("MULTI_ACCOUNT_TEST_POSTGRES_URL") else {
-        println!("skipped on postgres");
-        return;
-    };
-    with_throwaway_database(&url, demo_on).await;
-    println!("ran on postgres");
-}
-
-#[tokio::test]
-async fn demo_on_mysql() {
-    let Some(url) = server("MULTI_ACCOUNT_TEST_MYSQL_URL") else {
-        println!("skipped on mysql");
-        return;
-    };
-    with_throwaway_database(&url, demo_on).await;
-    println!("ran on mysql");
-}
-
-#[tokio::test]
-async fn demo_with_redis_sessions() {
-    let Some(redis) = server("MULTI_ACCOUNT_TEST_REDIS_URL") else {
-        println!("skipped on redis");
-        return;
-    };
-    let demo = Demo::start_with(|settings| multi_account_demo::Settings { redis_url: Some(redis), ..settings }).await;
-    // Cookieless visitors (bots) get no session: no cookie, so no Redis key.
-    for _ in 0..20 {
-        let home = demo.client().get("/").await;
-        assert_eq!(home.status, 200);
-        assert_eq!(home.header("set-cookie"), None, "an anonymous page view writes no session");
+demo_test! {
+    async fn demo_on_postgres() {
+        let Some(url) = server("MULTI_ACCOUNT_TEST_POSTGRES_URL") else {
+            println!("skipped on postgres");
+            return;
+        };
+        with_throwaway_database(&url, demo_on).await;
+        println!("ran on postgres");
     }
-    let mut client = demo.client();
-    let page = client.get("/sign-in").await;
-    let cookie = page.header("set-cookie").unwrap_or_default().to_owned();
-    assert!(!cookie.is_empty(), "the sign-in form's CSRF token is the app's own session write");
-    assert!(cookie.len() < 200, "the cookie holds a session id, not the session: {cookie}");
-    client.sign_in("alice@example.com", "password").await;
-    client.add_account(1, "carol@example.com").await;
-    let home = client.get("/").await;
-    assert!(home.body.contains("Signed in as carol@example.com"), "{}", home.body);
-    assert_eq!(home.count(r#"<li class="account"#), 2);
-    let token = home.csrf_token().unwrap();
-    client.post_form("/sign-out", &[("csrf_token", &token)]).await;
-    assert!(!client.get("/").await.body.contains("Signed in as"));
-    demo.stop().await;
-    println!("ran on redis");
+}
+
+demo_test! {
+    async fn demo_on_mysql() {
+        let Some(url) = server("MULTI_ACCOUNT_TEST_MYSQL_URL") else {
+            println!("skipped on mysql");
+            return;
+        };
+        with_throwaway_database(&url, demo_on).await;
+        println!("ran on mysql");
+    }
+}
+
+demo_test! {
+    async fn demo_with_redis_sessions() {
+        let Some(redis) = server("MULTI_ACCOUNT_TEST_REDIS_URL") else {
+            println!("skipped on redis");
+            return;
+        };
+        let demo = Demo::start_with(|settings| multi_account_demo::Settings { redis_url: Some(redis), ..settings }).await;
+        // Cookieless visitors (bots) get no session: no cookie, so no Redis key.
+        for _ in 0..20 {
+            let home = demo.client().get("/").await;
+            assert_eq!(home.status, 200);
+            assert_eq!(home.header("set-cookie"), None, "an anonymous page view writes no session");
+        }
+        let mut client = demo.client();
+        let page = client.get("/sign-in").await;
+        let cookie = page.header("set-cookie").unwrap_or_default().to_owned();
+        assert!(!cookie.is_empty(), "the sign-in form's CSRF token is the app's own session write");
+        assert!(cookie.len() < 200, "the cookie holds a session id, not the session: {cookie}");
+        client.sign_in("alice@example.com", "password").await;
+        client.add_account(1, "carol@example.com").await;
+        let home = client.get("/").await;
+        assert!(home.body.contains("Signed in as carol@example.com"), "{}", home.body);
+        assert_eq!(home.count(r#"<li class="account"#), 2);
+        let token = home.csrf_token().unwrap();
+        client.post_form("/sign-out", &[("csrf_token", &token)]).await;
+        assert!(!client.get("/").await.body.contains("Signed in as"));
+        demo.stop().await;
+        println!("ran on redis");
+    }
 }

@@ -5,12 +5,49 @@
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
-use actix_web::dev::ServerHandle;
-use multi_account_demo::Settings;
+use multi_account_demo::{Framework, ServerHandle, Settings};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
-/// The demo, running on 127.0.0.1 with a fresh SQLite file.
+thread_local! {
+    /// The framework of the running test (each `#[tokio::test]` blocks on its
+    /// own thread).
+    static FRAMEWORK: std::cell::Cell<Framework> = const { std::cell::Cell::new(Framework::Actix) };
+}
+
+/// Serves this thread's demos with `framework`.
+pub fn use_framework(framework: Framework) {
+    FRAMEWORK.with(|cell| cell.set(framework));
+}
+
+/// A test of the demo over HTTP, run once on each framework: `Demo::start`
+/// serves with the framework of the running test.
+macro_rules! demo_test {
+    ($(#[$meta:meta])* async fn $name:ident() $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            $(#[$meta])*
+            async fn run() $body
+
+            #[tokio::test]
+            async fn actix() {
+                $crate::support::use_framework(multi_account_demo::Framework::Actix);
+                run().await
+            }
+
+            #[tokio::test]
+            async fn axum() {
+                $crate::support::use_framework(multi_account_demo::Framework::Axum);
+                run().await
+            }
+        }
+    };
+}
+
+/// The demo, running on 127.0.0.1 with a fresh SQLite file, on the framework
+/// of the running test.
 pub struct Demo {
     pub addr: SocketAddr,
     pub db_path: PathBuf,
@@ -27,8 +64,10 @@ impl Demo {
     pub async fn start_with(adjust: impl FnOnce(Settings) -> Settings) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let db_path = dir.path().join("demo.sqlite");
-        let (server, addr) = multi_account_demo::start(adjust(Settings::for_test(&db_path))).await.unwrap();
-        let handle = server.handle();
+        let framework = FRAMEWORK.with(std::cell::Cell::get);
+        let settings = adjust(Settings { framework, ..Settings::for_test(&db_path) });
+        let server = multi_account_demo::start(settings).await.unwrap();
+        let (addr, handle) = (server.addr(), server.handle());
         tokio::spawn(server);
         Self { addr, db_path, handle, _dir: dir }
     }

@@ -1,0 +1,100 @@
+//! The demo on actix-web: actix-session (an encrypted cookie, or Redis),
+//! `multi-account-actix`'s routes and extractors.
+
+mod error_page;
+mod pages;
+
+use actix_session::SessionMiddleware;
+use actix_session::config::CookieContentSecurity;
+use actix_session::storage::{CookieSessionStore, RedisSessionStore, SessionStore};
+use actix_web::cookie::Key;
+use actix_web::middleware::{DefaultHeaders, ErrorHandlers, Logger};
+use actix_web::web::{self, Data};
+use actix_web::{App, HttpServer};
+use multi_account_actix::{MultiAccountConfig, SessionToken};
+
+use crate::app_state::AppState;
+use crate::server::Server;
+use crate::settings::{self, Settings};
+use crate::{SESSION_COOKIE, StartError, User};
+
+/// Builds and binds the server.
+pub(crate) async fn start(settings: &Settings, state: AppState) -> Result<Server, StartError> {
+    let key = match &settings.secret {
+        Some(secret) => Key::from(secret),
+        None => Key::generate(),
+    };
+    let config = MultiAccountConfig::new(state.db.clone()).with_handlers(pages::DemoHandlers);
+    match &settings.redis_url {
+        Some(url) => {
+            let store = RedisSessionStore::new(url.clone())
+                .await
+                .map_err(|error| StartError::Redis { url: settings::redact_url(url), message: format!("{error:#}") })?;
+            tracing::info!(redis = %settings::redact_url(url), "sessions are kept in Redis");
+            serve(settings, state, config, key, move || store.clone())
+        }
+        None => serve(settings, state, config, key, CookieSessionStore::default),
+    }
+}
+
+/// Builds and binds the server with the session store `make_store` makes for
+/// each worker.
+fn serve<S, F>(
+    settings: &Settings,
+    state: AppState,
+    config: MultiAccountConfig,
+    key: Key,
+    make_store: F,
+) -> Result<Server, StartError>
+where
+    S: SessionStore + 'static,
+    F: Fn() -> S + Clone + Send + 'static,
+{
+    // Cookie sessions are encrypted (private), Redis session ids signed; plain
+    // HTTP on localhost, so not `Secure`.
+    let content_security =
+        if settings.redis_url.is_some() { CookieContentSecurity::Signed } else { CookieContentSecurity::Private };
+    let state = Data::new(state);
+    let mut server = HttpServer::new(move || {
+        let session = SessionMiddleware::builder(make_store(), key.clone())
+            .cookie_name(SESSION_COOKIE.to_owned())
+            .cookie_secure(false)
+            .cookie_content_security(content_security)
+            .build();
+        // Everything but the stylesheet runs inside the session: `SessionToken`
+        // writes a token into every session it sees, so an asset behind it would
+        // create a session (a cookie, or a Redis key) per anonymous request.
+        let pages = web::scope("")
+            .configure(config.routes::<User>())
+            .route("/", web::get().to(pages::home))
+            .route("/sign-in", web::get().to(pages::sign_in_page))
+            .route("/sign-in", web::post().to(pages::sign_in))
+            .route("/sign-out", web::post().to(pages::sign_out))
+            .wrap(SessionToken)
+            .wrap(session);
+        App::new()
+            .app_data(state.clone())
+            .app_data(web::FormConfig::default().limit(crate::MAX_FORM_BYTES))
+            .route("/static/app.css", web::get().to(pages::stylesheet))
+            .service(pages)
+            .wrap(ErrorHandlers::new().default_handler(error_page::error_page))
+            .wrap(crate::SECURITY_HEADERS.iter().fold(DefaultHeaders::new(), |headers, header| headers.add(*header)))
+            // The path without its query string: no token or other secret in the log.
+            .wrap(
+                Logger::new("%{method}xi %U %s %Dms").custom_request_replace("method", |req| req.method().to_string()),
+            )
+    })
+    .shutdown_timeout(5);
+    if let Some(workers) = settings.workers {
+        server = server.workers(workers);
+    }
+    let address = format!("{}:{}", settings.host, settings.port);
+    let server = server
+        .bind((settings.host.as_str(), settings.port))
+        .map_err(|source| StartError::Bind { address: address.clone(), source })?;
+    let addr = server.addrs().first().copied().ok_or_else(|| StartError::Bind {
+        address,
+        source: std::io::Error::new(std::io::ErrorKind::AddrNotAvailable, "no address bound"),
+    })?;
+    Ok(Server::actix(server.run(), addr))
+}
