@@ -1,6 +1,7 @@
 //! Errors of the demo's own pages, and the HTML error page for every 4xx/5xx
 //! (each framework's module answers with it).
 
+use crate::settings::Framework;
 use crate::templates;
 
 /// Why a demo page could not be served. Input never causes a 5xx: these are
@@ -67,12 +68,16 @@ fn describe(status: u16) -> (&'static str, &'static str) {
     }
 }
 
-/// The HTML error page for `status`.
-pub(crate) fn render_error_page(status: u16) -> String {
+/// The HTML error page for `status`, served by `framework`.
+pub(crate) fn render_error_page(framework: Framework, status: u16) -> String {
     let (title, message) = describe(status);
-    templates::render("error.html", minijinja::context! { status, title, message, signed_out => status == 401 })
-        .unwrap_or_else(|error| {
-            tracing::error!(error = %format!("{error:#}"), "the error page failed to render");
-            format!("{status} {title}")
-        })
+    let framework = framework.to_string();
+    templates::render(
+        "error.html",
+        minijinja::context! { framework, status, title, message, signed_out => status == 401 },
+    )
+    .unwrap_or_else(|error| {
+        tracing::error!(error = %format!("{error:#}"), "the error page failed to render");
+        format!("{status} {title}")
+    })
 }

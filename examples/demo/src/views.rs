@@ -1,5 +1,5 @@
 //! The demo's pages as HTML, whichever framework serves them: the same
-//! templates and the same context for actix-web and axum.
+//! templates and the same context for actix-web and axum (the footer names it).
 
 use minijinja::context;
 use multi_account::session::AccountSwitcher;
@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::User;
 use crate::database::{DEMO_PASSWORD, DEMO_USERS};
 use crate::entities::user::UserStatus;
+use crate::settings::Framework;
 use crate::templates;
 
 /// The signed-in account as the page header shows it.
@@ -43,6 +44,7 @@ fn demo_accounts() -> Vec<DemoAccount> {
 
 /// `/`: who is signed in and the account switcher, or a sign-in link.
 pub(crate) fn home<D: Serialize>(
+    framework: Framework,
     current: Option<&User>,
     switcher: Option<AccountSwitcher<D>>,
     flash: Option<String>,
@@ -50,6 +52,7 @@ pub(crate) fn home<D: Serialize>(
     templates::render(
         "home.html",
         context! {
+            framework => framework.to_string(),
             current => current.map(AccountView::of),
             switcher,
             flash,
@@ -69,10 +72,15 @@ pub(crate) struct SignInPage<'a> {
 }
 
 /// `/sign-in`: the form, with this session's CSRF token.
-pub(crate) fn sign_in(csrf_token: &str, page: SignInPage<'_>) -> Result<String, minijinja::Error> {
+pub(crate) fn sign_in(
+    framework: Framework,
+    csrf_token: &str,
+    page: SignInPage<'_>,
+) -> Result<String, minijinja::Error> {
     templates::render(
         "sign_in.html",
         context! {
+            framework => framework.to_string(),
             csrf_token,
             email => page.email,
             return_to => page.return_to,
@@ -86,7 +94,7 @@ pub(crate) fn sign_in(csrf_token: &str, page: SignInPage<'_>) -> Result<String, 
 }
 
 /// The link flow's auto-submit page: a form posting `csrf_token` to `action`.
-pub(crate) fn link(action: &str, csrf_token: &str) -> Result<String, minijinja::Error> {
+pub(crate) fn link(framework: Framework, action: &str, csrf_token: &str) -> Result<String, minijinja::Error> {
     let form = context! { action, csrf_field => multi_account::session::html::CSRF_FIELD, csrf_token };
-    templates::render("link.html", context! { form })
+    templates::render("link.html", context! { framework => framework.to_string(), form })
 }

@@ -7,6 +7,7 @@ use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{HttpResponse, ResponseError};
 
 use crate::error::{PageError, render_error_page};
+use crate::settings::Framework;
 
 impl ResponseError for PageError {
     fn status_code(&self) -> StatusCode {
@@ -48,7 +49,7 @@ pub(crate) fn error_page<B: MessageBody + 'static>(
     let page: HttpResponse<BoxBody> = page
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(render_error_page(status.as_u16()));
+        .body(render_error_page(Framework::Actix, status.as_u16()));
     let response: ServiceResponse<EitherBody<B>> = ServiceResponse::new(request, page).map_into_right_body();
     Ok(ErrorHandlerResponse::Response(response))
 }

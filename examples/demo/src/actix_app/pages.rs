@@ -13,6 +13,7 @@ use multi_account_actix::{
 use crate::User;
 use crate::app_state::{AppState, Pairs, field};
 use crate::error::PageError;
+use crate::settings::Framework;
 use crate::sign_in::{Checked, Credentials, Next, Refused};
 use crate::templates::APP_CSS;
 use crate::views::{self, AccountView, SignInPage};
@@ -33,11 +34,11 @@ fn html(status: StatusCode, body: String) -> HttpResponse {
 pub(crate) async fn home(session: Session, accounts: MultiAccount<User>) -> Result<HttpResponse, PageError> {
     let flash = multi_account_actix::take_flash(&session);
     let switcher = accounts.current().is_some().then(|| accounts.switcher());
-    Ok(html(StatusCode::OK, views::home(accounts.current(), switcher, flash)?))
+    Ok(html(StatusCode::OK, views::home(Framework::Actix, accounts.current(), switcher, flash)?))
 }
 
 fn render_sign_in(session: &Session, page: SignInPage<'_>, status: StatusCode) -> Result<HttpResponse, PageError> {
-    Ok(html(status, views::sign_in(&csrf::csrf_token(session)?, page)?))
+    Ok(html(status, views::sign_in(Framework::Actix, &csrf::csrf_token(session)?, page)?))
 }
 
 /// The account a new one is being added to, when adding.
@@ -144,7 +145,7 @@ pub(crate) struct DemoHandlers;
 
 impl MultiAccountHandlers for DemoHandlers {
     fn render_auto_submit(&self, req: &HttpRequest, form: &AutoSubmitForm) -> HttpResponse {
-        match views::link(&form.action, &form.csrf_token) {
+        match views::link(Framework::Actix, &form.action, &form.csrf_token) {
             Ok(body) => html(StatusCode::OK, body),
             Err(error) => {
                 tracing::error!(error = %format!("{error:#}"), "the link page failed to render");

@@ -21,7 +21,7 @@ use tower_sessions::{Expiry, MemoryStore, SessionManagerLayer, SessionStore};
 use crate::app_state::AppState;
 use crate::error::{PageError, render_error_page};
 use crate::server::Server;
-use crate::settings::{self, Settings};
+use crate::settings::{self, Framework, Settings};
 use crate::{SESSION_COOKIE, StartError, User};
 
 /// What the axum handlers share.
@@ -137,7 +137,7 @@ async fn error_page(response: Response) -> Response {
     let (mut parts, _) = response.into_parts();
     parts.headers.remove(header::CONTENT_LENGTH);
     parts.headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    let page = Html(render_error_page(status.as_u16())).into_response();
+    let page = Html(render_error_page(Framework::Axum, status.as_u16())).into_response();
     let (page_parts, body) = page.into_parts();
     parts.headers.extend(page_parts.headers);
     Response::from_parts(parts, body)

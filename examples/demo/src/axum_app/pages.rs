@@ -15,6 +15,7 @@ use super::DemoState;
 use crate::User;
 use crate::app_state::{Pairs, field};
 use crate::error::PageError;
+use crate::settings::Framework;
 use crate::sign_in::{Checked, Credentials, Next, Refused};
 use crate::templates::APP_CSS;
 use crate::views::{self, AccountView, SignInPage};
@@ -27,11 +28,11 @@ fn html(status: StatusCode, body: String) -> Response {
 pub(crate) async fn home(session: Session, accounts: MultiAccount<User>) -> Result<Response, PageError> {
     let flash = session::take_flash(&session).await?;
     let switcher = accounts.current().is_some().then(|| accounts.switcher());
-    Ok(html(StatusCode::OK, views::home(accounts.current(), switcher, flash)?))
+    Ok(html(StatusCode::OK, views::home(Framework::Axum, accounts.current(), switcher, flash)?))
 }
 
 async fn render_sign_in(session: &Session, page: SignInPage<'_>, status: StatusCode) -> Result<Response, PageError> {
-    Ok(html(status, views::sign_in(&csrf::csrf_token(session).await?, page)?))
+    Ok(html(status, views::sign_in(Framework::Axum, &csrf::csrf_token(session).await?, page)?))
 }
 
 /// The account a new one is being added to, when adding.
@@ -135,7 +136,7 @@ pub(crate) struct DemoHandlers;
 
 impl MultiAccountHandlers for DemoHandlers {
     fn render_auto_submit(&self, parts: &Parts, form: &multi_account::session::Form) -> Response {
-        match views::link(&form.action, &form.csrf_token) {
+        match views::link(Framework::Axum, &form.action, &form.csrf_token) {
             Ok(body) => html(StatusCode::OK, body),
             Err(error) => {
                 tracing::error!(error = %format!("{error:#}"), "the link page failed to render");

@@ -12,6 +12,8 @@ demo_test! {
         assert_eq!(home.status, 200);
         assert!(home.body.contains(r#"id="sign-in-link""#), "{}", home.body);
         assert!(!home.body.contains("Signed in as"));
+        let served_by = format!("multi-account · {} + SeaORM", crate::support::framework());
+        assert!(home.body.contains(&served_by), "served by the framework under test: {}", home.body);
         let css = client.get("/static/app.css").await;
         assert_eq!(css.status, 200);
         assert_eq!(css.header("content-type"), Some("text/css; charset=utf-8"));

@@ -15,6 +15,11 @@ thread_local! {
     static FRAMEWORK: std::cell::Cell<Framework> = const { std::cell::Cell::new(Framework::Actix) };
 }
 
+/// The framework this thread's demos are served with.
+pub fn framework() -> Framework {
+    FRAMEWORK.with(std::cell::Cell::get)
+}
+
 /// Serves this thread's demos with `framework`.
 pub fn use_framework(framework: Framework) {
     FRAMEWORK.with(|cell| cell.set(framework));
@@ -64,7 +69,7 @@ impl Demo {
     pub async fn start_with(adjust: impl FnOnce(Settings) -> Settings) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let db_path = dir.path().join("demo.sqlite");
-        let framework = FRAMEWORK.with(std::cell::Cell::get);
+        let framework = framework();
         let settings = adjust(Settings { framework, ..Settings::for_test(&db_path) });
         let server = multi_account_demo::start(settings).await.unwrap();
         let (addr, handle) = (server.addr(), server.handle());
