@@ -13,7 +13,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{App, HttpResponse, cookie::Key, web};
 use multi_account_actix::{MultiAccount, MultiAccountConfig, SessionToken};
-use multi_account_actix::{csrf, local_path, session, take_flash};
+use multi_account_actix::{csrf, local_path, redirect, session, take_flash};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
 /// The whole app: your routes, the multi-account routes and the two middlewares.
@@ -107,13 +107,13 @@ async fn sign_in(db: web::Data<DatabaseConnection>, session: Session, form: web:
         return HttpResponse::Forbidden().finish();
     }
     let Some(user) = find_user_by_email_and_password(&db, &form.email, &form.password).await else {
-        return HttpResponse::SeeOther().insert_header(("Location", "/sign-in?error=1")).finish();
+        return redirect("/sign-in?error=1");
     };
     if session::sign_in(&session, &user).is_err() {
         return HttpResponse::InternalServerError().finish();
     }
     let target = form.return_to.as_deref().and_then(local_path).unwrap_or("/");
-    HttpResponse::SeeOther().insert_header(("Location", target)).finish()
+    redirect(target)
 }
 
 async fn find_user_by_email_and_password(db: &DatabaseConnection, email: &str, password: &str) -> Option<user::Model> {
@@ -131,7 +131,7 @@ async fn find_user_by_email_and_password(db: &DatabaseConnection, email: &str, p
 
 async fn home(session: Session, accounts: MultiAccount<user::Model>) -> HttpResponse {
     if accounts.current().is_none() {
-        return HttpResponse::SeeOther().insert_header(("Location", "/sign-in")).finish();
+        return redirect("/sign-in");
     }
     render(
         SWITCHER,

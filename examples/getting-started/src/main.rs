@@ -3,7 +3,7 @@
 
 use actix_web::{HttpServer, cookie::Key};
 use multi_account_actix::MultiAccountConfig;
-use multi_account_getting_started::{app, migrator::Migrator, seed};
+use my_app::{app, migrator::Migrator, seed};
 use sea_orm_migration::MigratorTrait;
 
 #[actix_web::main]
@@ -13,5 +13,8 @@ async fn main() -> std::io::Result<()> {
     seed(&db).await.expect("seed users");
     let multi_account = MultiAccountConfig::new(db.clone());
     let key = Key::generate(); // load a fixed key in production
-    HttpServer::new(move || app(db.clone(), multi_account.clone(), key.clone())).bind(("127.0.0.1", 8080))?.run().await
+    let server =
+        HttpServer::new(move || app(db.clone(), multi_account.clone(), key.clone())).bind(("127.0.0.1", 8080))?;
+    println!("listening on http://127.0.0.1:8080 (sign in as ann@example.com, password `password`)");
+    server.run().await
 }

@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::test;
 use multi_account_actix::MultiAccountConfig;
 use multi_account_actix::test_support::{TestClient, auto_submit_token};
-use multi_account_getting_started::{app, migrator::Migrator, seed, user};
+use my_app::{app, migrator::Migrator, seed, user};
 use sea_orm::{ActiveModelTrait, Set};
 use sea_orm_migration::MigratorTrait;
 

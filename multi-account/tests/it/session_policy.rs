@@ -714,3 +714,114 @@ async fn a_decision_reads_its_own_writes() {
     assert_ne!(form.csrf_token, old, "the adoption rotated the token");
     assert_eq!(last_token, Some(form.csrf_token.as_str()), "the form carries the token written last");
 }
+
+#[tokio::test]
+async fn the_resolved_accounts_name_the_primary_and_list_each_account_once() {
+    let world = world().await;
+    let mut session = Session::default();
+    world.sign_in(&mut session, 1).await;
+    let ids = |accounts: &multi_account::session::Accounts<user::Model>| {
+        (accounts.primary().map(|user| user.id), accounts.listed().iter().map(|user| user.id).collect::<Vec<_>>())
+    };
+    let alone = world.config.resolve::<user::Model>(&session.state()).await.accounts;
+    assert_eq!(ids(&alone), (None, vec![1]), "signed in alone: no primary, the account itself listed");
+    // Mid-link: bob signed in, the group still only alice; the switcher lists both.
+    let request = session.request();
+    let started = world.config.link_start::<user::Model>(&session.state(), &request, "1", &Pages).await;
+    session.apply(&started.writes);
+    world.sign_in(&mut session, 2).await;
+    let pending = world.config.resolve::<user::Model>(&session.state()).await.accounts;
+    assert_eq!(ids(&pending), (Some(1), vec![1, 2]), "the group, then the account completing the link");
+    let mut linked = Session::default();
+    world.sign_in(&mut linked, 1).await;
+    world.link(&mut linked, 1, 2).await;
+    let group = world.config.resolve::<user::Model>(&linked.state()).await.accounts;
+    assert_eq!(ids(&group), (Some(1), vec![1, 2]), "a member is listed once");
+}
+
+#[tokio::test]
+async fn a_database_failure_is_a_signed_out_request_marked_as_failed() {
+    use sea_orm::ConnectionTrait;
+    let world = world().await;
+    let mut session = Session::default();
+    world.sign_in(&mut session, 1).await;
+    let resolved = world.config.resolve::<user::Model>(&session.state()).await;
+    assert!(!resolved.accounts.database_failed);
+    world.config.db().execute_unprepared("DROP TABLE linked_accounts").await.unwrap();
+    world.config.db().execute_unprepared("DROP TABLE users").await.unwrap();
+    let failed = world.config.resolve::<user::Model>(&session.state()).await;
+    assert!(failed.accounts.current.is_none());
+    assert!(failed.accounts.database_failed, "{:?}", failed.accounts);
+    assert!(failed.writes.is_empty(), "a failure forgets nobody: {:?}", failed.writes);
+}
+
+#[tokio::test]
+async fn the_config_reports_what_it_was_built_with() {
+    let world = world().await;
+    let paths = multi_account::session::Paths { switch: "/accounts/use/{user_id}".to_owned(), ..Default::default() };
+    let config = world.config.clone().with_paths(paths).with_identity_key(Some("id")).with_session_budget(Some(1234));
+    assert_eq!(config.paths().switch, "/accounts/use/{user_id}");
+    assert_eq!(config.identity_key(), Some("id"));
+    assert_eq!(config.session_budget(), Some(1234));
+    assert_eq!(world.config.clone().with_session_budget(None).session_budget(), None);
+    assert_eq!(world.config.identity_key(), None);
+    let debug = format!("{config:?}");
+    assert!(debug.contains("SessionConfig") && debug.contains("1234"), "{debug}");
+    // Read through the config, an identity layer's login is seen.
+    let mut session = Session::default();
+    session.values.insert("id".to_owned(), Value::from("2"));
+    let state = config.read_state(|key| session.values.get(key).cloned());
+    let resolution = config.resolve::<user::Model>(&state).await;
+    assert_eq!(resolution.accounts.current.map(|user| user.id), Some(2));
+}
+
+/// The audit events logged while `run` runs, as tracing's fmt layer writes them.
+async fn audit_log(run: impl AsyncFnOnce()) -> String {
+    #[derive(Clone, Default)]
+    struct Buffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+    impl std::io::Write for Buffer {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buffer = Buffer::default();
+    let writer = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_target(true)
+        .with_writer(move || writer.clone())
+        .with_max_level(tracing::Level::INFO)
+        .finish();
+    {
+        // Each `#[tokio::test]` runs on one thread: the default covers the whole case.
+        let _guard = tracing::subscriber::set_default(subscriber);
+        run().await;
+    }
+    let lines = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    lines.lines().filter(|line| line.contains(multi_account::session::AUDIT_TARGET)).collect::<Vec<_>>().join("\n")
+}
+
+#[tokio::test]
+async fn state_changes_and_refusals_are_audit_events_with_their_ids() {
+    let world = world().await;
+    let mut session = Session::default();
+    world.sign_in(&mut session, 1).await;
+    world.link(&mut session, 1, 2).await;
+    let log = audit_log(async || {
+        let request = session.request();
+        let switched = world.config.switch::<user::Model>(&session.state(), &request, "1", &Pages).await;
+        session.apply(&switched.writes);
+        let request = session.request();
+        world.config.switch::<user::Model>(&session.state(), &request, "3", &Pages).await;
+    })
+    .await;
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines.len(), 2, "one event per switch: {log}");
+    assert!(lines[0].contains(r#"event="switch""#) && lines[0].contains("primary=1 user=1"), "{log}");
+    assert!(lines[1].contains(r#"event="refused""#) && lines[1].contains(r#"action="switch""#), "{log}");
+    assert!(lines[1].contains("primary=1") && lines[1].contains("user=3"), "the ids of the refusal: {log}");
+}
