@@ -1,6 +1,8 @@
-//! The suite's user type and database: users 1..=n, active, each with a
-//! password hash (`auth_hash`).
+//! The suite's user types and database: users 1..=n, active, each with a
+//! password hash. [`User`] reads it as its `auth_hash`; [`PlainUser`], over the
+//! same tables, has neither `auth_hash` nor `link_ttl`. Every case runs on both.
 
+use multi_account::MultiAccountUser;
 use multi_account::test_database::{TestBackend, TestDatabase};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, Schema, Set};
 
@@ -45,13 +47,66 @@ pub mod linked_account {
     pub struct LinkedAccount;
 }
 
-/// The suite's user model.
+/// The same table read by a user type without `auth_hash` (and without
+/// `link_ttl`): a password change does not sign it out.
+pub mod plain_user {
+    use sea_orm::entity::prelude::*;
+
+    pub use super::user::UserStatus;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, multi_account::MultiAccountUser)]
+    #[sea_orm(table_name = "users")]
+    #[multi_account(
+        linked_account = super::plain_linked_account::Entity,
+        active_check(field = status, value = UserStatus::Active),
+        display_fields(name),
+        max_linked_accounts = 10,
+    )]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: i64,
+        pub name: String,
+        pub status: UserStatus,
+        pub password_hash: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod plain_linked_account {
+    #[derive(multi_account::LinkedAccount)]
+    #[linked_account(user = super::plain_user::Entity)]
+    #[allow(dead_code)] // a marker: only its derive is used
+    pub struct LinkedAccount;
+}
+
+/// The suite's user model, with `auth_hash`.
 pub type User = user::Model;
 
+/// The suite's user model without `auth_hash`.
+pub type PlainUser = plain_user::Model;
+
+/// A user type the cases run on: ids 1..=n in the `users` table.
+pub trait SuiteUser: MultiAccountUser<Id = i64> {
+    /// Whether a password change signs the account out (`auth_hash`).
+    const AUTH_HASH: bool;
+}
+
+impl SuiteUser for User {
+    const AUTH_HASH: bool = true;
+}
+
+impl SuiteUser for PlainUser {
+    const AUTH_HASH: bool = false;
+}
+
 /// `current=..;primary=..;group=..` for a `/state` page.
-pub fn state_line(current: Option<&User>, primary: Option<&User>, group: Option<Vec<&User>>) -> String {
-    let id = |user: Option<&User>| user.map(|user| user.id.to_string()).unwrap_or_default();
-    let group = group.map(|users| users.iter().map(|user| user.id.to_string()).collect::<Vec<_>>().join(","));
+pub fn state_line<U: MultiAccountUser>(current: Option<&U>, primary: Option<&U>, group: Option<Vec<&U>>) -> String {
+    let id = |user: Option<&U>| user.map(|user| user.id().to_string()).unwrap_or_default();
+    let group = group.map(|users| users.iter().map(|user| user.id().to_string()).collect::<Vec<_>>().join(","));
     format!("current={};primary={};group={}", id(current), id(primary), group.unwrap_or_default())
 }
 
@@ -119,4 +174,50 @@ pub async fn link_rows(db: &DatabaseConnection) -> Vec<(i64, i64)> {
         .collect();
     rows.sort_unstable();
     rows
+}
+
+/// Every link row as (primary, session token, linked), group rows included.
+pub async fn link_rows_with_tokens(db: &DatabaseConnection) -> std::collections::BTreeSet<(i64, String, i64)> {
+    use sea_orm::EntityTrait;
+    linked_account::Entity::find()
+        .all(db)
+        .await
+        .expect("links")
+        .into_iter()
+        .map(|row| (row.primary_user_id, row.session_token, row.linked_user_id))
+        .collect()
+}
+
+/// The number of links (rows linking another account; a group's own row, with
+/// `linked_user_id = primary_user_id`, is not a link).
+pub async fn link_count(db: &DatabaseConnection) -> usize {
+    link_rows(db).await.iter().filter(|(primary, linked)| primary != linked).count()
+}
+
+/// Sets a user's `status` (`active` or `inactive`).
+pub async fn set_status(db: &DatabaseConnection, id: i64, status: &str) {
+    db.execute_unprepared(&format!("UPDATE users SET status = '{status}' WHERE id = {id}")).await.expect("status");
+}
+
+/// Changes a user's password hash (as a password change would).
+pub async fn set_password_hash(db: &DatabaseConnection, id: i64, hash: &str) {
+    db.execute_unprepared(&format!("UPDATE users SET password_hash = '{hash}' WHERE id = {id}"))
+        .await
+        .expect("password hash");
+}
+
+/// Deletes a user (its links go with it, ON DELETE CASCADE).
+pub async fn delete_user(db: &DatabaseConnection, id: i64) {
+    db.execute_unprepared(&format!("DELETE FROM users WHERE id = {id}")).await.expect("delete user");
+}
+
+/// Adds active users `from..=to` to the suite's table.
+pub async fn add_users(db: &DatabaseConnection, from: i64, to: i64) {
+    for id in from..=to {
+        db.execute_unprepared(&format!(
+            "INSERT INTO users (id, name, status, password_hash) VALUES ({id}, 'user{id}', 'active', 'hash-{id}')"
+        ))
+        .await
+        .expect("insert user");
+    }
 }

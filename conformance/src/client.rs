@@ -2,7 +2,11 @@
 //! [`Client`] that talks to it.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
+use multi_account::MultiAccountUser;
 use sea_orm::DatabaseConnection;
 
 /// What a case needs from a response.
@@ -15,26 +19,68 @@ pub struct Reply {
     pub set_cookie: bool,
 }
 
+impl Reply {
+    pub fn is_client_error(&self) -> bool {
+        (400..500).contains(&self.status)
+    }
+
+    pub fn is_server_error(&self) -> bool {
+        self.status >= 500
+    }
+}
+
 /// The app's options a case may set.
 #[derive(Clone, Debug, Default)]
 pub struct Options {
     /// `with_get_switch(true)`.
     pub get_switch: bool,
+    /// `with_clock`: the app's time (Unix seconds) is this value.
+    pub clock: Option<Arc<AtomicU64>>,
+    /// `with_link_intent_ttl`.
+    pub link_intent_ttl: Option<Duration>,
+    /// Handlers whose `after_switch_path` is this path.
+    pub after_switch_path: Option<&'static str>,
+    /// `with_paths`.
+    pub paths: Option<multi_account::session::Paths>,
 }
+
+impl Options {
+    /// The options with GET switch links (`with_get_switch(true)`).
+    pub fn get_switch() -> Self {
+        Self { get_switch: true, ..Self::default() }
+    }
+
+    /// The app's time, for `with_clock`.
+    pub fn now(&self) -> Option<u64> {
+        self.clock.as_ref().map(|clock| clock.load(Ordering::SeqCst))
+    }
+}
+
+/// The session cookie's name (actix-session's and tower-sessions' default).
+pub const SESSION_COOKIE: &str = "id";
 
 /// A cookie-keeping client over the adapter's test app. The app has the
 /// adapter's routes at the default paths, its test routes (sign-in without a
-/// password, the CSRF token, the raw session), and four pages: `/state`
+/// password, the CSRF token, the raw session), and these pages: `/state`
 /// (`current=..;primary=..;group=..`, from the adapter's `MultiAccount`
-/// extractor), `/me` (the `CurrentUser` id, or empty), `/plain` (no
-/// extractor), `/flash` (the adapter's `take_flash`, or empty) and
-/// `POST /sign-out` (the adapter's `session::sign_out`).
+/// extractor), `/me` (an optional `CurrentUser`'s id, or empty), `/current`
+/// (a required `CurrentUser`'s id: 401 without one), `/primary` (an optional
+/// `PrimaryUser`'s id, or empty), `/both` (`CurrentUser` and `MultiAccount` in
+/// one handler: `<current id>:<number of accounts>`), `/plain` (no
+/// extractor), `/switcher.json` (`MultiAccount::switcher()` as JSON), `/flash`
+/// (the adapter's `take_flash`, or empty) and `POST /sign-out` (the adapter's
+/// `session::sign_out`).
 #[allow(async_fn_in_trait)]
 pub trait Client {
     async fn get(&mut self, path: &str) -> Reply;
     async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply;
     /// POST a body that is not a form.
     async fn post_raw(&mut self, path: &str, content_type: &str, body: &str) -> Reply;
+    /// Any request: `method path` with extra headers (values as bytes, which
+    /// need not be text) and a raw body, besides the held cookies and headers.
+    async fn request(&mut self, method: &str, path: &str, headers: &[(&str, &[u8])], body: &[u8]) -> Reply;
+    /// This app's origin as the client's requests name it (their `Host`).
+    fn origin(&self) -> &'static str;
     async fn sign_in(&mut self, id: i64) -> Reply;
     async fn csrf(&mut self) -> String;
     async fn session_entries(&mut self) -> serde_json::Value;
@@ -45,8 +91,33 @@ pub trait Client {
     fn set_enabled(&self, enabled: bool);
 
     async fn post_with_csrf(&mut self, path: &str) -> Reply {
+        self.post_fields_with_csrf(path, &[]).await
+    }
+
+    /// POST `fields` plus this session's CSRF token.
+    async fn post_fields_with_csrf(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
         let token = self.csrf().await;
-        self.post_form(path, &[("csrf_token", &token)]).await
+        let mut all = fields.to_vec();
+        all.push(("csrf_token", &token));
+        self.post_form(path, &all).await
+    }
+
+    /// Writes raw session entries through the test route (each value as the
+    /// given JSON).
+    async fn put_session(&mut self, entries: serde_json::Value) -> Reply {
+        self.post_raw("/__test/session", "application/json", &entries.to_string()).await
+    }
+
+    /// A GET switch URL with this session's CSRF token.
+    async fn switch_url(&mut self, id: impl std::fmt::Display) -> String {
+        format!("/link/switch_to/{id}?csrf_token={}", self.csrf().await)
+    }
+
+    /// The switcher as JSON (`/switcher.json`).
+    async fn switcher(&mut self) -> serde_json::Value {
+        let reply = self.get("/switcher.json").await;
+        assert_eq!(reply.status, 200, "/switcher.json: {reply:?}");
+        serde_json::from_str(&reply.body).expect("switcher JSON")
     }
 
     async fn state(&mut self) -> String {
@@ -61,6 +132,17 @@ pub trait Client {
 
     async fn switch(&mut self, id: i64) -> Reply {
         self.post_with_csrf(&format!("/link/switch_to/{id}")).await
+    }
+
+    /// Starts a link as the signed-in `primary`, signs in as `linked` and
+    /// returns the auto-submit page's CSRF token, without posting it.
+    async fn up_to_auto_submit(&mut self, primary: i64, linked: i64) -> String {
+        let started = self.start_link(primary).await;
+        assert_eq!(started.status, 303, "starting the link: {started:?}");
+        self.sign_in(linked).await;
+        let page = self.get(&format!("/link/p/{primary}")).await;
+        assert_eq!(page.status, 200, "auto-submit page: {page:?}");
+        auto_submit_token(&page.body).expect("an auto-submit form")
     }
 
     /// The whole link flow: start, sign in as `linked`, post the auto-submit form.
@@ -86,6 +168,28 @@ pub fn auto_submit_token(page: &str) -> Option<String> {
     Some(page[start..start + end].to_owned())
 }
 
+/// The CSRF token in any of the link pages' forms (the start form or the
+/// auto-submit one).
+pub fn form_token(page: &str) -> Option<String> {
+    let marker = r#"name="csrf_token" value=""#;
+    let start = page.find(marker)? + marker.len();
+    let end = page[start..].find('"')?;
+    Some(page[start..start + end].to_owned())
+}
+
+/// Links `linked` to `primary` again after it dropped out of the session (a
+/// password change): its link row still exists, so the page after its sign-in
+/// is a member's (the start form), whose token completes the pending link.
+pub async fn link_again(client: &mut impl Client, primary: i64, linked: i64) -> Reply {
+    let started = client.start_link(primary).await;
+    assert_eq!(started.status, 303, "starting the link: {started:?}");
+    client.sign_in(linked).await;
+    let page = client.get(&format!("/link/p/{primary}")).await;
+    assert_eq!(page.status, 200, "{page:?}");
+    let token = form_token(&page.body).expect("a form with the CSRF token");
+    client.post_form(&format!("/link/p/{primary}"), &[("csrf_token", &token)]).await
+}
+
 /// Whether `MULTI_ACCOUNT_TEST_REDIS_URL` names a Redis for the suite.
 pub fn redis_configured() -> bool {
     std::env::var("MULTI_ACCOUNT_TEST_REDIS_URL").is_ok_and(|url| !url.is_empty())
@@ -95,7 +199,8 @@ pub fn redis_configured() -> bool {
 #[allow(async_fn_in_trait)]
 pub trait Harness {
     type Client: Client;
-    async fn client(&self, db: &DatabaseConnection, options: &Options) -> Self::Client;
+    /// The app for user type `U` (its routes and pages generic over it).
+    async fn client<U: MultiAccountUser>(&self, db: &DatabaseConnection, options: &Options) -> Self::Client;
     /// Whether the store this harness uses is configured here (a Redis store
     /// needs `MULTI_ACCOUNT_TEST_REDIS_URL`); CI fails on any skipped case.
     fn available(&self) -> bool {
@@ -104,4 +209,11 @@ pub trait Harness {
     /// Whether the session store is server-side (a signed-out or renewed
     /// session's old id is dead), unlike a cookie store.
     fn server_side(&self) -> bool;
+}
+
+/// A refusal: 403, redirecting nowhere.
+#[track_caller]
+pub fn assert_forbidden(reply: &Reply, what: &str) {
+    assert_eq!(reply.status, 403, "{what}: {reply:?}");
+    assert!(reply.location.is_none(), "{what}: a refusal redirects nowhere: {reply:?}");
 }

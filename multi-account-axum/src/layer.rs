@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use axum::extract::Request;
-use multi_account::session::{keys, new_session_token};
+use multi_account::session::{SessionState, keys, new_session_token};
 use tower_layer::Layer;
 use tower_service::Service;
 use tower_sessions::Session;
@@ -51,10 +51,16 @@ pub struct MultiAccountService<S> {
     config: MultiAccountConfig,
 }
 
-/// Puts a fresh token in a signed-in session that has none; a no-op otherwise,
+/// Puts a fresh token in a signed-in session that has no valid one (none, or
+/// one that is not a token: not a string, empty, too long); a no-op otherwise,
 /// so anonymous visitors get no session from it.
 async fn ensure_session_token(session: &Session) -> Result<(), tower_sessions::session::Error> {
-    if session.get_value(keys::USER).await?.is_some() && session.get_value(keys::SESSION_TOKEN).await?.is_none() {
+    if session.get_value(keys::USER).await?.is_none() {
+        return Ok(());
+    }
+    let token = session.get_value(keys::SESSION_TOKEN).await?;
+    let state = SessionState::read(None, |key| if key == keys::SESSION_TOKEN { token.clone() } else { None });
+    if state.session_token().is_none() {
         session.insert(keys::SESSION_TOKEN, new_session_token()).await?;
     }
     Ok(())

@@ -2,7 +2,7 @@
 
 use axum::Router;
 use axum::extract::rejection::{FormRejection, QueryRejection};
-use axum::extract::{Form, Path, Query, RawQuery};
+use axum::extract::{DefaultBodyLimit, Form, Path, Query, RawQuery};
 use axum::http::request::Parts;
 use axum::http::{HeaderName, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -22,6 +22,10 @@ pub(crate) struct CsrfParam {
     csrf_token: Option<String>,
 }
 
+/// The largest form these routes read (actix-web's `web::Form` default): their
+/// forms hold a CSRF token, nothing more, so a larger body is no token.
+const FORM_LIMIT: usize = 16 * 1024;
+
 /// The token of a form that may not even be a form: anything unreadable is
 /// no token (a 403 like a wrong one, not a rejection of its own).
 fn presented(form: Result<Form<CsrfParam>, FormRejection>) -> Option<String> {
@@ -33,8 +37,9 @@ impl MultiAccountConfig {
     /// (GET shows the page for the current step, POST starts with `?start` or
     /// completes), switch (POST; GET too with
     /// [`with_get_switch`](Self::with_get_switch)), remove and sign-out-all
-    /// (POST). Every POST needs the CSRF token and a same-origin request. Merge
-    /// it into your router, and add [`layer`](Self::layer).
+    /// (POST). Every POST needs the CSRF token and a same-origin request; a body
+    /// over 16 KiB is no form (no token). Merge it into your router, and add
+    /// [`layer`](Self::layer).
     pub fn router<U: MultiAccountUser, S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
         let paths = self.paths();
         let switch = post(switch_post::<U>);
@@ -44,6 +49,7 @@ impl MultiAccountConfig {
             .route(&paths.switch, switch)
             .route(&paths.remove, post(remove::<U>))
             .route(&paths.sign_out_all, post(sign_out_all::<U>))
+            .layer(DefaultBodyLimit::max(FORM_LIMIT))
     }
 }
 

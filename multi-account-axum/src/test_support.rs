@@ -127,16 +127,29 @@ impl TestClient {
     /// Sends `method path` with `body` (of `content_type`), the held cookies and
     /// headers, and keeps the cookies the response sets.
     pub async fn send(&mut self, method: &str, path: &str, content_type: Option<&str>, body: String) -> TestResponse {
+        let content_type = content_type.map(|value| ("content-type", value.as_bytes()));
+        self.send_bytes(method, path, content_type.as_slice(), body.into_bytes()).await
+    }
+
+    /// [`Self::send`] with any extra headers (values as bytes, which need not be
+    /// text) and a raw body.
+    pub async fn send_bytes(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &[u8])],
+        body: Vec<u8>,
+    ) -> TestResponse {
         let mut request = Request::builder().method(method).uri(path).header(header::HOST, "localhost");
-        if let Some(content_type) = content_type {
-            request = request.header(header::CONTENT_TYPE, content_type);
-        }
         if !self.cookies.is_empty() {
             let cookies: Vec<String> = self.cookies.iter().map(|(name, value)| format!("{name}={value}")).collect();
-            request = request.header(header::COOKIE, cookies.join("; "));
+            request = request.header(header::COOKIE, header_value(cookies.join("; ").as_bytes()));
         }
         for (name, value) in &self.headers {
-            request = request.header(name.as_str(), value.as_str());
+            request = request.header(name.as_str(), header_value(value.as_bytes()));
+        }
+        for (name, value) in headers {
+            request = request.header(*name, header_value(value));
         }
         let request = match request.body(Body::from(body)) {
             Ok(request) => request,
@@ -232,6 +245,14 @@ impl TestClient {
     /// Switches to `id` at the default paths: the POST of the switcher's form.
     pub async fn switch(&mut self, id: &impl Display) -> TestResponse {
         self.post_with_csrf(&format!("/link/switch_to/{id}"), &[]).await
+    }
+}
+
+/// `bytes` as a header value (any bytes but control characters).
+fn header_value(bytes: &[u8]) -> axum::http::HeaderValue {
+    match axum::http::HeaderValue::from_bytes(bytes) {
+        Ok(value) => value,
+        Err(error) => panic!("a test header value {bytes:?}: {error}"),
     }
 }
 

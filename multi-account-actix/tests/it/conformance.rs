@@ -9,10 +9,11 @@ use actix_web::body::BoxBody;
 use actix_web::dev::ServiceResponse;
 use actix_web::test::TestRequest;
 use actix_web::{App, Error, test, web};
+use multi_account::MultiAccountUser;
 use multi_account_actix::test_support::{self, TestClient, TestResponse};
-use multi_account_actix::{CurrentUser, MultiAccount, MultiAccountConfig, SessionToken};
+use multi_account_actix::{CurrentUser, MultiAccount, MultiAccountConfig, PrimaryUser, SessionToken};
 use multi_account_conformance::app::state_line;
-use multi_account_conformance::{Client, Harness, Options, Reply, User};
+use multi_account_conformance::{Client, Harness, Options, Reply};
 use sea_orm::DatabaseConnection;
 
 pub enum Actix {
@@ -34,12 +35,37 @@ pub struct ActixClient {
     config: MultiAccountConfig,
 }
 
-async fn state(accounts: MultiAccount<User>) -> String {
+async fn state<U: MultiAccountUser>(accounts: MultiAccount<U>) -> String {
     state_line(accounts.current(), accounts.primary(), accounts.group().map(|group| group.iter().collect()))
 }
 
-async fn me(user: Option<CurrentUser<User>>) -> String {
-    user.map(|CurrentUser(user)| user.id.to_string()).unwrap_or_default()
+async fn me<U: MultiAccountUser>(user: Option<CurrentUser<U>>) -> String {
+    user.map(|CurrentUser(user)| user.id().to_string()).unwrap_or_default()
+}
+
+async fn current<U: MultiAccountUser>(CurrentUser(user): CurrentUser<U>) -> String {
+    user.id().to_string()
+}
+
+async fn switcher<U: MultiAccountUser>(accounts: MultiAccount<U>) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok().json(accounts.switcher())
+}
+
+/// Handlers whose `after_switch_path` is the given path.
+struct AfterSwitch(&'static str);
+
+impl multi_account_actix::MultiAccountHandlers for AfterSwitch {
+    fn after_switch_path(&self, _req: &actix_web::HttpRequest) -> String {
+        self.0.to_owned()
+    }
+}
+
+async fn primary<U: MultiAccountUser>(primary: Option<PrimaryUser<U>>) -> String {
+    primary.map(|PrimaryUser(user)| user.id().to_string()).unwrap_or_default()
+}
+
+async fn both<U: MultiAccountUser>(CurrentUser(user): CurrentUser<U>, accounts: MultiAccount<U>) -> String {
+    format!("{}:{}", user.id(), accounts.accounts().len())
 }
 
 async fn plain() -> &'static str {
@@ -66,13 +92,29 @@ impl Harness for Actix {
         matches!(self, Self::Redis)
     }
 
-    async fn client(&self, db: &DatabaseConnection, options: &Options) -> ActixClient {
-        let config = MultiAccountConfig::new(db.clone()).with_get_switch(options.get_switch);
+    async fn client<U: MultiAccountUser>(&self, db: &DatabaseConnection, options: &Options) -> ActixClient {
+        let mut config = MultiAccountConfig::new(db.clone()).with_get_switch(options.get_switch);
+        if let Some(clock) = options.clock.clone() {
+            config = config.with_clock(move || clock.load(std::sync::atomic::Ordering::SeqCst));
+        }
+        if let Some(ttl) = options.link_intent_ttl {
+            config = config.with_link_intent_ttl(ttl);
+        }
+        if let Some(path) = options.after_switch_path {
+            config = config.with_handlers(AfterSwitch(path));
+        }
+        if let Some(paths) = options.paths.clone() {
+            config = config.with_paths(paths);
+        }
         let app = App::new()
-            .configure(config.routes::<User>())
-            .configure(test_support::routes::<User>())
-            .route("/state", web::get().to(state))
-            .route("/me", web::get().to(me))
+            .configure(config.routes::<U>())
+            .configure(test_support::routes::<U>())
+            .route("/state", web::get().to(state::<U>))
+            .route("/me", web::get().to(me::<U>))
+            .route("/current", web::get().to(current::<U>))
+            .route("/primary", web::get().to(primary::<U>))
+            .route("/both", web::get().to(both::<U>))
+            .route("/switcher.json", web::get().to(switcher::<U>))
             .route("/plain", web::get().to(plain))
             .route("/sign-out", web::post().to(sign_out))
             .route("/flash", web::get().to(flash))
@@ -121,6 +163,20 @@ impl Client for ActixClient {
     async fn post_raw(&mut self, path: &str, content_type: &str, body: &str) -> Reply {
         let request = TestRequest::post().uri(path).insert_header(("content-type", content_type));
         reply(self.client.send(request.set_payload(body.to_owned())).await)
+    }
+
+    async fn request(&mut self, method: &str, path: &str, headers: &[(&str, &[u8])], body: &[u8]) -> Reply {
+        let method = actix_web::http::Method::from_bytes(method.as_bytes()).expect("a method");
+        let mut request = TestRequest::default().method(method).uri(path);
+        for (name, value) in headers {
+            let value = actix_web::http::header::HeaderValue::from_bytes(value).expect("a header value");
+            request = request.insert_header((*name, value));
+        }
+        reply(self.client.send(request.set_payload(body.to_vec())).await)
+    }
+
+    fn origin(&self) -> &'static str {
+        "http://localhost:8080"
     }
 
     async fn sign_in(&mut self, id: i64) -> Reply {

@@ -5,10 +5,11 @@ use std::collections::BTreeMap;
 
 use axum::Router;
 use axum::routing::get;
+use multi_account::MultiAccountUser;
 use multi_account_axum::test_support::{self, TestClient, TestResponse};
-use multi_account_axum::{CurrentUser, MultiAccount, MultiAccountConfig};
+use multi_account_axum::{CurrentUser, MultiAccount, MultiAccountConfig, PrimaryUser};
 use multi_account_conformance::app::state_line;
-use multi_account_conformance::{Client, Harness, Options, Reply, User};
+use multi_account_conformance::{Client, Harness, Options, Reply};
 use sea_orm::DatabaseConnection;
 use tower_sessions::{MemoryStore, SessionManagerLayer};
 
@@ -39,12 +40,39 @@ pub struct AxumClient {
     config: MultiAccountConfig,
 }
 
-async fn state(accounts: MultiAccount<User>) -> String {
+async fn state<U: MultiAccountUser>(accounts: MultiAccount<U>) -> String {
     state_line(accounts.current(), accounts.primary(), accounts.group().map(|group| group.iter().collect()))
 }
 
-async fn me(user: Option<CurrentUser<User>>) -> String {
-    user.map(|CurrentUser(user)| user.id.to_string()).unwrap_or_default()
+async fn me<U: MultiAccountUser>(user: Option<CurrentUser<U>>) -> String {
+    user.map(|CurrentUser(user)| user.id().to_string()).unwrap_or_default()
+}
+
+async fn current<U: MultiAccountUser>(CurrentUser(user): CurrentUser<U>) -> String {
+    user.id().to_string()
+}
+
+async fn switcher<U: MultiAccountUser>(
+    accounts: MultiAccount<U>,
+) -> axum::Json<multi_account_axum::AccountSwitcher<U::Display>> {
+    axum::Json(accounts.switcher())
+}
+
+/// Handlers whose `after_switch_path` is the given path.
+struct AfterSwitch(&'static str);
+
+impl multi_account_axum::MultiAccountHandlers for AfterSwitch {
+    fn after_switch_path(&self, _parts: &axum::http::request::Parts) -> String {
+        self.0.to_owned()
+    }
+}
+
+async fn primary<U: MultiAccountUser>(primary: Option<PrimaryUser<U>>) -> String {
+    primary.map(|PrimaryUser(user)| user.id().to_string()).unwrap_or_default()
+}
+
+async fn both<U: MultiAccountUser>(CurrentUser(user): CurrentUser<U>, accounts: MultiAccount<U>) -> String {
+    format!("{}:{}", user.id(), accounts.accounts().len())
 }
 
 async fn plain() -> &'static str {
@@ -73,13 +101,29 @@ impl Harness for Axum {
         true
     }
 
-    async fn client(&self, db: &DatabaseConnection, options: &Options) -> AxumClient {
-        let config = MultiAccountConfig::new(db.clone()).with_get_switch(options.get_switch);
+    async fn client<U: MultiAccountUser>(&self, db: &DatabaseConnection, options: &Options) -> AxumClient {
+        let mut config = MultiAccountConfig::new(db.clone()).with_get_switch(options.get_switch);
+        if let Some(clock) = options.clock.clone() {
+            config = config.with_clock(move || clock.load(std::sync::atomic::Ordering::SeqCst));
+        }
+        if let Some(ttl) = options.link_intent_ttl {
+            config = config.with_link_intent_ttl(ttl);
+        }
+        if let Some(path) = options.after_switch_path {
+            config = config.with_handlers(AfterSwitch(path));
+        }
+        if let Some(paths) = options.paths.clone() {
+            config = config.with_paths(paths);
+        }
         let router = Router::new()
-            .merge(config.router::<User, ()>())
-            .merge(test_support::routes::<User, ()>())
-            .route("/state", get(state))
-            .route("/me", get(me))
+            .merge(config.router::<U, ()>())
+            .merge(test_support::routes::<U, ()>())
+            .route("/state", get(state::<U>))
+            .route("/me", get(me::<U>))
+            .route("/current", get(current::<U>))
+            .route("/primary", get(primary::<U>))
+            .route("/both", get(both::<U>))
+            .route("/switcher.json", get(switcher::<U>))
             .route("/plain", get(plain))
             .route("/sign-out", axum::routing::post(sign_out))
             .route("/flash", get(flash))
@@ -116,6 +160,14 @@ impl Client for AxumClient {
 
     async fn post_raw(&mut self, path: &str, content_type: &str, body: &str) -> Reply {
         reply(self.client.send("POST", path, Some(content_type), body.to_owned()).await)
+    }
+
+    async fn request(&mut self, method: &str, path: &str, headers: &[(&str, &[u8])], body: &[u8]) -> Reply {
+        reply(self.client.send_bytes(method, path, headers, body.to_vec()).await)
+    }
+
+    fn origin(&self) -> &'static str {
+        "http://localhost"
     }
 
     async fn sign_in(&mut self, id: i64) -> Reply {

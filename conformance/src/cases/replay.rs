@@ -1,0 +1,15 @@
+//! The replay matrix as cases (see [`crate::replay`]).
+
+use crate::app::SuiteUser;
+use crate::client::Harness;
+
+/// Every copy of the cookie, through sign-in, two links, a switch, a removal,
+/// a password change and sign-out-all, replayed after every later step.
+pub async fn replay_through_sign_out_all<U: SuiteUser>(harness: &impl Harness) {
+    crate::replay::replay_matrix::<U>(harness, crate::replay::THROUGH_SIGN_OUT_ALL).await;
+}
+
+/// The same through a sign-in, a link, a switch and the app's own sign-out.
+pub async fn replay_through_sign_out<U: SuiteUser>(harness: &impl Harness) {
+    crate::replay::replay_matrix::<U>(harness, crate::replay::THROUGH_SIGN_OUT).await;
+}
