@@ -79,3 +79,42 @@ fn form_page(title: &str, form_attributes: &str, form: &super::Form, controls: &
         token = escape(&form.csrf_token),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_replaces_each_html_special_character_and_keeps_the_rest() {
+        assert_eq!(escape(r#"a&b<c>d"e'f é"#), "a&amp;b&lt;c&gt;d&quot;e&#39;f é");
+        assert_eq!(escape(""), "");
+    }
+
+    #[test]
+    fn percent_encode_keeps_unreserved_characters_and_slashes_only_when_asked() {
+        assert_eq!(percent_encode("a-Z_0.9~", false), "a-Z_0.9~");
+        assert_eq!(percent_encode("/link/p/1?x=y z&é", true), "/link/p/1%3Fx%3Dy%20z%26%C3%A9");
+        assert_eq!(percent_encode("/a", false), "%2Fa");
+        assert_eq!(percent_encode("%", true), "%25");
+    }
+
+    #[test]
+    fn the_default_sign_in_path_returns_to_an_encoded_path() {
+        assert_eq!(default_sign_in_path("/link/p/1"), "/sign-in?return_to=/link/p/1");
+        assert_eq!(default_sign_in_path("/a?b=c"), "/sign-in?return_to=/a%3Fb%3Dc");
+    }
+
+    #[test]
+    fn the_link_pages_post_one_escaped_form_with_the_token() {
+        let form = super::super::Form { action: r#"/link/p/1?start"&"#.to_owned(), csrf_token: "t<k>".to_owned() };
+        let fields = r#"method="post" action="/link/p/1?start&quot;&amp;">
+<input type="hidden" name="csrf_token" value="t&lt;k&gt;">"#;
+        let start = link_start_page(&form);
+        assert!(start.contains(&format!("<form {fields}")), "{start}");
+        assert!(start.contains("Add another account</button>") && !start.contains("<script>"), "{start}");
+        let auto = auto_submit_page(&form);
+        assert!(auto.contains(&format!(r#"<form id="multi-account-link" {fields}"#)), "{auto}");
+        assert!(auto.contains(r#"getElementById("multi-account-link").submit()"#), "{auto}");
+        assert!(auto.contains("<noscript>") && auto.starts_with("<!doctype html>"), "{auto}");
+    }
+}
