@@ -38,8 +38,8 @@ macro_rules! __conformance_module {
             // Every backend for the suite's user; the user type without
             // `auth_hash` changes the policy, not the SQL: SQLite is enough.
             $crate::__conformance_user!(auth_hash, $crate::User, $harness, [sqlite Sqlite postgres Postgres mysql MySql];
-                $($case)* $($auth_hash_case)*);
-            $crate::__conformance_user!(plain, $crate::PlainUser, $harness, [sqlite Sqlite]; $($case)*);
+                [$($case)* $($auth_hash_case)*]);
+            $crate::__conformance_user!(plain, $crate::PlainUser, $harness, [sqlite Sqlite]; [$($case)*]);
         }
     };
 }
@@ -47,11 +47,11 @@ macro_rules! __conformance_module {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __conformance_user {
-    ($module:ident, $user:ty, $harness:expr, [$($backend_module:ident $backend:ident)*]; $($case:ident)*) => {
+    ($module:ident, $user:ty, $harness:expr, [$($backend_module:ident $backend:ident)*]; $cases:tt) => {
         mod $module {
             #[allow(unused_imports)]
             use super::*;
-            $($crate::__conformance_backend!($backend_module, $backend, $user, $harness; $($case)*);)*
+            $($crate::__conformance_backend!($backend_module, $backend, $user, $harness; $cases);)*
         }
     };
 }
@@ -59,7 +59,7 @@ macro_rules! __conformance_user {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __conformance_backend {
-    ($module:ident, $backend:ident, $user:ty, $harness:expr; $($case:ident)*) => {
+    ($module:ident, $backend:ident, $user:ty, $harness:expr; [$($case:ident)*]) => {
         mod $module {
             #[allow(unused_imports)]
             use super::*;
