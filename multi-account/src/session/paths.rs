@@ -67,3 +67,38 @@ impl Paths {
         Self::fill(&self.remove, id)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Paths;
+
+    #[test]
+    fn each_url_fills_its_own_template() {
+        let paths = Paths {
+            link: "/a/{id}/link".to_owned(),
+            switch: "/s/{id}".to_owned(),
+            remove: "/r/{id}/x".to_owned(),
+            sign_out_all: "/out".to_owned(),
+        };
+        assert_eq!(paths.link_url(&7), "/a/7/link");
+        assert_eq!(paths.link_start_url(&7), "/a/7/link?start");
+        assert_eq!(paths.switch_url(&8), "/s/8");
+        assert_eq!(paths.remove_url(&9), "/r/9/x");
+    }
+
+    #[test]
+    fn ids_are_percent_encoded_into_one_segment() {
+        assert_eq!(Paths::default().switch_url(&"a/b c"), "/link/switch_to/a%2Fb%20c");
+        assert_eq!(Paths::default().remove_url(&"x?y"), "/link/remove/x%3Fy");
+    }
+
+    #[test]
+    fn a_template_without_a_well_formed_segment_is_left_as_it_is() {
+        // A closing brace before the opening one is not a segment: filling it
+        // would slice backwards.
+        assert_eq!(Paths::fill("/x}/{", &1), "/x}/{");
+        assert_eq!(Paths::fill("/x/{", &1), "/x/{");
+        assert_eq!(Paths::fill("/x/}", &1), "/x/}");
+        assert_eq!(Paths::fill("/x/{}", &1), "/x/1");
+    }
+}
