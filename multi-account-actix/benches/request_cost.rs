@@ -140,7 +140,8 @@ async fn naive(session: Session, db: web::Data<DatabaseConnection>) -> actix_web
         .await
         .map_err(ErrorInternalServerError)?;
     let mut group = vec![primary];
-    for link in links {
+    // The group's own row (linked_user_id = primary) names the primary, loaded above.
+    for link in links.into_iter().filter(|link| link.linked_user_id != primary_id) {
         if let Some(user) =
             user::Entity::find_by_id(link.linked_user_id).one(db).await.map_err(ErrorInternalServerError)?
         {
@@ -344,8 +345,11 @@ async fn session_token_of_group(db: &DatabaseConnection, links: usize) -> String
     let mut tokens: Vec<&str> = all.iter().map(|link| link.session_token.as_str()).collect();
     tokens.sort_unstable();
     tokens.dedup();
-    let token =
-        tokens.into_iter().find(|token| all.iter().filter(|link| link.session_token == *token).count() == links);
+    // Not counting the group's own row (linked_user_id = primary_user_id).
+    let links_of = |token: &str| {
+        all.iter().filter(|link| link.session_token == token && link.linked_user_id != link.primary_user_id).count()
+    };
+    let token = tokens.into_iter().find(|token| links_of(token) == links);
     token.expect("a session with that many links").to_owned()
 }
 
