@@ -825,3 +825,19 @@ async fn state_changes_and_refusals_are_audit_events_with_their_ids() {
     assert!(lines[1].contains(r#"event="refused""#) && lines[1].contains(r#"action="switch""#), "{log}");
     assert!(lines[1].contains("primary=1") && lines[1].contains("user=3"), "the ids of the refusal: {log}");
 }
+
+#[tokio::test]
+async fn sign_out_all_is_an_audit_event_with_the_primary_and_the_links_removed() {
+    let world = world().await;
+    let mut session = Session::default();
+    world.sign_in(&mut session, 1).await;
+    world.link(&mut session, 1, 2).await;
+    let state = session.state();
+    let log = audit_log(async || {
+        world.config.sign_out_all::<user::Model>(&state).await.unwrap();
+    })
+    .await;
+    assert!(log.contains(r#"event="sign_out_all""#), "{log}");
+    // The link to account 2 (the group's own row is not counted).
+    assert!(log.contains("primary=1 links_removed=1"), "the primary's id, not an empty field: {log}");
+}
