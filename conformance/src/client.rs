@@ -62,12 +62,12 @@ pub const SESSION_COOKIE: &str = "id";
 /// A cookie-keeping client over the adapter's test app. The app has the
 /// adapter's routes at the default paths, its test routes (sign-in without a
 /// password, the CSRF token, the raw session), and these pages: `/state`
-/// (`current=..;primary=..;group=..`, from the adapter's `MultiAccount`
+/// (`current=..;primary=..;group=..`, from the adapter's `SignedInAccounts`
 /// extractor), `/me` (an optional `CurrentUser`'s id, or empty), `/current`
 /// (a required `CurrentUser`'s id: 401 without one), `/primary` (an optional
-/// `PrimaryUser`'s id, or empty), `/both` (`CurrentUser` and `MultiAccount` in
+/// `PrimaryUser`'s id, or empty), `/both` (`CurrentUser` and `SignedInAccounts` in
 /// one handler: `<current id>:<number of accounts>`), `/plain` (no
-/// extractor), `/switcher.json` (`MultiAccount::switcher()` as JSON), `/flash`
+/// extractor), `/switcher.json` (`SignedInAccounts::switcher()` as JSON), `/flash`
 /// (the adapter's `take_flash`, or empty) and `POST /sign-out` (the adapter's
 /// `session::sign_out`).
 #[allow(async_fn_in_trait)]

@@ -6,7 +6,7 @@
 //! - `a_baseline`: an app without this crate: actix-session plus
 //!   `user::Entity::find_by_id` of the id stored in the session;
 //! - `b_standard`: our standard mode, the `CurrentUser<User>` extractor;
-//! - `c_multi_{2,6,11}`: our multi-account mode, the `MultiAccount<User>` extractor,
+//! - `c_multi_{2,6,11}`: our multi-account mode, the `SignedInAccounts<User>` extractor,
 //!   for groups of 2, 6 and 11 accounts (one group query);
 //! - `d_naive_{2,6,11}`: the reference implementation's strategy on the same
 //!   sessions: the primary, then the links, then one query per linked account;
@@ -53,7 +53,7 @@ use multi_account::test_database::TestBackend;
 use multi_account::{LinkService, LinkStatus};
 use multi_account_actix::session::{get_user_id, multi_account_session};
 use multi_account_actix::test_support::{self, TestClient};
-use multi_account_actix::{MultiAccount, MultiAccountConfig, SessionToken};
+use multi_account_actix::{MultiAccountConfig, SessionToken, SignedInAccounts};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use support::{QueryCounter, User, linked_account, user};
 
@@ -99,8 +99,8 @@ async fn baseline_service(
 
 // ------------------------------------------------------------- (c) our extractor
 
-/// Our multi-account mode: the `MultiAccount` extractor (current, primary, group).
-async fn multi(accounts: MultiAccount<User>) -> String {
+/// Our multi-account mode: the `SignedInAccounts` extractor (current, primary, group).
+async fn multi(accounts: SignedInAccounts<User>) -> String {
     format!("{}:{}", accounts.current().map(|user| user.id).unwrap_or_default(), accounts.accounts().len())
 }
 

@@ -88,7 +88,7 @@ impl<U: MultiAccountUser> FromRequest for PrimaryUser<U> {
 
 /// Everything about the signed-in accounts: current, primary and group, plus what
 /// the account switcher needs. Never refuses (signed out is a valid state).
-pub struct MultiAccount<U> {
+pub struct SignedInAccounts<U> {
     accounts: Rc<Accounts<U>>,
     config: MultiAccountConfig,
     session: Session,
@@ -96,14 +96,14 @@ pub struct MultiAccount<U> {
     csrf_token: OnceCell<String>,
 }
 
-impl<U: std::fmt::Debug> std::fmt::Debug for MultiAccount<U> {
+impl<U: std::fmt::Debug> std::fmt::Debug for SignedInAccounts<U> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The CSRF token stays out of logs.
-        f.debug_struct("MultiAccount").field("accounts", &self.accounts).finish_non_exhaustive()
+        f.debug_struct("SignedInAccounts").field("accounts", &self.accounts).finish_non_exhaustive()
     }
 }
 
-impl<U: MultiAccountUser> MultiAccount<U> {
+impl<U: MultiAccountUser> SignedInAccounts<U> {
     /// The account acting now.
     pub fn current(&self) -> Option<&U> {
         self.accounts.current.as_ref()
@@ -151,7 +151,7 @@ impl<U: MultiAccountUser> MultiAccount<U> {
     }
 }
 
-impl<U: MultiAccountUser> FromRequest for MultiAccount<U> {
+impl<U: MultiAccountUser> FromRequest for SignedInAccounts<U> {
     type Error = MultiAccountError;
     type Future = LocalBoxFuture<Result<Self, Self::Error>>;
 
@@ -160,7 +160,7 @@ impl<U: MultiAccountUser> FromRequest for MultiAccount<U> {
         Box::pin(async move {
             let config = config(&req)?.get_ref().clone();
             let accounts = load::<U>(&req).await?;
-            Ok(MultiAccount { accounts, config, session: req.get_session(), csrf_token: OnceCell::new() })
+            Ok(SignedInAccounts { accounts, config, session: req.get_session(), csrf_token: OnceCell::new() })
         })
     }
 }

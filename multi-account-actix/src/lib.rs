@@ -4,7 +4,7 @@
 //! one browser and switch between them without signing in again.
 //!
 //! - [`SessionToken`] — middleware that gives every session a random link token;
-//! - [`CurrentUser`], [`PrimaryUser`], [`MultiAccount`] — extractors, loaded lazily,
+//! - [`CurrentUser`], [`PrimaryUser`], [`SignedInAccounts`] — extractors, loaded lazily,
 //!   once per request, in one query in multi-account mode;
 //! - [`MultiAccountConfig::routes`] — link, switch, remove and sign-out-all routes;
 //! - [`MultiAccountHandlers`] — redirect paths and the auto-submit page;
@@ -95,7 +95,14 @@ pub mod test_support;
 
 pub use config::MultiAccountConfig;
 pub use error::MultiAccountError;
-pub use extractors::{CurrentUser, MultiAccount, PrimaryUser};
+pub use extractors::{CurrentUser, PrimaryUser, SignedInAccounts};
+
+/// The name [`SignedInAccounts`] had in 0.1.
+#[deprecated(
+    since = "0.2.0",
+    note = "renamed to `SignedInAccounts`: it never refuses, while `CurrentUser` answers 401"
+)]
+pub type MultiAccount<U> = SignedInAccounts<U>;
 pub use flash::{put_flash, take_flash};
 pub use handlers::{AutoSubmitForm, DefaultHandlers, MultiAccountHandlers};
 pub use multi_account::session::{AUDIT_TARGET, DEFAULT_LINK_INTENT_TTL, Paths, local_path};

@@ -4,7 +4,7 @@
 //!
 //! - `baseline`: an app without this crate: tower-sessions plus
 //!   `user::Entity::find_by_id` of the id stored in the session;
-//! - `standard`: our standard mode (one account), the `MultiAccount<User>`
+//! - `standard`: our standard mode (one account), the `SignedInAccounts<User>`
 //!   extractor;
 //! - `multi_{2,6,11}`: multi-account mode with groups of 2, 6 and 11 accounts
 //!   (one group query).
@@ -24,7 +24,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use multi_account::test_database::TestBackend;
 use multi_account_axum::test_support::{self, TestClient};
-use multi_account_axum::{MultiAccount, MultiAccountConfig};
+use multi_account_axum::{MultiAccountConfig, SignedInAccounts};
 use multi_account_conformance::app::{state_line, use_backend, user};
 use multi_account_conformance::{User, database};
 use sea_orm::{DatabaseConnection, EntityTrait};
@@ -56,7 +56,7 @@ fn baseline(db: DatabaseConnection) -> Router {
 
 /// Our app, as the conformance suite builds it.
 fn ours(config: &MultiAccountConfig) -> Router {
-    async fn state(accounts: MultiAccount<User>) -> String {
+    async fn state(accounts: SignedInAccounts<User>) -> String {
         state_line(accounts.current(), accounts.primary(), accounts.group().map(|group| group.iter().collect()))
     }
     Router::new()

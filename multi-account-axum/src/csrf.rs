@@ -12,7 +12,7 @@ pub use multi_account::session::html::CSRF_FIELD;
 
 /// The session's CSRF token, created on first use (which writes the session:
 /// call it only where a form needs it). Signed-in pages get it from
-/// [`MultiAccount::csrf_token`](crate::MultiAccount::csrf_token).
+/// [`SignedInAccounts::csrf_token`](crate::SignedInAccounts::csrf_token).
 pub async fn csrf_token(session: &Session) -> Result<String, MultiAccountError> {
     let state = session_state::read(session).await?;
     let (token, writes) = multi_account::session::csrf_token(&state);

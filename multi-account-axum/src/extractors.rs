@@ -97,7 +97,7 @@ impl<U: MultiAccountUser, S: Send + Sync> OptionalFromRequestParts<S> for Primar
 
 /// Everything about the signed-in accounts: current, primary and group, plus what
 /// the account switcher needs. Never refuses for being signed out (a valid state).
-pub struct MultiAccount<U> {
+pub struct SignedInAccounts<U> {
     accounts: Arc<Accounts<U>>,
     config: MultiAccountConfig,
     /// Signed in: the session's token (created if it had none). Signed out:
@@ -105,14 +105,14 @@ pub struct MultiAccount<U> {
     csrf_token: String,
 }
 
-impl<U: std::fmt::Debug> std::fmt::Debug for MultiAccount<U> {
+impl<U: std::fmt::Debug> std::fmt::Debug for SignedInAccounts<U> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The CSRF token stays out of logs.
-        f.debug_struct("MultiAccount").field("accounts", &self.accounts).finish_non_exhaustive()
+        f.debug_struct("SignedInAccounts").field("accounts", &self.accounts).finish_non_exhaustive()
     }
 }
 
-impl<U: MultiAccountUser> MultiAccount<U> {
+impl<U: MultiAccountUser> SignedInAccounts<U> {
     /// The account acting now.
     pub fn current(&self) -> Option<&U> {
         self.accounts.current.as_ref()
@@ -149,7 +149,7 @@ impl<U: MultiAccountUser> MultiAccount<U> {
     }
 }
 
-impl<U: MultiAccountUser, S: Send + Sync> FromRequestParts<S> for MultiAccount<U> {
+impl<U: MultiAccountUser, S: Send + Sync> FromRequestParts<S> for SignedInAccounts<U> {
     type Rejection = MultiAccountError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
@@ -162,6 +162,6 @@ impl<U: MultiAccountUser, S: Send + Sync> FromRequestParts<S> for MultiAccount<U
             session_state::apply(&session, &writes).await?;
             csrf_token = token;
         }
-        Ok(MultiAccount { accounts, config, csrf_token })
+        Ok(SignedInAccounts { accounts, config, csrf_token })
     }
 }

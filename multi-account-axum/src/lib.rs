@@ -9,7 +9,7 @@
 //! - [`MultiAccountConfig::layer`] — the layer (inside tower-sessions'
 //!   `SessionManagerLayer`) that makes the config reachable and gives every
 //!   signed-in session a link token;
-//! - [`CurrentUser`], [`PrimaryUser`], [`MultiAccount`] — extractors, sharing
+//! - [`CurrentUser`], [`PrimaryUser`], [`SignedInAccounts`] — extractors, sharing
 //!   one load per request, one query in multi-account mode;
 //! - [`MultiAccountConfig::router`] — link, switch, remove and sign-out-all;
 //! - [`MultiAccountHandlers`] — redirect paths and the link pages;
@@ -37,7 +37,7 @@ pub mod test_support;
 
 pub use config::MultiAccountConfig;
 pub use error::MultiAccountError;
-pub use extractors::{CurrentUser, MultiAccount, PrimaryUser};
+pub use extractors::{CurrentUser, PrimaryUser, SignedInAccounts};
 pub use handlers::{DefaultHandlers, MultiAccountHandlers};
 pub use layer::{MultiAccountLayer, MultiAccountService};
 pub use multi_account::session::{AUDIT_TARGET, AccountSwitcher, FormAction, Paths, SwitcherAccount, local_path};

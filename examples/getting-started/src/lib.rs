@@ -12,7 +12,7 @@ use actix_session::{Session, SessionMiddleware, storage::CookieSessionStore};
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{App, HttpResponse, cookie::Key, web};
-use multi_account_actix::{MultiAccount, MultiAccountConfig, SessionToken};
+use multi_account_actix::{MultiAccountConfig, SessionToken, SignedInAccounts};
 use multi_account_actix::{csrf, local_path, redirect, session, take_flash};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
@@ -129,7 +129,7 @@ async fn find_user_by_email_and_password(db: &DatabaseConnection, email: &str, p
     matches!(verified, Ok(Ok(()))).then_some(user)
 }
 
-async fn home(session: Session, accounts: MultiAccount<user::Model>) -> HttpResponse {
+async fn home(session: Session, accounts: SignedInAccounts<user::Model>) -> HttpResponse {
     if accounts.current().is_none() {
         return redirect("/sign-in");
     }

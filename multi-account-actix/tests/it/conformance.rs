@@ -11,7 +11,7 @@ use actix_web::test::TestRequest;
 use actix_web::{App, Error, test, web};
 use multi_account::MultiAccountUser;
 use multi_account_actix::test_support::{self, TestClient, TestResponse};
-use multi_account_actix::{CurrentUser, MultiAccount, MultiAccountConfig, PrimaryUser, SessionToken};
+use multi_account_actix::{CurrentUser, MultiAccountConfig, PrimaryUser, SessionToken, SignedInAccounts};
 use multi_account_conformance::app::state_line;
 use multi_account_conformance::{Client, Harness, Options, Reply};
 use sea_orm::DatabaseConnection;
@@ -35,7 +35,7 @@ pub struct ActixClient {
     config: MultiAccountConfig,
 }
 
-async fn state<U: MultiAccountUser>(accounts: MultiAccount<U>) -> String {
+async fn state<U: MultiAccountUser>(accounts: SignedInAccounts<U>) -> String {
     state_line(accounts.current(), accounts.primary(), accounts.group().map(|group| group.iter().collect()))
 }
 
@@ -47,7 +47,7 @@ async fn current<U: MultiAccountUser>(CurrentUser(user): CurrentUser<U>) -> Stri
     user.id().to_string()
 }
 
-async fn switcher<U: MultiAccountUser>(accounts: MultiAccount<U>) -> actix_web::HttpResponse {
+async fn switcher<U: MultiAccountUser>(accounts: SignedInAccounts<U>) -> actix_web::HttpResponse {
     actix_web::HttpResponse::Ok().json(accounts.switcher())
 }
 
@@ -64,7 +64,7 @@ async fn primary<U: MultiAccountUser>(primary: Option<PrimaryUser<U>>) -> String
     primary.map(|PrimaryUser(user)| user.id().to_string()).unwrap_or_default()
 }
 
-async fn both<U: MultiAccountUser>(CurrentUser(user): CurrentUser<U>, accounts: MultiAccount<U>) -> String {
+async fn both<U: MultiAccountUser>(CurrentUser(user): CurrentUser<U>, accounts: SignedInAccounts<U>) -> String {
     format!("{}:{}", user.id(), accounts.accounts().len())
 }
 

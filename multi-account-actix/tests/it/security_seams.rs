@@ -11,11 +11,11 @@ use actix_web::{App, test, web};
 use multi_account::MultiAccountUser;
 use multi_account::test_database::{TestBackend, TestDatabase};
 use multi_account_actix::test_support::{self, TestClient, auto_submit_token};
-use multi_account_actix::{MultiAccount, MultiAccountConfig, SessionToken};
+use multi_account_actix::{MultiAccountConfig, SessionToken, SignedInAccounts};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Schema};
 
 /// `current=<id>;primary=<id>;group=<ids>` as the extractors see it.
-async fn state_page<U: MultiAccountUser>(accounts: MultiAccount<U>) -> String {
+async fn state_page<U: MultiAccountUser>(accounts: SignedInAccounts<U>) -> String {
     let ids = |users: Vec<&U>| users.iter().map(|u| u.id().to_string()).collect::<Vec<_>>().join(",");
     format!(
         "current={};primary={};group={}",

@@ -5,11 +5,11 @@ use crate::support;
 use crate::support::{User, database};
 use actix_web::{HttpResponse, test, web};
 use multi_account_actix::test_support::{TestClient, cookie_session};
-use multi_account_actix::{MultiAccount, MultiAccountConfig, SessionToken};
+use multi_account_actix::{MultiAccountConfig, SessionToken, SignedInAccounts};
 
 const TEMPLATE: &str = r#"{% for a in switcher.accounts %}[{{ a.user.name }} <{{ a.user.email }}>{% if a.current %} current{% endif %}{% if a.primary %} primary{% endif %}{% if a.switch_url %} switch={{ a.switch_url }}{% endif %}{% if a.remove_form %} remove={{ a.remove_form.action }}{% endif %}]{% endfor %} add={{ switcher.add_account_url }} out={{ switcher.sign_out_all_form.action }}"#;
 
-async fn render(accounts: MultiAccount<User>) -> HttpResponse {
+async fn render(accounts: SignedInAccounts<User>) -> HttpResponse {
     let env = minijinja::Environment::new();
     let html = env.render_str(TEMPLATE, minijinja::context! { switcher => accounts.switcher() }).unwrap();
     HttpResponse::Ok().body(html)

@@ -7,7 +7,7 @@ use axum::Router;
 use axum::routing::get;
 use multi_account::MultiAccountUser;
 use multi_account_axum::test_support::{self, TestClient, TestResponse};
-use multi_account_axum::{CurrentUser, MultiAccount, MultiAccountConfig, PrimaryUser};
+use multi_account_axum::{CurrentUser, MultiAccountConfig, PrimaryUser, SignedInAccounts};
 use multi_account_conformance::app::state_line;
 use multi_account_conformance::{Client, Harness, Options, Reply};
 use sea_orm::DatabaseConnection;
@@ -40,7 +40,7 @@ pub struct AxumClient {
     config: MultiAccountConfig,
 }
 
-async fn state<U: MultiAccountUser>(accounts: MultiAccount<U>) -> String {
+async fn state<U: MultiAccountUser>(accounts: SignedInAccounts<U>) -> String {
     state_line(accounts.current(), accounts.primary(), accounts.group().map(|group| group.iter().collect()))
 }
 
@@ -53,7 +53,7 @@ async fn current<U: MultiAccountUser>(CurrentUser(user): CurrentUser<U>) -> Stri
 }
 
 async fn switcher<U: MultiAccountUser>(
-    accounts: MultiAccount<U>,
+    accounts: SignedInAccounts<U>,
 ) -> axum::Json<multi_account_axum::AccountSwitcher<U::Display>> {
     axum::Json(accounts.switcher())
 }
@@ -71,7 +71,7 @@ async fn primary<U: MultiAccountUser>(primary: Option<PrimaryUser<U>>) -> String
     primary.map(|PrimaryUser(user)| user.id().to_string()).unwrap_or_default()
 }
 
-async fn both<U: MultiAccountUser>(CurrentUser(user): CurrentUser<U>, accounts: MultiAccount<U>) -> String {
+async fn both<U: MultiAccountUser>(CurrentUser(user): CurrentUser<U>, accounts: SignedInAccounts<U>) -> String {
     format!("{}:{}", user.id(), accounts.accounts().len())
 }
 

@@ -138,7 +138,8 @@ async fn deactivated_links_do_not_count_or_appear_and_can_be_reactivated(db: Dat
     assert_eq!(Links::link(&db, &1, &5, TOKEN).await.unwrap(), LinkOutcome::Linked);
     // Reactivating would make 4 active links: refused.
     assert!(matches!(Links::activate(&db, &1, &3, TOKEN).await, Err(LinkError::TooManyLinkedAccounts { .. })));
-    Links::unlink(&db, &1, &5, TOKEN).await.unwrap();
+    assert!(Links::unlink(&db, &1, &5, TOKEN).await.unwrap(), "an existing link was removed");
+    assert!(!Links::unlink(&db, &1, &5, TOKEN).await.unwrap(), "nothing left to remove");
     assert_eq!(Links::activate(&db, &1, &3, TOKEN).await.unwrap(), LinkOutcome::Reactivated);
     assert!(matches!(Links::activate(&db, &1, &5, TOKEN).await, Err(LinkError::NotFound)));
 }

@@ -7,7 +7,7 @@ use actix_web::http::{StatusCode, header};
 use actix_web::web::{self, Data};
 use actix_web::{HttpRequest, HttpResponse};
 use multi_account_actix::{
-    AutoSubmitForm, DefaultHandlers, MultiAccount, MultiAccountConfig, MultiAccountHandlers, csrf, session,
+    AutoSubmitForm, DefaultHandlers, MultiAccountConfig, MultiAccountHandlers, SignedInAccounts, csrf, session,
 };
 
 use crate::User;
@@ -31,7 +31,7 @@ fn html(status: StatusCode, body: String) -> HttpResponse {
 }
 
 /// GET `/`: who is signed in and the account switcher, or a sign-in link.
-pub(crate) async fn home(session: Session, accounts: MultiAccount<User>) -> Result<HttpResponse, PageError> {
+pub(crate) async fn home(session: Session, accounts: SignedInAccounts<User>) -> Result<HttpResponse, PageError> {
     let flash = multi_account_actix::take_flash(&session);
     let switcher = accounts.current().is_some().then(|| accounts.switcher());
     Ok(html(StatusCode::OK, views::home(Framework::Actix, accounts.current(), switcher, flash)?))
@@ -42,7 +42,7 @@ fn render_sign_in(session: &Session, page: SignInPage<'_>, status: StatusCode) -
 }
 
 /// The account a new one is being added to, when adding.
-fn adding_to(adding: bool, accounts: &MultiAccount<User>) -> Option<AccountView> {
+fn adding_to(adding: bool, accounts: &SignedInAccounts<User>) -> Option<AccountView> {
     if adding { accounts.primary().or(accounts.current()).map(AccountView::of) } else { None }
 }
 
@@ -52,7 +52,7 @@ pub(crate) async fn sign_in_page(
     session: Session,
     state: Data<AppState>,
     query: web::Query<Pairs>,
-    accounts: MultiAccount<User>,
+    accounts: SignedInAccounts<User>,
 ) -> Result<HttpResponse, PageError> {
     let return_to = state.return_to(&query);
     let adding = state.is_adding(return_to);
@@ -75,7 +75,7 @@ pub(crate) async fn sign_in(
     state: Data<AppState>,
     multi_account: Data<MultiAccountConfig>,
     form: web::Form<Pairs>,
-    accounts: MultiAccount<User>,
+    accounts: SignedInAccounts<User>,
 ) -> Result<HttpResponse, PageError> {
     if !csrf::verify(&session, field(&form, "csrf_token")) {
         tracing::info!("sign-in refused: bad CSRF token");

@@ -8,7 +8,7 @@ use axum::extract::{ConnectInfo, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use multi_account_axum::{DefaultHandlers, MultiAccount, MultiAccountHandlers, csrf, session};
+use multi_account_axum::{DefaultHandlers, MultiAccountHandlers, SignedInAccounts, csrf, session};
 use tower_sessions::Session;
 
 use super::DemoState;
@@ -25,7 +25,7 @@ fn html(status: StatusCode, body: String) -> Response {
 }
 
 /// GET `/`: who is signed in and the account switcher, or a sign-in link.
-pub(crate) async fn home(session: Session, accounts: MultiAccount<User>) -> Result<Response, PageError> {
+pub(crate) async fn home(session: Session, accounts: SignedInAccounts<User>) -> Result<Response, PageError> {
     let flash = session::take_flash(&session).await?;
     let switcher = accounts.current().is_some().then(|| accounts.switcher());
     Ok(html(StatusCode::OK, views::home(Framework::Axum, accounts.current(), switcher, flash)?))
@@ -36,7 +36,7 @@ async fn render_sign_in(session: &Session, page: SignInPage<'_>, status: StatusC
 }
 
 /// The account a new one is being added to, when adding.
-fn adding_to(adding: bool, accounts: &MultiAccount<User>) -> Option<AccountView> {
+fn adding_to(adding: bool, accounts: &SignedInAccounts<User>) -> Option<AccountView> {
     if adding { accounts.primary().or(accounts.current()).map(AccountView::of) } else { None }
 }
 
@@ -45,7 +45,7 @@ fn adding_to(adding: bool, accounts: &MultiAccount<User>) -> Option<AccountView>
 pub(crate) async fn sign_in_page(
     State(demo): State<DemoState>,
     session: Session,
-    accounts: MultiAccount<User>,
+    accounts: SignedInAccounts<User>,
     Query(query): Query<Pairs>,
 ) -> Result<Response, PageError> {
     let return_to = demo.app.return_to(&query);
@@ -67,7 +67,7 @@ pub(crate) async fn sign_in(
     State(demo): State<DemoState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     session: Session,
-    accounts: MultiAccount<User>,
+    accounts: SignedInAccounts<User>,
     Form(form): Form<Pairs>,
 ) -> Result<Response, PageError> {
     if !csrf::verify(&session, field(&form, "csrf_token")).await? {

@@ -12,7 +12,7 @@ use actix_web::http::StatusCode;
 use actix_web::{App, Error, HttpResponse, test, web};
 use multi_account::test_database::{TestBackend, TestDatabase};
 use multi_account_actix::test_support::{self, TestClient, TestResponse, auto_submit_token};
-use multi_account_actix::{CurrentUser, MultiAccount, MultiAccountConfig, PrimaryUser, SessionToken};
+use multi_account_actix::{CurrentUser, MultiAccountConfig, PrimaryUser, SessionToken, SignedInAccounts};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Schema, Set};
 
 pub mod user {
@@ -209,7 +209,7 @@ pub async fn link_rows(db: &DatabaseConnection) -> std::collections::BTreeSet<(i
 }
 
 /// `current=<id>;primary=<id>;group=<ids>` as the extractors see it.
-async fn state_page(accounts: MultiAccount<User>) -> String {
+async fn state_page(accounts: SignedInAccounts<User>) -> String {
     let ids = |users: Vec<&User>| users.iter().map(|u| u.id.to_string()).collect::<Vec<_>>().join(",");
     format!(
         "current={};primary={};group={}",
@@ -227,7 +227,7 @@ async fn primary(primary: Option<PrimaryUser<User>>) -> String {
     primary.map(|PrimaryUser(user)| user.id.to_string()).unwrap_or_default()
 }
 
-async fn both(CurrentUser(user): CurrentUser<User>, accounts: MultiAccount<User>) -> String {
+async fn both(CurrentUser(user): CurrentUser<User>, accounts: SignedInAccounts<User>) -> String {
     format!("{}:{}", user.id, accounts.accounts().len())
 }
 
@@ -235,7 +235,7 @@ async fn plain() -> HttpResponse {
     HttpResponse::Ok().body("plain")
 }
 
-async fn switcher_json(accounts: MultiAccount<User>) -> HttpResponse {
+async fn switcher_json(accounts: SignedInAccounts<User>) -> HttpResponse {
     HttpResponse::Ok().json(accounts.switcher())
 }
 
