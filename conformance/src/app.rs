@@ -90,7 +90,7 @@ pub type User = user::Model;
 pub type PlainUser = plain_user::Model;
 
 /// A user type the cases run on: ids 1..=n in the `users` table.
-pub trait SuiteUser: MultiAccountUser<Id = i64> {
+pub trait SuiteUser: MultiAccountUser<Id = i64> + std::fmt::Debug {
     /// Whether a password change signs the account out (`auth_hash`).
     const AUTH_HASH: bool;
 }

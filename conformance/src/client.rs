@@ -200,7 +200,11 @@ pub fn redis_configured() -> bool {
 pub trait Harness {
     type Client: Client;
     /// The app for user type `U` (its routes and pages generic over it).
-    async fn client<U: MultiAccountUser>(&self, db: &DatabaseConnection, options: &Options) -> Self::Client;
+    async fn client<U: MultiAccountUser + std::fmt::Debug>(
+        &self,
+        db: &DatabaseConnection,
+        options: &Options,
+    ) -> Self::Client;
     /// Whether the store this harness uses is configured here (a Redis store
     /// needs `MULTI_ACCOUNT_TEST_REDIS_URL`); CI fails on any skipped case.
     fn available(&self) -> bool {

@@ -119,6 +119,7 @@ macro_rules! each_case {
                 link_start_needs_this_sessions_csrf_token
                 switch_remove_and_sign_out_all_need_the_csrf_token
                 a_csrf_token_from_before_a_switch_is_rejected_after_it
+                the_extractors_debug_output_names_the_accounts_and_not_the_csrf_token
                 every_state_change_refuses_every_bad_token
                 tokens_from_before_unlink_and_sign_out_all_are_dead
                 link_start_needs_the_token_and_a_get_writes_nothing

@@ -425,3 +425,23 @@ pub async fn a_refused_switch_rotates_the_token<U: SuiteUser>(harness: &impl Har
     assert_eq!(again.status, 403, "the probed token is spent: {again:?}");
     assert_ne!(client.csrf().await, token);
 }
+
+/// `{:?}` of the `SignedInAccounts` extractor names the accounts (it is what a
+/// handler logs) and never the session's CSRF token: a log line must not hand
+/// out what a state change needs.
+pub async fn the_extractors_debug_output_names_the_accounts_and_not_the_csrf_token<U: SuiteUser>(
+    harness: &impl Harness,
+) {
+    let (db, _guard) = database(2).await;
+    let mut client = harness.client::<U>(&db, &Options::default()).await;
+    client.sign_in(1).await;
+    client.complete_link(1, 2).await;
+    let token = client.csrf().await;
+    let debug = client.get("/debug").await;
+    assert_eq!(debug.status, 200, "{debug:?}");
+    assert!(debug.body.starts_with("SignedInAccounts"), "{}", debug.body);
+    for name in [r#"name: "user1""#, r#"name: "user2""#] {
+        assert!(debug.body.contains(name), "{name} in {}", debug.body);
+    }
+    assert!(!token.is_empty() && !debug.body.contains(&token), "the CSRF token leaked: {}", debug.body);
+}

@@ -39,6 +39,11 @@ async fn state<U: MultiAccountUser>(accounts: SignedInAccounts<U>) -> String {
     state_line(accounts.current(), accounts.primary(), accounts.group().map(|group| group.iter().collect()))
 }
 
+/// What a handler that logs the extractor would write.
+async fn debug<U: MultiAccountUser + std::fmt::Debug>(accounts: SignedInAccounts<U>) -> String {
+    format!("{accounts:?}")
+}
+
 async fn me<U: MultiAccountUser>(user: Option<CurrentUser<U>>) -> String {
     user.map(|CurrentUser(user)| user.id().to_string()).unwrap_or_default()
 }
@@ -92,7 +97,11 @@ impl Harness for Actix {
         matches!(self, Self::Redis)
     }
 
-    async fn client<U: MultiAccountUser>(&self, db: &DatabaseConnection, options: &Options) -> ActixClient {
+    async fn client<U: MultiAccountUser + std::fmt::Debug>(
+        &self,
+        db: &DatabaseConnection,
+        options: &Options,
+    ) -> ActixClient {
         let mut config = MultiAccountConfig::new(db.clone()).with_get_switch(options.get_switch);
         if let Some(clock) = options.clock.clone() {
             config = config.with_clock(move || clock.load(std::sync::atomic::Ordering::SeqCst));
@@ -110,6 +119,7 @@ impl Harness for Actix {
             .configure(config.routes::<U>())
             .configure(test_support::routes::<U>())
             .route("/state", web::get().to(state::<U>))
+            .route("/debug", web::get().to(debug::<U>))
             .route("/me", web::get().to(me::<U>))
             .route("/current", web::get().to(current::<U>))
             .route("/primary", web::get().to(primary::<U>))

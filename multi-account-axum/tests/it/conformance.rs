@@ -44,6 +44,11 @@ async fn state<U: MultiAccountUser>(accounts: SignedInAccounts<U>) -> String {
     state_line(accounts.current(), accounts.primary(), accounts.group().map(|group| group.iter().collect()))
 }
 
+/// What a handler that logs the extractor would write.
+async fn debug<U: MultiAccountUser + std::fmt::Debug>(accounts: SignedInAccounts<U>) -> String {
+    format!("{accounts:?}")
+}
+
 async fn me<U: MultiAccountUser>(user: Option<CurrentUser<U>>) -> String {
     user.map(|CurrentUser(user)| user.id().to_string()).unwrap_or_default()
 }
@@ -101,7 +106,11 @@ impl Harness for Axum {
         true
     }
 
-    async fn client<U: MultiAccountUser>(&self, db: &DatabaseConnection, options: &Options) -> AxumClient {
+    async fn client<U: MultiAccountUser + std::fmt::Debug>(
+        &self,
+        db: &DatabaseConnection,
+        options: &Options,
+    ) -> AxumClient {
         let mut config = MultiAccountConfig::new(db.clone()).with_get_switch(options.get_switch);
         if let Some(clock) = options.clock.clone() {
             config = config.with_clock(move || clock.load(std::sync::atomic::Ordering::SeqCst));
@@ -119,6 +128,7 @@ impl Harness for Axum {
             .merge(config.router::<U, ()>())
             .merge(test_support::routes::<U, ()>())
             .route("/state", get(state::<U>))
+            .route("/debug", get(debug::<U>))
             .route("/me", get(me::<U>))
             .route("/current", get(current::<U>))
             .route("/primary", get(primary::<U>))
