@@ -22,6 +22,7 @@ DURATION="${DURATION:-10}"      # seconds per wrk run
 ROUNDS="${ROUNDS:-3}"           # runs per session, interleaved
 THREADS="${THREADS:-2}"         # wrk threads
 CONNECTIONS="${CONNECTIONS:-16}"
+PERF_DIR="${PERF_DIR:-}"        # set: `perf record` the demo during each wrk run, into this folder
 BASE="http://127.0.0.1:$PORT"
 PASSWORD=password               # multi_account_demo::DEMO_PASSWORD
 
@@ -88,10 +89,13 @@ sign_in() {
 
 # add_account JAR EMAIL: "Add another account" → sign in → auto-submit link page.
 add_account() {
-  local jar=$1 email=$2 add sign_in_path return_to page token status
-  add="$(http "$jar" "$BASE/" | sed -n 's/.*id="add-account"[^>]*href="\([^"]*\)".*/\1/p' | head -n1 | unescape)"
-  [ -n "$add" ] || { echo "load_run: no add-account link on the home page" >&2; exit 1; }
-  sign_in_path="$(http "$jar" -o /dev/null -D - "$BASE$add" | location_of)"
+  local jar=$1 email=$2 form add add_token sign_in_path return_to page token status
+  # The "Add another account" form: its action and CSRF field (the lines before its button).
+  form="$(http "$jar" "$BASE/" | grep -B3 'id="add-account"')"
+  add="$(printf '%s' "$form" | sed -n 's/.*<form[^>]*action="\([^"]*\)".*/\1/p' | tail -n1 | unescape)"
+  add_token="$(printf '%s' "$form" | csrf_of)"
+  [ -n "$add" ] && [ -n "$add_token" ] || { echo "load_run: no add-account form on the home page" >&2; exit 1; }
+  sign_in_path="$(http "$jar" -o /dev/null -D - --data-urlencode "csrf_token=$add_token" "$BASE$add" | location_of)"
   return_to="$(urldecode "${sign_in_path#*return_to=}")"
   sign_in "$jar" "$email" "$return_to"
   page="$(http "$jar" "$BASE$return_to")"
@@ -125,24 +129,40 @@ check_session() { # jar expected-accounts name
 check_session "$SINGLE" 1 single
 check_session "$SIX" 6 six-account
 
-# wrk_rps JAR: requests/s of GET / with that session's cookie.
+# wrk_rps JAR NAME: requests/s of GET / with that session's cookie (profiled
+# into $PERF_DIR/NAME.data when PERF_DIR is set).
 wrk_rps() {
-  local cookie out
+  local cookie out perf_pid=""
   cookie="$(cookie_of "$1")"
+  if [ -n "$PERF_DIR" ]; then
+    mkdir -p "$PERF_DIR"
+    perf record -q -F 499 -p "$DEMO_PID" -o "$PERF_DIR/$2.data" -- sleep "$DURATION" 2>/dev/null &
+    perf_pid=$!
+  fi
+  local cpu_before; cpu_before="$(demo_cpu_ticks)"
   out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "Cookie: multi_account_demo=$cookie" "$BASE/")"
+  [ -z "$perf_pid" ] || wait "$perf_pid" || true
   printf '%s\n' "$out" >>"$WORK/wrk.log"
   if printf '%s' "$out" | grep -q 'Non-2xx'; then echo "load_run: non-2xx responses" >&2; printf '%s\n' "$out" >&2; exit 1; fi
+  # The demo's own CPU per request (user + system, all its threads), in µs.
+  local ticks requests; ticks=$(( $(demo_cpu_ticks) - cpu_before ))
+  requests="$(printf '%s\n' "$out" | awk '/requests in/ { print $1 }')"
+  awk -v t="$ticks" -v r="$requests" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f\n", t / hz * 1e6 / r }' >>"$WORK/cpu.log"
   printf '%s\n' "$out" | awk '/Requests\/sec/ { print $2 }'
 }
+# utime + stime of the demo process (clock ticks), fields 14 and 15 of /proc/PID/stat.
+demo_cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$DEMO_PID/stat"; }
+cpu_of_last() { tail -n1 "$WORK/cpu.log"; }
 p50_of_last() { awk '/Latency Distribution/ { getline; p50 = $2 } END { print p50 }' "$WORK/wrk.log"; }
 
 echo "==> wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s, $ROUNDS interleaved rounds per session"
-declare -a single_rps six_rps
+declare -a single_rps six_rps single_cpu six_cpu
 for round in $(seq 1 "$ROUNDS"); do
-  r="$(wrk_rps "$SINGLE")"; single_rps+=("$r"); s_p50="$(p50_of_last)"
-  r6="$(wrk_rps "$SIX")"; six_rps+=("$r6"); m_p50="$(p50_of_last)"
-  printf '    round %s: single %10.1f req/s (p50 %s)   six-account %10.1f req/s (p50 %s)\n' \
-    "$round" "$r" "$s_p50" "$r6" "$m_p50"
+  r="$(wrk_rps "$SINGLE" "single-$round")"; single_rps+=("$r"); s_p50="$(p50_of_last)"; s_cpu="$(cpu_of_last)"
+  r6="$(wrk_rps "$SIX" "six-$round")"; six_rps+=("$r6"); m_p50="$(p50_of_last)"; m_cpu="$(cpu_of_last)"
+  single_cpu+=("$s_cpu"); six_cpu+=("$m_cpu")
+  printf '    round %s: single %8.1f req/s (p50 %s, demo CPU %s µs/req)   six-account %8.1f req/s (p50 %s, demo CPU %s µs/req)\n' \
+    "$round" "$r" "$s_p50" "$s_cpu" "$r6" "$m_p50" "$m_cpu"
 done
 
 mean() { printf '%s\n' "$@" | awk '{ s += $1 } END { printf "%.1f", s / NR }'; }
@@ -154,4 +174,5 @@ echo "|---|---:|---:|"
 echo "| single account | $single_mean | 1.00 |"
 echo "| six accounts | $six_mean | $(awk -v a="$six_mean" -v b="$single_mean" 'BEGIN { printf "%.2f", a / b }') |"
 echo
+echo "demo CPU per request: single $(mean "${single_cpu[@]}") µs, six accounts $(mean "${six_cpu[@]}") µs"
 echo "six-account / single-account throughput: $(awk -v a="$six_mean" -v b="$single_mean" 'BEGIN { printf "%.2f", a / b }')"

@@ -80,6 +80,9 @@ fn delete_sqlite_file(path: &std::path::Path) -> Result<(), DatabaseError> {
     Ok(())
 }
 
+/// Connections to a SQLite file: readers in parallel, a few per core.
+const SQLITE_FILE_CONNECTIONS: u32 = 4;
+
 /// Connects to `database_url`, resets it when asked, applies the migrations and
 /// seeds the demo accounts that are missing.
 pub async fn open(database_url: &str, reset: bool) -> Result<DatabaseConnection, DatabaseError> {
@@ -90,6 +93,14 @@ pub async fn open(database_url: &str, reset: bool) -> Result<DatabaseConnection,
     }
     let mut options = ConnectOptions::new(url);
     options.sqlx_logging_level(log::LevelFilter::Debug);
+    if file.is_some() {
+        // SeaORM gives SQLite one connection unless told otherwise, and every
+        // request then waits its turn on it. A file in WAL mode takes readers
+        // side by side (writes still take turns, within sqlx's busy timeout).
+        options
+            .max_connections(SQLITE_FILE_CONNECTIONS)
+            .map_sqlx_sqlite_opts(|sqlite| sqlite.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal));
+    }
     let db = Database::connect(options).await?;
     if reset && file.is_none() {
         tracing::info!("--reset: reverting every migration");

@@ -10,6 +10,7 @@
 
 use std::collections::BTreeMap;
 
+use serde::Deserialize;
 use serde_json::Value;
 use subtle::ConstantTimeEq;
 
@@ -37,7 +38,8 @@ fn record<U: MultiAccountUser>(user: &U) -> String {
 
 impl SignInRecords {
     pub(crate) fn from_value(value: Option<&Value>) -> Self {
-        Self(value.and_then(|value| serde_json::from_value(value.clone()).ok()).unwrap_or_default())
+        // Deserialized from the borrowed value: no copy of the map per request.
+        Self(value.and_then(|value| BTreeMap::deserialize(value).ok()).unwrap_or_default())
     }
 
     /// Whether `user` signed in here and its `auth_hash` is unchanged since.
