@@ -183,8 +183,13 @@ async fn run(backend: TestBackend) {
     let mut peer_db = peer_database.db.clone();
     let peer_statements = Arc::new(AtomicUsize::new(0));
     let counter = peer_statements.clone();
-    peer_db.set_metric_callback(move |_| {
+    // PEER_BENCH_SQL=1 prints the peer's statements as they run (setup included).
+    let print_sql = std::env::var_os("PEER_BENCH_SQL").is_some();
+    peer_db.set_metric_callback(move |info| {
         counter.fetch_add(1, Ordering::SeqCst);
+        if print_sql {
+            println!("peer SQL: {}", info.statement.sql);
+        }
     });
     let peer = peer::app(peer_db).await;
 
