@@ -5,6 +5,20 @@ use multi_account_demo::database::open;
 use multi_account_demo::entities::{linked_account, user};
 use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, Set};
 
+/// Adds a fifth, active account.
+async fn add_erin(db: &impl sea_orm::ConnectionTrait) {
+    user::ActiveModel {
+        name: Set("Erin".into()),
+        email: Set("erin@example.com".into()),
+        password_hash: Set("x".into()),
+        status: Set(user::UserStatus::Active),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .unwrap();
+}
+
 #[tokio::test]
 async fn restart_keeps_data_and_reset_recreates_it() {
     let dir = tempfile::tempdir().unwrap();
@@ -16,16 +30,7 @@ async fn restart_keeps_data_and_reset_recreates_it() {
     assert_eq!(user::Entity::find().count(&db).await.unwrap(), 4);
     let dave = user::Entity::find().all(&db).await.unwrap().into_iter().find(|u| u.email == "dave@example.com");
     assert_eq!(dave.unwrap().status, user::UserStatus::Inactive);
-    user::ActiveModel {
-        name: Set("Erin".into()),
-        email: Set("erin@example.com".into()),
-        password_hash: Set("x".into()),
-        status: Set(user::UserStatus::Active),
-        ..Default::default()
-    }
-    .insert(&db)
-    .await
-    .unwrap();
+    add_erin(&db).await;
     db.close().await.unwrap();
 
     // Restart: the data is kept, the seed is not duplicated.
@@ -58,16 +63,7 @@ async fn a_sqlite_file_reads_while_another_connection_writes() {
     assert_eq!(mode.try_get_by_index::<String>(0).unwrap(), "wal");
 
     let writing = db.begin().await.unwrap();
-    user::ActiveModel {
-        name: Set("Erin".into()),
-        email: Set("erin@example.com".into()),
-        password_hash: Set("x".into()),
-        status: Set(user::UserStatus::Active),
-        ..Default::default()
-    }
-    .insert(&writing)
-    .await
-    .unwrap();
+    add_erin(&writing).await;
     let read = tokio::time::timeout(std::time::Duration::from_secs(5), user::Entity::find().count(&db)).await;
     assert_eq!(read.expect("a second connection answers").unwrap(), 4, "the uncommitted row is not seen");
     writing.commit().await.unwrap();
