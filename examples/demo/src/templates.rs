@@ -21,7 +21,7 @@ pub(crate) const APP_CSS: &str = include_str!("../static/app.css");
 /// `minijinja::Error` is not `Clone`).
 static ENVIRONMENT: LazyLock<Result<Environment<'static>, String>> = LazyLock::new(|| {
     let mut env = Environment::new();
-    // A `{% %}` tag's own line leaves nothing in the page: pages a third smaller.
+    // A `{% %}` tag alone on its line leaves no blank line in the page.
     env.set_trim_blocks(true);
     env.set_lstrip_blocks(true);
     for (name, source) in SOURCES {
