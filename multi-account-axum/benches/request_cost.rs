@@ -17,7 +17,12 @@
 //! `cargo bench -p multi-account-axum --bench request_cost`
 #![allow(missing_docs, clippy::print_stdout, clippy::print_stderr, clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "common/stats.rs"]
+mod stats;
+
 use std::time::Instant;
+
+use stats::{median, quartiles};
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -80,16 +85,6 @@ async fn round(client: &mut TestClient) -> f64 {
         assert_eq!(reply.status, StatusCode::OK);
     }
     start.elapsed().as_secs_f64() / REQUESTS_PER_ROUND as f64
-}
-
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
-fn quartiles(values: &mut [f64]) -> (f64, f64) {
-    values.sort_by(f64::total_cmp);
-    (values[values.len() / 4], values[values.len() * 3 / 4])
 }
 
 async fn run(backend: TestBackend) {

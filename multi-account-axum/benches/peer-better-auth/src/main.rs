@@ -23,6 +23,11 @@
 
 mod peer;
 
+#[path = "../../common/stats.rs"]
+mod stats;
+
+use stats::{median, quartiles};
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -150,16 +155,6 @@ async fn round(client: &mut Client, path: &str, expect: &str) -> f64 {
         assert!(reply.body.contains(expect), "{path}: {}", reply.body);
     }
     start.elapsed().as_secs_f64() / REQUESTS_PER_ROUND as f64
-}
-
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
-fn quartiles(values: &mut [f64]) -> (f64, f64) {
-    values.sort_by(f64::total_cmp);
-    (values[values.len() / 4], values[values.len() * 3 / 4])
 }
 
 /// One case: a name, a client, the page it asks for, a text every reply holds.
