@@ -1,10 +1,12 @@
 //! What the demo's handlers share, whichever framework serves them.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use sea_orm::DatabaseConnection;
 
+use crate::oidc::OidcProvider;
 use crate::password::HashLimiter;
+use crate::sign_in::Adding;
 use crate::throttle::SignInThrottle;
 
 /// The database, the sign-in limits, and where the link flow starts.
@@ -18,6 +20,11 @@ pub(crate) struct AppState {
     pub(crate) throttle: Arc<SignInThrottle>,
     /// One hash limiter for every worker.
     pub(crate) hashing: HashLimiter,
+    /// The OpenID provider, when one is configured.
+    pub(crate) oidc: Option<Arc<OidcProvider>>,
+    /// Where the demo is reached from outside: the settings' URL, or the bound
+    /// address (set once bound).
+    pub(crate) public_url: Arc<OnceLock<String>>,
 }
 
 /// Form fields or query parameters, parsed leniently: any body or query string
@@ -37,6 +44,36 @@ impl AppState {
 
     /// Whether signing in and going to `return_to` completes "add another account".
     pub(crate) fn is_adding(&self, return_to: Option<&str>) -> bool {
-        return_to.is_some_and(|path| path.starts_with(&self.link_prefix) && path.len() > self.link_prefix.len())
+        self.adding_to(return_to).is_some()
+    }
+
+    /// The primary's id in `return_to` when it is a link path (`/link/p/7` → `7`).
+    fn adding_to<'a>(&self, return_to: Option<&'a str>) -> Option<&'a str> {
+        return_to.and_then(|path| path.strip_prefix(self.link_prefix.as_str())).filter(|id| !id.is_empty())
+    }
+
+    /// How a sign-in returning to `return_to` stands towards "Add another
+    /// account", given the session's fresh link intent (`pending`, the
+    /// primary's id) and the feature gate.
+    pub(crate) fn adding(&self, return_to: Option<&str>, pending: Option<i64>, enabled: bool) -> Adding {
+        let to = self.adding_to(return_to);
+        let pending = to.is_some_and(|to| pending.is_some_and(|id| id.to_string() == to));
+        Adding::of(to.is_some(), pending, enabled)
+    }
+
+    /// The callback URL registered with the OpenID provider.
+    pub(crate) fn oidc_redirect_uri(&self) -> String {
+        format!("{}{}", self.public_url(), crate::oidc::CALLBACK_PATH)
+    }
+
+    /// Where the demo is reached from outside (no trailing slash).
+    pub(crate) fn public_url(&self) -> &str {
+        self.public_url.get().map_or("http://127.0.0.1", String::as_str)
+    }
+
+    /// Sets [`Self::public_url`] to `http://{addr}` once the server is bound,
+    /// unless the settings gave one.
+    pub(crate) fn bound_to(&self, addr: std::net::SocketAddr) {
+        let _ = self.public_url.set(format!("http://{addr}"));
     }
 }

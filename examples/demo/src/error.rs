@@ -31,6 +31,9 @@ pub enum PageError {
     /// actix-session could not write the session (500).
     #[error("could not write the session: {0}")]
     ActixSession(#[from] actix_session::SessionInsertError),
+    /// tower-sessions' store failed (503).
+    #[error("the session store failed: {0}")]
+    Session(String),
     /// A template failed to render (500, a bug).
     #[error("template error: {0:#}")]
     Template(#[from] minijinja::Error),
@@ -43,7 +46,7 @@ impl PageError {
             Self::Csrf => 403,
             Self::Actix(error) => actix_web::ResponseError::status_code(error).as_u16(),
             Self::Axum(error) => error.status().as_u16(),
-            Self::Database(_) | Self::Link(_) | Self::Blocking => 503,
+            Self::Database(_) | Self::Link(_) | Self::Blocking | Self::Session(_) => 503,
             Self::ActixSession(_) | Self::Template(_) => 500,
         }
     }

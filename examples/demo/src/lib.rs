@@ -32,6 +32,7 @@ pub mod database;
 pub mod entities;
 mod error;
 pub mod migration;
+pub mod oidc;
 pub mod password;
 mod server;
 pub mod settings;
@@ -47,7 +48,7 @@ pub use entities::user::Model as User;
 pub use error::PageError;
 pub use server::{Server, ServerHandle};
 pub use settings::{Command, Framework, Settings, SettingsError};
-pub use sign_in::{BUSY, EMPTY, INACTIVE, INCORRECT, THROTTLED};
+pub use sign_in::{ADD_EXPIRED, BUSY, EMAIL_NOT_VERIFIED, EMPTY, INACTIVE, INCORRECT, NO_ACCOUNT, THROTTLED};
 
 use crate::app_state::AppState;
 use crate::throttle::SignInThrottle;
@@ -79,6 +80,9 @@ pub enum StartError {
     /// The session secret is shorter than [`settings::MIN_SECRET_LEN`] bytes.
     #[error("the session secret must be at least {} bytes long", settings::MIN_SECRET_LEN)]
     ShortSecret,
+    /// The OpenID client could not be set up.
+    #[error("OpenID Connect: {0}")]
+    Oidc(oidc::OidcError),
     /// A template does not parse (a bug in the demo).
     #[error("template error: {0:#}")]
     Template(#[from] minijinja::Error),
@@ -106,11 +110,24 @@ pub async fn start(settings: Settings) -> Result<Server, StartError> {
     // One throttle and one hash limiter for all workers.
     tracing::info!(throttle = ?settings.throttle, hashing = ?settings.hashing, "sign-in limits");
     let link_prefix = multi_account::session::Paths::default().link.split('{').next().unwrap_or_default().to_owned();
+    let oidc = match &settings.oidc {
+        Some(oidc) => {
+            tracing::info!(issuer = %oidc.issuer, client_id = %oidc.client_id, "OpenID Connect sign-in is on");
+            Some(Arc::new(oidc::OidcProvider::new(oidc.clone()).map_err(StartError::Oidc)?))
+        }
+        None => None,
+    };
+    let public_url = Arc::new(std::sync::OnceLock::new());
+    if let Some(url) = &settings.public_url {
+        let _ = public_url.set(url.clone());
+    }
     let state = AppState {
         db,
         link_prefix,
         throttle: Arc::new(SignInThrottle::new(settings.throttle.clone())),
         hashing: settings.hashing.clone(),
+        oidc,
+        public_url,
     };
     tracing::info!(framework = %settings.framework, "serving");
     match settings.framework {

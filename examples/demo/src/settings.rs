@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::oidc::{AddAccountPrompt, OidcSettings};
 use crate::password::HashLimiter;
 use crate::throttle::ThrottleConfig;
 
@@ -31,6 +32,17 @@ Environment:
                              on actix-web, in memory on axum)
   MULTI_ACCOUNT_DEMO_SECRET  session key, 64+ bytes (default: random at each start,
                              so restarting signs everybody out)
+  MULTI_ACCOUNT_DEMO_PUBLIC_URL
+                             the URL the browser reaches the demo at (default
+                             http://127.0.0.1:PORT); the OpenID callback is under it
+  MULTI_ACCOUNT_DEMO_OIDC_ISSUER, MULTI_ACCOUNT_DEMO_OIDC_CLIENT_ID,
+  MULTI_ACCOUNT_DEMO_OIDC_CLIENT_SECRET (optional), MULTI_ACCOUNT_DEMO_OIDC_NAME
+                             sign in with an OpenID Connect provider too; register
+                             PUBLIC_URL/oidc/callback as its redirect URI
+  MULTI_ACCOUNT_DEMO_OIDC_ADD_ACCOUNT_PROMPT
+                             what \"Add another account\" asks the provider for: auto
+                             (select_account if it supports it, else login),
+                             select_account, login or none
   RUST_LOG                   log filter (default info)";
 
 /// A setting that could not be read.
@@ -54,6 +66,12 @@ pub enum SettingsError {
     /// `MULTI_ACCOUNT_DEMO_SECRET` is too short.
     #[error("MULTI_ACCOUNT_DEMO_SECRET must be at least {MIN_SECRET_LEN} bytes long (it is {0})")]
     ShortSecret(usize),
+    /// Only one of the OpenID issuer and client id is set.
+    #[error("set both MULTI_ACCOUNT_DEMO_OIDC_ISSUER and MULTI_ACCOUNT_DEMO_OIDC_CLIENT_ID, or neither")]
+    IncompleteOidc,
+    /// An add-account prompt the demo does not know.
+    #[error("unknown MULTI_ACCOUNT_DEMO_OIDC_ADD_ACCOUNT_PROMPT {0:?}: expected auto, select_account, login or none")]
+    UnknownPrompt(String),
 }
 
 /// The web framework that serves the demo.
@@ -123,6 +141,13 @@ pub struct Settings {
     pub throttle: ThrottleConfig,
     /// How many password hashes run at once, and how long a sign-in waits for one.
     pub hashing: HashLimiter,
+    /// The URL the browser reaches the demo at; `None`: `http://{bound address}`.
+    pub public_url: Option<String>,
+    /// An OpenID Connect provider to sign in with, next to passwords.
+    pub oidc: Option<OidcSettings>,
+    /// How long "Add another account" waits for the new account to sign in;
+    /// `None`: the library's default.
+    pub link_intent_ttl: Option<std::time::Duration>,
 }
 
 impl fmt::Debug for Settings {
@@ -138,6 +163,9 @@ impl fmt::Debug for Settings {
             .field("workers", &self.workers)
             .field("throttle", &self.throttle)
             .field("hashing", &self.hashing)
+            .field("public_url", &self.public_url)
+            .field("oidc", &self.oidc.as_ref().map(|oidc| (&oidc.name, &oidc.issuer, &oidc.client_id)))
+            .field("link_intent_ttl", &self.link_intent_ttl)
             .finish()
     }
 }
@@ -155,6 +183,9 @@ impl Default for Settings {
             workers: None,
             throttle: ThrottleConfig::default(),
             hashing: HashLimiter::default(),
+            public_url: None,
+            oidc: None,
+            link_intent_ttl: None,
         }
     }
 }
@@ -202,6 +233,23 @@ impl Settings {
             }
             settings.secret = Some(secret.into_bytes());
         }
+        settings.public_url =
+            non_empty("MULTI_ACCOUNT_DEMO_PUBLIC_URL").map(|url| url.trim_end_matches('/').to_owned());
+        settings.oidc =
+            match (non_empty("MULTI_ACCOUNT_DEMO_OIDC_ISSUER"), non_empty("MULTI_ACCOUNT_DEMO_OIDC_CLIENT_ID")) {
+                (None, None) => None,
+                (Some(issuer), Some(client_id)) => Some(OidcSettings {
+                    name: non_empty("MULTI_ACCOUNT_DEMO_OIDC_NAME").unwrap_or_else(|| "OpenID Connect".to_owned()),
+                    issuer,
+                    client_id,
+                    client_secret: non_empty("MULTI_ACCOUNT_DEMO_OIDC_CLIENT_SECRET"),
+                    add_account_prompt: match non_empty("MULTI_ACCOUNT_DEMO_OIDC_ADD_ACCOUNT_PROMPT") {
+                        Some(prompt) => prompt.parse().map_err(SettingsError::UnknownPrompt)?,
+                        None => AddAccountPrompt::default(),
+                    },
+                }),
+                _ => return Err(SettingsError::IncompleteOidc),
+            };
         settings.reset = non_empty("MULTI_ACCOUNT_DEMO_RESET")
             .is_some_and(|value| !matches!(value.trim().to_ascii_lowercase().as_str(), "0" | "false" | "no" | "off"));
 
@@ -326,6 +374,42 @@ mod tests {
         assert_eq!(parse(&[("PORT", "70000")], &[]).unwrap_err(), SettingsError::InvalidPort("70000".into()));
         assert_eq!(parse(&[], &["--nope"]).unwrap_err(), SettingsError::UnknownArgument("--nope".into()));
         assert_eq!(parse(&[("MULTI_ACCOUNT_DEMO_SECRET", "short")], &[]).unwrap_err(), SettingsError::ShortSecret(5));
+    }
+
+    #[test]
+    fn an_openid_provider_from_the_environment() {
+        assert!(run(&[], &[]).oidc.is_none(), "none unless configured");
+        let oidc = run(
+            &[
+                ("MULTI_ACCOUNT_DEMO_OIDC_ISSUER", "http://127.0.0.1:9000"),
+                ("MULTI_ACCOUNT_DEMO_OIDC_CLIENT_ID", "demo"),
+                ("MULTI_ACCOUNT_DEMO_OIDC_ADD_ACCOUNT_PROMPT", "login"),
+            ],
+            &[],
+        )
+        .oidc
+        .unwrap();
+        assert_eq!((oidc.issuer.as_str(), oidc.client_id.as_str()), ("http://127.0.0.1:9000", "demo"));
+        assert_eq!((oidc.client_secret, oidc.add_account_prompt), (None, AddAccountPrompt::Login));
+        assert_eq!(oidc.name, "OpenID Connect");
+        assert_eq!(
+            parse(&[("MULTI_ACCOUNT_DEMO_OIDC_ISSUER", "http://127.0.0.1:9000")], &[]).unwrap_err(),
+            SettingsError::IncompleteOidc
+        );
+        assert_eq!(
+            parse(
+                &[
+                    ("MULTI_ACCOUNT_DEMO_OIDC_ISSUER", "http://x"),
+                    ("MULTI_ACCOUNT_DEMO_OIDC_CLIENT_ID", "demo"),
+                    ("MULTI_ACCOUNT_DEMO_OIDC_ADD_ACCOUNT_PROMPT", "sometimes"),
+                ],
+                &[]
+            )
+            .unwrap_err(),
+            SettingsError::UnknownPrompt("sometimes".into())
+        );
+        let public = run(&[("MULTI_ACCOUNT_DEMO_PUBLIC_URL", "https://demo.example/")], &[]).public_url;
+        assert_eq!(public.as_deref(), Some("https://demo.example"));
     }
 
     #[test]

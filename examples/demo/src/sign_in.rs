@@ -126,20 +126,88 @@ fn refused_fields(message: &'static str, status: u16) -> Refused {
     Refused { message, status, retry_after: None, spends_token: false }
 }
 
-/// What to do with an account whose password passed.
+/// The message when an account that is being added is in the group already.
+pub(crate) fn already_here(email: &str) -> String {
+    format!("{email} is already signed in \u{2014} switch to it.")
+}
+/// The message when "Add another account" ended (its time ran out, or adding
+/// accounts is off) before the new account signed in.
+pub const ADD_EXPIRED: &str =
+    "Adding an account took too long, or is not possible right now. Start again from the account menu.";
+/// The message when the provider did not verify the account's email address.
+pub const EMAIL_NOT_VERIFIED: &str = "The provider has not verified the email address of this account.";
+/// The message when no account here has the provider account's email address.
+pub const NO_ACCOUNT: &str = "There is no account here for that email address.";
+
+/// What to do with an account whose proof passed (a password, a provider's ID
+/// token, an email link).
 pub(crate) enum Next {
     /// It is in this browser's group already: say so on `/`.
     AlreadyHere(String),
+    /// It was to be added, but the link intent is gone (expired, or the
+    /// feature switched off meanwhile): sign nobody in, say so on `/`.
+    AddExpired,
     /// Sign it in (after signing everybody out, when `replace`), then go to
     /// `redirect`.
     SignIn { replace: bool, redirect: String },
 }
 
-/// Decides [`Next`]: adding an account that is already here adds nothing; a
-/// plain sign-in replaces whoever was signed in in this browser.
-pub(crate) fn next(user: &User, adding: bool, here: &[&User], signed_in: bool, return_to: Option<&str>) -> Next {
-    if adding && here.iter().any(|account| account.id == user.id) {
-        return Next::AlreadyHere(format!("{} is already signed in.", user.email));
+/// How a sign-in stands towards "Add another account".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Adding {
+    /// A plain sign-in.
+    No,
+    /// Adding, and the link intent is fresh and the feature on.
+    Pending,
+    /// Adding, but the intent is gone or the feature off.
+    Expired,
+}
+
+impl Adding {
+    /// `adding`: the sign-in returns to a link path; `pending`: the session's
+    /// fresh link intent is for that path's primary; `enabled`: the feature gate.
+    pub(crate) fn of(adding: bool, pending: bool, enabled: bool) -> Self {
+        match (adding, pending && enabled) {
+            (false, _) => Self::No,
+            (true, true) => Self::Pending,
+            (true, false) => Self::Expired,
+        }
     }
+}
+
+/// Decides [`Next`]: adding an account that is already here adds nothing, nor
+/// does adding once the intent is gone (the person may have spent too long at
+/// a provider, or in their inbox); a plain sign-in replaces whoever was signed
+/// in in this browser.
+pub(crate) fn next(user: &User, adding: Adding, here: &[&User], signed_in: bool, return_to: Option<&str>) -> Next {
+    if adding != Adding::No && here.iter().any(|account| account.id == user.id) {
+        return Next::AlreadyHere(already_here(&user.email));
+    }
+    if adding == Adding::Expired {
+        return Next::AddExpired;
+    }
+    let adding = adding == Adding::Pending;
     Next::SignIn { replace: !adding && signed_in, redirect: return_to.unwrap_or("/").to_owned() }
+}
+
+/// The account a provider (or an email link) vouched for: its verified email
+/// address names it, and it must be active. `Err` is the message to show.
+pub(crate) async fn account_for_email(
+    state: &AppState,
+    email: Option<&str>,
+    verified: bool,
+) -> Result<Result<User, &'static str>, PageError> {
+    let Some(email) = email.filter(|email| !email.is_empty() && email.len() <= MAX_EMAIL_LEN) else {
+        return Ok(Err(NO_ACCOUNT));
+    };
+    if !verified {
+        return Ok(Err(EMAIL_NOT_VERIFIED));
+    }
+    let Some(user) = user::Entity::find().filter(user::Column::Email.eq(email)).one(&state.db).await? else {
+        return Ok(Err(NO_ACCOUNT));
+    };
+    if !user.is_active() {
+        return Ok(Err(INACTIVE));
+    }
+    Ok(Ok(user))
 }

@@ -128,9 +128,11 @@ pub(crate) fn home(
 pub(crate) struct SignInPage<'a> {
     pub(crate) email: &'a str,
     pub(crate) return_to: Option<&'a str>,
-    pub(crate) error: Option<&'static str>,
+    pub(crate) error: Option<&'a str>,
     /// The account a new one is being added to, when adding.
     pub(crate) adding_to: Option<AccountView>,
+    /// The OpenID provider's name, when one is configured.
+    pub(crate) oidc: Option<&'a str>,
 }
 
 /// `/sign-in`: the form, with this session's CSRF token.
@@ -149,6 +151,7 @@ pub(crate) fn sign_in(
             error => page.error,
             adding => page.adding_to.is_some(),
             adding_to => page.adding_to,
+            oidc => page.oidc,
             demo_accounts => demo_accounts(),
             demo_password => DEMO_PASSWORD,
         },

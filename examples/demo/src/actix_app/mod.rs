@@ -24,7 +24,10 @@ pub(crate) async fn start(settings: &Settings, state: AppState) -> Result<Server
         Some(secret) => Key::from(secret),
         None => Key::generate(),
     };
-    let config = MultiAccountConfig::new(state.db.clone()).with_handlers(pages::DemoHandlers);
+    let mut config = MultiAccountConfig::new(state.db.clone()).with_handlers(pages::DemoHandlers);
+    if let Some(ttl) = settings.link_intent_ttl {
+        config = config.with_link_intent_ttl(ttl);
+    }
     match &settings.redis_url {
         Some(url) => {
             let store = RedisSessionStore::new(url.clone())
@@ -55,6 +58,7 @@ where
     let content_security =
         if settings.redis_url.is_some() { CookieContentSecurity::Signed } else { CookieContentSecurity::Private };
     let state = Data::new(state);
+    let bound_state = state.clone();
     let mut server = HttpServer::new(move || {
         let session = SessionMiddleware::builder(make_store(), key.clone())
             .cookie_name(SESSION_COOKIE.to_owned())
@@ -64,14 +68,18 @@ where
         // Everything but the stylesheet runs inside the session: `SessionToken`
         // writes a token into every session it sees, so an asset behind it would
         // create a session (a cookie, or a Redis key) per anonymous request.
-        let pages = web::scope("")
+        let mut pages = web::scope("")
             .configure(config.routes::<User>())
             .route("/", web::get().to(pages::home))
             .route("/sign-in", web::get().to(pages::sign_in_page))
             .route("/sign-in", web::post().to(pages::sign_in))
-            .route("/sign-out", web::post().to(pages::sign_out))
-            .wrap(SessionToken)
-            .wrap(session);
+            .route("/sign-out", web::post().to(pages::sign_out));
+        if state.oidc.is_some() {
+            pages = pages
+                .route("/oidc/start", web::post().to(pages::oidc_start))
+                .route(crate::oidc::CALLBACK_PATH, web::get().to(pages::oidc_callback));
+        }
+        let pages = pages.wrap(SessionToken).wrap(session);
         App::new()
             .app_data(state.clone())
             .app_data(web::FormConfig::default().limit(crate::MAX_FORM_BYTES))
@@ -96,5 +104,6 @@ where
         address,
         source: std::io::Error::new(std::io::ErrorKind::AddrNotAvailable, "no address bound"),
     })?;
+    bound_state.bound_to(addr);
     Ok(Server::actix(server.run(), addr))
 }

@@ -13,8 +13,9 @@ use multi_account_actix::{
 use crate::User;
 use crate::app_state::{AppState, Pairs, field};
 use crate::error::PageError;
+use crate::oidc::{self, OidcError, PendingMap};
 use crate::settings::Framework;
-use crate::sign_in::{Checked, Credentials, Next, Refused};
+use crate::sign_in::{ADD_EXPIRED, Checked, Credentials, Next, Refused};
 use crate::templates::APP_CSS;
 use crate::views::{self, AccountView, SignInPage};
 
@@ -62,8 +63,38 @@ pub(crate) async fn sign_in_page(
     {
         return Ok(see_other(&add));
     }
-    let page = SignInPage { email: "", return_to, error: None, adding_to: adding_to(adding, &accounts) };
+    let page = SignInPage {
+        email: "",
+        return_to,
+        error: None,
+        adding_to: adding_to(adding, &accounts),
+        oidc: oidc_name(&state),
+    };
     render_sign_in(&session, page, StatusCode::OK)
+}
+
+fn oidc_name(state: &AppState) -> Option<&str> {
+    state.oidc.as_deref().map(oidc::OidcProvider::name)
+}
+
+/// The sign-in page again, with `message` and `status`.
+fn refuse(
+    session: &Session,
+    state: &AppState,
+    accounts: &SignedInAccounts<User>,
+    (email, return_to): (&str, Option<&str>),
+    message: &str,
+    status: u16,
+) -> Result<HttpResponse, PageError> {
+    let adding = state.is_adding(return_to);
+    let page = SignInPage {
+        email,
+        return_to,
+        error: Some(message),
+        adding_to: adding_to(adding, accounts),
+        oidc: oidc_name(state),
+    };
+    render_sign_in(session, page, StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST))
 }
 
 /// POST `/sign-in`: checks the password ([`crate::sign_in::check`]: throttled,
@@ -84,35 +115,132 @@ pub(crate) async fn sign_in(
     let credentials = Credentials::of(&form);
     let email = credentials.email.clone();
     let return_to = state.return_to(&form);
-    let adding = state.is_adding(return_to);
     let user = match crate::sign_in::check(&state, credentials, req.peer_addr().map(|addr| addr.ip())).await? {
         Checked::Passed(user) => user,
         Checked::Refused(Refused { message, status, retry_after, spends_token }) => {
             if spends_token {
                 csrf::rotate(&session)?;
             }
-            let page =
-                SignInPage { email: &email, return_to, error: Some(message), adding_to: adding_to(adding, &accounts) };
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
-            let mut response = render_sign_in(&session, page, status)?;
+            let mut response = refuse(&session, &state, &accounts, (&email, return_to), message, status)?;
             if let Some(secs) = retry_after {
                 response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
             }
             return Ok(response);
         }
     };
-    match crate::sign_in::next(&user, adding, &accounts.accounts(), accounts.current().is_some(), return_to) {
+    finish_sign_in(&session, &state, &multi_account, &accounts, &user, return_to, "password").await
+}
+
+/// Signs in `user`, whose proof passed: the same for a password, a provider's
+/// ID token and an email link ([`crate::sign_in::next`] decides).
+async fn finish_sign_in(
+    session: &Session,
+    state: &AppState,
+    multi_account: &MultiAccountConfig,
+    accounts: &SignedInAccounts<User>,
+    user: &User,
+    return_to: Option<&str>,
+    method: &'static str,
+) -> Result<HttpResponse, PageError> {
+    let adding = state.adding(return_to, multi_account.pending_link::<User>(session), multi_account.is_enabled());
+    match crate::sign_in::next(user, adding, &accounts.accounts(), accounts.current().is_some(), return_to) {
         Next::AlreadyHere(message) => {
-            multi_account_actix::put_flash(&session, &message);
+            multi_account_actix::put_flash(session, &message);
+            Ok(see_other("/"))
+        }
+        Next::AddExpired => {
+            tracing::info!(email = %user.email, method, "sign-in refused: the link intent is gone");
+            multi_account_actix::put_flash(session, ADD_EXPIRED);
             Ok(see_other("/"))
         }
         Next::SignIn { replace, redirect } => {
             if replace {
-                multi_account.sign_out_all::<User>(&session).await?;
+                multi_account.sign_out_all::<User>(session).await?;
             }
-            session::sign_in(&session, &user)?;
-            tracing::info!(email = %user.email, adding, "signed in");
+            session::sign_in(session, user)?;
+            tracing::info!(email = %user.email, ?adding, method, "signed in");
             Ok(see_other(&redirect))
+        }
+    }
+}
+
+/// The sign-ins this session waits on at the provider.
+fn pending_oidc(session: &Session) -> PendingMap {
+    // Unreadable (written by another version): nothing is pending.
+    session.get::<PendingMap>(oidc::PENDING_KEY).ok().flatten().unwrap_or_default()
+}
+
+/// POST `/oidc/start`: to the provider, with PKCE, `state` and `nonce` kept
+/// in the session; when adding an account, asking the provider to let the
+/// person choose (the email typed on the form, if any, is the login hint).
+pub(crate) async fn oidc_start(
+    session: Session,
+    state: Data<AppState>,
+    form: web::Form<Pairs>,
+    accounts: SignedInAccounts<User>,
+) -> Result<HttpResponse, PageError> {
+    let Some(provider) = state.oidc.clone() else { return Ok(HttpResponse::NotFound().finish()) };
+    if !csrf::verify(&session, field(&form, "csrf_token")) {
+        return Err(PageError::Csrf);
+    }
+    let return_to = state.return_to(&form);
+    let hint = oidc::login_hint(field(&form, "email"));
+    let now = oidc::unix_now();
+    match provider.begin(&state.oidc_redirect_uri(), state.is_adding(return_to), hint.as_deref(), return_to, now).await
+    {
+        Ok((url, oidc_state, pending)) => {
+            session.insert(oidc::PENDING_KEY, oidc::remember(pending_oidc(&session), oidc_state, pending, now))?;
+            Ok(see_other(&url))
+        }
+        Err(error) => {
+            tracing::warn!(%error, "OpenID sign-in could not start");
+            let email = hint.as_deref().unwrap_or_default();
+            refuse(&session, &state, &accounts, (email, return_to), error.message(), error.status())
+        }
+    }
+}
+
+/// GET `/oidc/callback`: the provider's answer. Its `state` must be one this
+/// session is waiting on (once: it is spent here, whatever follows); the code
+/// is exchanged and the ID token verified; then the account signs in as with
+/// a password, and an "Add another account" completes only while its link
+/// intent is still fresh.
+pub(crate) async fn oidc_callback(
+    session: Session,
+    state: Data<AppState>,
+    multi_account: Data<MultiAccountConfig>,
+    query: web::Query<Pairs>,
+    accounts: SignedInAccounts<User>,
+) -> Result<HttpResponse, PageError> {
+    let Some(provider) = state.oidc.clone() else { return Ok(HttpResponse::NotFound().finish()) };
+    let mut waiting = pending_oidc(&session);
+    let pending = field(&query, "state").and_then(|key| oidc::take(&mut waiting, key, oidc::unix_now()));
+    session.insert(oidc::PENDING_KEY, waiting)?;
+    let outcome = match pending {
+        None => Err(OidcError::UnknownState),
+        Some(pending) => {
+            let return_to = pending.return_to.clone();
+            let identity = match (field(&query, "error"), field(&query, "code")) {
+                (Some(error), _) => Err(OidcError::Refused(error.chars().take(64).collect())),
+                (None, None) => Err(OidcError::Invalid("no code".to_owned())),
+                (None, Some(code)) => provider.finish(&state.oidc_redirect_uri(), pending, code).await,
+            };
+            identity.map(|identity| (identity, return_to))
+        }
+    };
+    let (identity, return_to) = match outcome {
+        Ok(done) => done,
+        Err(error) => {
+            tracing::info!(%error, "OpenID sign-in refused");
+            return refuse(&session, &state, &accounts, ("", None), error.message(), error.status());
+        }
+    };
+    let return_to = return_to.as_deref().and_then(multi_account::session::local_path);
+    match crate::sign_in::account_for_email(&state, identity.email.as_deref(), identity.email_verified).await? {
+        Ok(user) => finish_sign_in(&session, &state, &multi_account, &accounts, &user, return_to, "openid").await,
+        Err(message) => {
+            tracing::info!(subject = %identity.subject, message, "OpenID sign-in refused");
+            refuse(&session, &state, &accounts, ("", return_to), message, 403)
         }
     }
 }

@@ -36,7 +36,10 @@ const SESSION_IDLE: time::Duration = time::Duration::days(1);
 
 /// Builds and binds the server.
 pub(crate) async fn start(settings: &Settings, state: AppState) -> Result<Server, StartError> {
-    let multi_account = MultiAccountConfig::new(state.db.clone()).with_handlers(pages::DemoHandlers);
+    let mut multi_account = MultiAccountConfig::new(state.db.clone()).with_handlers(pages::DemoHandlers);
+    if let Some(ttl) = settings.link_intent_ttl {
+        multi_account = multi_account.with_link_intent_ttl(ttl);
+    }
     let demo = DemoState { app: Arc::new(state), multi_account };
     match &settings.redis_url {
         Some(url) => {
@@ -77,6 +80,8 @@ fn app<S: SessionStore + Clone>(demo: DemoState, store: S) -> Router {
         .route("/", get(pages::home))
         .route("/sign-in", get(pages::sign_in_page).post(pages::sign_in))
         .route("/sign-out", axum::routing::post(pages::sign_out))
+        .route("/oidc/start", axum::routing::post(pages::oidc_start))
+        .route(crate::oidc::CALLBACK_PATH, get(pages::oidc_callback))
         .layer(demo.multi_account.layer())
         .layer(sessions);
     Router::new()
@@ -96,6 +101,7 @@ async fn serve<S: SessionStore + Clone>(settings: &Settings, demo: DemoState, st
         .await
         .map_err(|source| StartError::Bind { address: address.clone(), source })?;
     let addr = listener.local_addr().map_err(|source| StartError::Bind { address, source })?;
+    demo.app.bound_to(addr);
     let service = app(demo, store).into_make_service_with_connect_info::<SocketAddr>();
     Ok(Server::axum(addr, move |mut stop: watch::Receiver<Option<bool>>| async move {
         let mut graceful = stop.clone();

@@ -13,10 +13,11 @@ use tower_sessions::Session;
 
 use super::DemoState;
 use crate::User;
-use crate::app_state::{Pairs, field};
+use crate::app_state::{AppState, Pairs, field};
 use crate::error::PageError;
+use crate::oidc::{self, OidcError, PendingMap};
 use crate::settings::Framework;
-use crate::sign_in::{Checked, Credentials, Next, Refused};
+use crate::sign_in::{ADD_EXPIRED, Checked, Credentials, Next, Refused};
 use crate::templates::APP_CSS;
 use crate::views::{self, AccountView, SignInPage};
 
@@ -56,8 +57,38 @@ pub(crate) async fn sign_in_page(
     {
         return Ok(Redirect::to(&add).into_response());
     }
-    let page = SignInPage { email: "", return_to, error: None, adding_to: adding_to(adding, &accounts) };
+    let page = SignInPage {
+        email: "",
+        return_to,
+        error: None,
+        adding_to: adding_to(adding, &accounts),
+        oidc: oidc_name(&demo.app),
+    };
     render_sign_in(&session, page, StatusCode::OK).await
+}
+
+fn oidc_name(state: &AppState) -> Option<&str> {
+    state.oidc.as_deref().map(oidc::OidcProvider::name)
+}
+
+/// The sign-in page again, with `message` and `status`.
+async fn refuse(
+    session: &Session,
+    state: &AppState,
+    accounts: &SignedInAccounts<User>,
+    (email, return_to): (&str, Option<&str>),
+    message: &str,
+    status: u16,
+) -> Result<Response, PageError> {
+    let adding = state.is_adding(return_to);
+    let page = SignInPage {
+        email,
+        return_to,
+        error: Some(message),
+        adding_to: adding_to(adding, accounts),
+        oidc: oidc_name(state),
+    };
+    render_sign_in(session, page, StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST)).await
 }
 
 /// POST `/sign-in`: checks the password ([`crate::sign_in::check`]: throttled,
@@ -77,35 +108,140 @@ pub(crate) async fn sign_in(
     let credentials = Credentials::of(&form);
     let email = credentials.email.clone();
     let return_to = demo.app.return_to(&form);
-    let adding = demo.app.is_adding(return_to);
     let user = match crate::sign_in::check(&demo.app, credentials, Some(peer.ip())).await? {
         Checked::Passed(user) => user,
         Checked::Refused(Refused { message, status, retry_after, spends_token }) => {
             if spends_token {
                 csrf::rotate(&session).await?;
             }
-            let page =
-                SignInPage { email: &email, return_to, error: Some(message), adding_to: adding_to(adding, &accounts) };
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
-            let mut response = render_sign_in(&session, page, status).await?;
+            let mut response = refuse(&session, &demo.app, &accounts, (&email, return_to), message, status).await?;
             if let Some(secs) = retry_after {
                 response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
             }
             return Ok(response);
         }
     };
-    match crate::sign_in::next(&user, adding, &accounts.accounts(), accounts.current().is_some(), return_to) {
+    finish_sign_in(&demo, &session, &accounts, &user, return_to, "password").await
+}
+
+/// Signs in `user`, whose proof passed: the same for a password, a provider's
+/// ID token and an email link ([`crate::sign_in::next`] decides).
+async fn finish_sign_in(
+    demo: &DemoState,
+    session: &Session,
+    accounts: &SignedInAccounts<User>,
+    user: &User,
+    return_to: Option<&str>,
+    method: &'static str,
+) -> Result<Response, PageError> {
+    let pending = demo.multi_account.pending_link::<User>(session).await?;
+    let adding = demo.app.adding(return_to, pending, demo.multi_account.is_enabled());
+    match crate::sign_in::next(user, adding, &accounts.accounts(), accounts.current().is_some(), return_to) {
         Next::AlreadyHere(message) => {
-            session::put_flash(&session, &message).await?;
+            session::put_flash(session, &message).await?;
+            Ok(Redirect::to("/").into_response())
+        }
+        Next::AddExpired => {
+            tracing::info!(email = %user.email, method, "sign-in refused: the link intent is gone");
+            session::put_flash(session, ADD_EXPIRED).await?;
             Ok(Redirect::to("/").into_response())
         }
         Next::SignIn { replace, redirect } => {
             if replace {
-                demo.multi_account.sign_out_all::<User>(&session).await?;
+                demo.multi_account.sign_out_all::<User>(session).await?;
             }
-            session::sign_in(&session, &user).await?;
-            tracing::info!(email = %user.email, adding, "signed in");
+            session::sign_in(session, user).await?;
+            tracing::info!(email = %user.email, ?adding, method, "signed in");
             Ok(Redirect::to(&redirect).into_response())
+        }
+    }
+}
+
+/// The sign-ins this session waits on at the provider.
+async fn pending_oidc(session: &Session) -> Result<PendingMap, PageError> {
+    match session.get::<PendingMap>(oidc::PENDING_KEY).await {
+        Ok(map) => Ok(map.unwrap_or_default()),
+        // Unreadable (written by another version): nothing is pending.
+        Err(tower_sessions::session::Error::SerdeJson(_)) => Ok(PendingMap::new()),
+        Err(error) => Err(PageError::Session(error.to_string())),
+    }
+}
+
+async fn store_pending_oidc(session: &Session, map: PendingMap) -> Result<(), PageError> {
+    session.insert(oidc::PENDING_KEY, map).await.map_err(|error| PageError::Session(error.to_string()))
+}
+
+/// POST `/oidc/start`: to the provider, with PKCE, `state` and `nonce` kept
+/// in the session; when adding an account, asking the provider to let the
+/// person choose (the email typed on the form, if any, is the login hint).
+pub(crate) async fn oidc_start(
+    State(demo): State<DemoState>,
+    session: Session,
+    accounts: SignedInAccounts<User>,
+    Form(form): Form<Pairs>,
+) -> Result<Response, PageError> {
+    let Some(provider) = demo.app.oidc.clone() else { return Ok(StatusCode::NOT_FOUND.into_response()) };
+    if !csrf::verify(&session, field(&form, "csrf_token")).await? {
+        return Err(PageError::Csrf);
+    }
+    let return_to = demo.app.return_to(&form);
+    let hint = oidc::login_hint(field(&form, "email"));
+    let now = oidc::unix_now();
+    let redirect_uri = demo.app.oidc_redirect_uri();
+    match provider.begin(&redirect_uri, demo.app.is_adding(return_to), hint.as_deref(), return_to, now).await {
+        Ok((url, oidc_state, pending)) => {
+            store_pending_oidc(&session, oidc::remember(pending_oidc(&session).await?, oidc_state, pending, now))
+                .await?;
+            Ok(Redirect::to(&url).into_response())
+        }
+        Err(error) => {
+            tracing::warn!(%error, "OpenID sign-in could not start");
+            let email = hint.as_deref().unwrap_or_default();
+            refuse(&session, &demo.app, &accounts, (email, return_to), error.message(), error.status()).await
+        }
+    }
+}
+
+/// GET `/oidc/callback`: the provider's answer. Its `state` must be one this
+/// session is waiting on (once: it is spent here, whatever follows); the code
+/// is exchanged and the ID token verified; then the account signs in as with
+/// a password, and an "Add another account" completes only while its link
+/// intent is still fresh.
+pub(crate) async fn oidc_callback(
+    State(demo): State<DemoState>,
+    session: Session,
+    accounts: SignedInAccounts<User>,
+    Query(query): Query<Pairs>,
+) -> Result<Response, PageError> {
+    let Some(provider) = demo.app.oidc.clone() else { return Ok(StatusCode::NOT_FOUND.into_response()) };
+    let mut waiting = pending_oidc(&session).await?;
+    let pending = field(&query, "state").and_then(|key| oidc::take(&mut waiting, key, oidc::unix_now()));
+    store_pending_oidc(&session, waiting).await?;
+    let outcome = match pending {
+        None => Err(OidcError::UnknownState),
+        Some(pending) => {
+            let return_to = pending.return_to.clone();
+            let identity = match (field(&query, "error"), field(&query, "code")) {
+                (Some(error), _) => Err(OidcError::Refused(error.chars().take(64).collect())),
+                (None, None) => Err(OidcError::Invalid("no code".to_owned())),
+                (None, Some(code)) => provider.finish(&demo.app.oidc_redirect_uri(), pending, code).await,
+            };
+            identity.map(|identity| (identity, return_to))
+        }
+    };
+    let (identity, return_to) = match outcome {
+        Ok(done) => done,
+        Err(error) => {
+            tracing::info!(%error, "OpenID sign-in refused");
+            return refuse(&session, &demo.app, &accounts, ("", None), error.message(), error.status()).await;
+        }
+    };
+    let return_to = return_to.as_deref().and_then(multi_account::session::local_path);
+    match crate::sign_in::account_for_email(&demo.app, identity.email.as_deref(), identity.email_verified).await? {
+        Ok(user) => finish_sign_in(&demo, &session, &accounts, &user, return_to, "openid").await,
+        Err(message) => {
+            tracing::info!(subject = %identity.subject, message, "OpenID sign-in refused");
+            refuse(&session, &demo.app, &accounts, ("", return_to), message, 403).await
         }
     }
 }

@@ -293,7 +293,7 @@ demo_test! {
             .await;
         assert_eq!(done.location(), Some("/"));
         let home = client.get("/").await;
-        assert!(home.body.contains("alice@example.com is already signed in."), "{}", home.body);
+        assert!(home.body.contains("alice@example.com is already signed in \u{2014} switch to it."), "{}", home.body);
         assert_eq!(home.count(r#"<li class="account"#), 1);
         demo.stop().await;
     }

@@ -9,4 +9,5 @@ mod support;
 mod backends;
 mod database;
 mod demo;
+mod oidc;
 mod throttle;

@@ -2,6 +2,8 @@
 //! cookie jar that talks to it over loopback.
 #![allow(dead_code)]
 
+pub mod oidc;
+
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
@@ -78,7 +80,7 @@ impl Demo {
     }
 
     pub fn client(&self) -> Client {
-        Client { addr: self.addr, cookies: Vec::new(), source: None }
+        Client::to(self.addr)
     }
 
     /// A client whose connections come from `source` (another loopback address,
@@ -198,7 +200,7 @@ fn form_around(body: &str, at: usize) -> Option<Form> {
 }
 
 /// The (HTML-unescaped) value of `attribute` in the first tag text after `marker`.
-fn attribute_after(text: &str, marker: &str, attribute: &str) -> Option<String> {
+pub fn attribute_after(text: &str, marker: &str, attribute: &str) -> Option<String> {
     let at = text.find(marker)? + marker.len();
     let pattern = format!(r#"{attribute}=""#);
     let start = text[at..].find(&pattern)? + at + pattern.len();
@@ -224,6 +226,21 @@ pub struct Client {
 }
 
 impl Client {
+    /// A client of the server at `addr`, with an empty cookie jar.
+    pub fn to(addr: SocketAddr) -> Self {
+        Client { addr, cookies: Vec::new(), source: None }
+    }
+
+    /// The cookie jar, to replay later.
+    pub fn cookies(&self) -> Vec<(String, String)> {
+        self.cookies.clone()
+    }
+
+    /// Puts back a cookie jar taken with [`Self::cookies`].
+    pub fn set_cookies(&mut self, cookies: Vec<(String, String)>) {
+        self.cookies = cookies;
+    }
+
     pub async fn get(&mut self, path: &str) -> Response {
         self.request("GET", path, None, &[]).await
     }
@@ -332,7 +349,7 @@ impl Client {
     }
 }
 
-fn encode(text: &str) -> String {
+pub fn encode(text: &str) -> String {
     let mut out = String::new();
     for byte in text.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {

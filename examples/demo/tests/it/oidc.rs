@@ -1,0 +1,315 @@
+//! Sign-in and "Add another account" through OpenID Connect, against a real
+//! provider (`oidc-provider`, see `support::oidc`): the prompt and login hint
+//! the provider receives, callbacks from another browser or replayed, a link
+//! intent that expires at the provider, the provider down.
+
+use multi_account_demo::oidc::AddAccountPrompt;
+use multi_account_demo::{ADD_EXPIRED, EMAIL_NOT_VERIFIED, INACTIVE, NO_ACCOUNT, Settings};
+
+use crate::support::oidc::{AtProvider, Provider, query_param, through_provider};
+use crate::support::{Client, Demo, Response, encode};
+
+async fn demo_with(provider: &Provider, prompt: AddAccountPrompt) -> Demo {
+    let oidc = provider.settings(prompt);
+    Demo::start_with(|settings| Settings { oidc: Some(oidc), ..settings }).await
+}
+
+/// Posts the sign-in page's "Continue with …" button (with `email` typed in
+/// the form, or none); returns the answer (a redirect to the provider).
+async fn continue_with_provider(client: &mut Client, return_to: Option<&str>, email: &str) -> Response {
+    let page = match return_to {
+        Some(path) => client.get(&format!("/sign-in?return_to={}", encode(path))).await,
+        None => client.get("/sign-in").await,
+    };
+    assert!(page.body.contains(r#"id="oidc-sign-in""#), "{}", page.body);
+    let token = page.csrf_token().unwrap();
+    let mut fields = vec![("csrf_token", token.as_str()), ("email", email), ("password", "")];
+    if let Some(path) = return_to {
+        fields.push(("return_to", path));
+    }
+    client.post_form("/oidc/start", &fields).await
+}
+
+/// Signs in (or adds, with `return_to`) `login` through the provider, from the
+/// sign-in page to the demo's callback; returns the callback's answer.
+async fn sign_in_with_provider(
+    client: &mut Client,
+    browser: &mut Client,
+    return_to: Option<&str>,
+    login: &str,
+) -> Response {
+    let start = continue_with_provider(client, return_to, "").await;
+    assert_eq!(start.status, 303, "{}", start.body);
+    let (callback, _) = through_provider(browser, start.location().unwrap(), AtProvider::SignIn(login)).await;
+    client.get(&crate::support::oidc::path_of(&callback)).await
+}
+
+/// Starts "Add another account" from the home page; returns the link path.
+async fn start_adding(client: &mut Client) -> String {
+    let add = client.get("/").await.form_of("add-account").expect("the add-account form");
+    let start = client.submit(&add).await;
+    assert_eq!(start.status, 303, "{}", start.body);
+    let sign_in = start.location().unwrap();
+    sign_in.strip_prefix("/sign-in?return_to=").expect("to the sign-in page").to_owned()
+}
+
+/// Completes the link on its auto-submit page.
+async fn complete_link(client: &mut Client, link: &str) {
+    let page = client.get(link).await;
+    let token = page.csrf_token().unwrap_or_else(|| panic!("the auto-submit form: {}", page.body));
+    let done = client.post_form(link, &[("csrf_token", &token)]).await;
+    assert_eq!(done.status, 303, "{}", done.body);
+}
+
+/// Submits the switcher's switch form of `email`.
+async fn switch_to(client: &mut Client, email: &str) {
+    let home = client.get("/").await;
+    let at = home.body.find(&format!(r#"data-email="{email}""#)).unwrap_or_else(|| panic!("{email}: {}", home.body));
+    let end = home.body[at..].find("</li>").unwrap() + at;
+    let row = Response { status: 200, headers: Vec::new(), body: home.body[at..end].to_owned() };
+    let form = row.forms("switch").pop().unwrap_or_else(|| panic!("a switch form for {email}: {}", row.body));
+    assert_eq!(client.submit(&form).await.status, 303);
+}
+
+fn signed_in_as(home: &Response) -> Option<&str> {
+    let at = home.body.find("Signed in as ")? + "Signed in as ".len();
+    let end = home.body[at..].find(|c: char| c == '<' || c.is_whitespace())? + at;
+    Some(&home.body[at..end])
+}
+
+demo_test! {
+    async fn sign_in_and_add_accounts_with_the_provider_then_a_password_and_switch() {
+        let Some(provider) = Provider::shared() else { return };
+        let demo = demo_with(provider, AddAccountPrompt::Auto).await;
+        let mut client = demo.client();
+        let mut browser = provider.browser();
+
+        // A plain sign-in asks for no prompt.
+        let start = continue_with_provider(&mut client, None, "").await;
+        assert_eq!(start.status, 303, "{}", start.body);
+        let to_provider = start.location().unwrap().to_owned();
+        assert!(to_provider.starts_with(&format!("{}/auth?", provider.issuer)), "{to_provider}");
+        assert_eq!(query_param(&to_provider, "code_challenge_method").as_deref(), Some("S256"));
+        for param in ["code_challenge", "state", "nonce"] {
+            assert!(query_param(&to_provider, param).is_some_and(|value| value.len() >= 16), "{param}: {to_provider}");
+        }
+        assert_eq!(query_param(&to_provider, "prompt"), None);
+        let (callback, login_page) = through_provider(&mut browser, &to_provider, AtProvider::SignIn("alice")).await;
+        assert!(login_page);
+        let done = client.get(&crate::support::oidc::path_of(&callback)).await;
+        assert_eq!((done.status, done.location()), (303, Some("/")), "{}", done.body);
+        assert_eq!(signed_in_as(&client.get("/").await), Some("alice@example.com"));
+
+        // Adding bob: the provider is asked to show its login page again (it
+        // lists no select_account), with the email typed on the form as hint.
+        let link = start_adding(&mut client).await;
+        assert_eq!(link, "/link/p/1");
+        let start = continue_with_provider(&mut client, Some(&link), "Bob@Example.com").await;
+        assert_eq!(start.status, 303, "{}", start.body);
+        let to_provider = start.location().unwrap().to_owned();
+        assert_eq!(query_param(&to_provider, "prompt").as_deref(), Some("login"), "{to_provider}");
+        assert_eq!(query_param(&to_provider, "login_hint").as_deref(), Some("bob@example.com"));
+        let (callback, login_page) = through_provider(&mut browser, &to_provider, AtProvider::SignIn("bob")).await;
+        assert!(login_page, "the provider showed its login page although it had a session");
+        let seen = provider.authorizations(demo.addr.port()).await;
+        let last = seen.last().unwrap();
+        assert_eq!(last["prompt_raw"], "login", "{last}");
+        assert_eq!(last["login_hint"], "bob@example.com", "{last}");
+        assert_eq!(last["interaction"], true, "{last}");
+        let done = client.get(&crate::support::oidc::path_of(&callback)).await;
+        assert_eq!((done.status, done.location()), (303, Some(link.as_str())), "{}", done.body);
+        complete_link(&mut client, &link).await;
+        let home = client.get("/").await;
+        assert_eq!(signed_in_as(&home), Some("bob@example.com"));
+        assert_eq!(home.count(r#"<li class="account"#), 2);
+
+        // A third account, with a password.
+        client.add_account(1, "carol@example.com").await;
+        let home = client.get("/").await;
+        assert_eq!(signed_in_as(&home), Some("carol@example.com"));
+        assert_eq!(home.count(r#"<li class="account"#), 3);
+
+        // Switch among all three.
+        for email in ["alice@example.com", "bob@example.com", "carol@example.com"] {
+            switch_to(&mut client, email).await;
+            assert_eq!(signed_in_as(&client.get("/").await), Some(email));
+        }
+
+        // Adding alice again through the provider adds nothing, and says so.
+        let link = start_adding(&mut client).await;
+        let done = sign_in_with_provider(&mut client, &mut browser, Some(&link), "alice").await;
+        assert_eq!((done.status, done.location()), (303, Some("/")), "{}", done.body);
+        let home = client.get("/").await;
+        assert!(home.body.contains("alice@example.com is already signed in \u{2014} switch to it."), "{}", home.body);
+        assert_eq!(home.count(r#"<li class="account"#), 3);
+        demo.stop().await;
+    }
+}
+
+demo_test! {
+    async fn without_a_prompt_the_provider_signs_the_same_account_in_again() {
+        // The failure the prompt prevents: with no prompt, a provider that
+        // remembers alice answers "add another account" with alice, silently.
+        let Some(provider) = Provider::shared() else { return };
+        let demo = demo_with(provider, AddAccountPrompt::None).await;
+        let mut client = demo.client();
+        let mut browser = provider.browser();
+        let done = sign_in_with_provider(&mut client, &mut browser, None, "alice").await;
+        assert_eq!(done.status, 303, "{}", done.body);
+        let link = start_adding(&mut client).await;
+        let start = continue_with_provider(&mut client, Some(&link), "").await;
+        let to_provider = start.location().unwrap().to_owned();
+        assert_eq!(query_param(&to_provider, "prompt"), None);
+        let (callback, login_page) = through_provider(&mut browser, &to_provider, AtProvider::NoPage).await;
+        assert!(!login_page);
+        assert_eq!(provider.authorizations(demo.addr.port()).await.last().unwrap()["interaction"], false);
+        let done = client.get(&crate::support::oidc::path_of(&callback)).await;
+        assert_eq!(done.location(), Some("/"));
+        assert!(client.get("/").await.body.contains("alice@example.com is already signed in"));
+        demo.stop().await;
+    }
+}
+
+demo_test! {
+    async fn a_callback_from_another_browser_or_used_twice_links_nothing() {
+        let Some(provider) = Provider::shared() else { return };
+        let demo = demo_with(provider, AddAccountPrompt::Auto).await;
+
+        // The attacker signs in as bob at the provider, in their own browser,
+        // and keeps the callback URL instead of opening it.
+        let mut attacker = demo.client();
+        let mut attacker_browser = provider.browser();
+        let start = continue_with_provider(&mut attacker, None, "").await;
+        let (planted, _) =
+            through_provider(&mut attacker_browser, start.location().unwrap(), AtProvider::SignIn("bob")).await;
+
+        // The victim, signed in as alice and adding an account, is made to open it.
+        let mut victim = demo.client();
+        victim.sign_in("alice@example.com", "password").await;
+        let link = start_adding(&mut victim).await;
+        let _ = continue_with_provider(&mut victim, Some(&link), "").await;
+        let refused = victim.get(&crate::support::oidc::path_of(&planted)).await;
+        assert_eq!(refused.status, 400, "{}", refused.body);
+        assert!(refused.body.contains("was not started in this browser"), "{}", refused.body);
+        let home = victim.get("/").await;
+        assert_eq!(signed_in_as(&home), Some("alice@example.com"));
+        assert_eq!(home.count(r#"<li class="account"#), 1);
+
+        // The victim's own sign-in, then its callback again, with the session
+        // as it is and with the cookie copied before the first use.
+        let mut browser = provider.browser();
+        let start = continue_with_provider(&mut victim, Some(&link), "").await;
+        let before = victim.cookies();
+        let (callback, _) = through_provider(&mut browser, start.location().unwrap(), AtProvider::SignIn("bob")).await;
+        let callback = crate::support::oidc::path_of(&callback);
+        assert_eq!(victim.get(&callback).await.location(), Some(link.as_str()));
+        complete_link(&mut victim, &link).await;
+        let after = victim.cookies();
+        assert_eq!(victim.get(&callback).await.status, 400, "used once");
+        victim.set_cookies(before);
+        let replayed = victim.get(&callback).await;
+        assert_eq!(replayed.status, 400, "the code is spent at the provider: {}", replayed.body);
+        victim.set_cookies(after);
+        let home = victim.get("/").await;
+        assert_eq!(signed_in_as(&home), Some("bob@example.com"));
+        assert_eq!(home.count(r#"<li class="account"#), 2);
+
+        // A callback with no state, a made-up state, or the provider's error.
+        for path in ["/oidc/callback", "/oidc/callback?state=x&code=y", "/oidc/callback?error=access_denied&state=z"] {
+            let response = victim.get(path).await;
+            assert_eq!(response.status, 400, "{path}: {}", response.body);
+        }
+        demo.stop().await;
+    }
+}
+
+demo_test! {
+    async fn an_add_whose_link_intent_expired_at_the_provider_signs_nobody_in() {
+        let Some(provider) = Provider::shared() else { return };
+        let oidc = provider.settings(AddAccountPrompt::Auto);
+        let demo = Demo::start_with(|settings| Settings {
+            oidc: Some(oidc),
+            link_intent_ttl: Some(std::time::Duration::from_secs(1)),
+            ..settings
+        })
+        .await;
+        let mut client = demo.client();
+        let mut browser = provider.browser();
+        client.sign_in("alice@example.com", "password").await;
+        let link = start_adding(&mut client).await;
+        let start = continue_with_provider(&mut client, Some(&link), "").await;
+        let (callback, _) = through_provider(&mut browser, start.location().unwrap(), AtProvider::SignIn("bob")).await;
+        tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+        let done = client.get(&crate::support::oidc::path_of(&callback)).await;
+        assert_eq!((done.status, done.location()), (303, Some("/")), "{}", done.body);
+        let home = client.get("/").await;
+        assert!(home.body.contains(ADD_EXPIRED), "{}", home.body);
+        assert_eq!(signed_in_as(&home), Some("alice@example.com"), "{}", home.body);
+        assert_eq!(home.count(r#"<li class="account"#), 1);
+        demo.stop().await;
+    }
+}
+
+demo_test! {
+    async fn unverified_unknown_and_inactive_accounts_are_refused() {
+        let Some(provider) = Provider::shared() else { return };
+        let demo = demo_with(provider, AddAccountPrompt::Auto).await;
+        // mallory claims alice's address, unverified; erin has no account
+        // here; dave's is inactive.
+        for (login, message) in [("mallory", EMAIL_NOT_VERIFIED), ("erin", NO_ACCOUNT), ("dave", INACTIVE)] {
+            let mut client = demo.client();
+            let mut browser = provider.browser();
+            let refused = sign_in_with_provider(&mut client, &mut browser, None, login).await;
+            assert_eq!(refused.status, 403, "{login}: {}", refused.body);
+            assert!(refused.body.contains(message), "{login}: {}", refused.body);
+            assert_eq!(signed_in_as(&client.get("/").await), None, "{login}");
+        }
+        demo.stop().await;
+    }
+}
+
+demo_test! {
+    async fn the_provider_down_gives_the_sign_in_page_with_a_message() {
+        // Down from the start: discovery fails.
+        let Some(provider) = Provider::start() else { return };
+        let unreachable = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.local_addr().unwrap()
+        };
+        let mut settings = provider.settings(AddAccountPrompt::Auto);
+        settings.issuer = format!("http://{unreachable}");
+        let demo = Demo::start_with(|s| Settings { oidc: Some(settings), ..s }).await;
+        let mut client = demo.client();
+        let down = continue_with_provider(&mut client, None, "alice@example.com").await;
+        assert_eq!(down.status, 502, "{}", down.body);
+        assert!(down.body.contains("could not be reached"), "{}", down.body);
+        assert!(down.body.contains(r#"id="sign-in-form""#), "the form, to sign in with a password");
+        demo.stop().await;
+
+        // Down between the start and the callback: the code exchange fails.
+        let demo = demo_with(&provider, AddAccountPrompt::Auto).await;
+        let mut client = demo.client();
+        let mut browser = provider.browser();
+        let start = continue_with_provider(&mut client, None, "").await;
+        let (callback, _) = through_provider(&mut browser, start.location().unwrap(), AtProvider::SignIn("alice")).await;
+        provider.stop();
+        let down = client.get(&crate::support::oidc::path_of(&callback)).await;
+        assert_eq!(down.status, 502, "{}", down.body);
+        assert!(down.body.contains("could not be reached"), "{}", down.body);
+        assert_eq!(signed_in_as(&client.get("/").await), None);
+        demo.stop().await;
+    }
+}
+
+demo_test! {
+    async fn without_a_provider_there_is_no_provider_sign_in() {
+        let demo = Demo::start().await;
+        let mut client = demo.client();
+        let page = client.get("/sign-in").await;
+        assert!(!page.body.contains("oidc"), "{}", page.body);
+        let token = page.csrf_token().unwrap();
+        assert_eq!(client.post_form("/oidc/start", &[("csrf_token", &token)]).await.status, 404);
+        assert_eq!(client.get("/oidc/callback?state=x&code=y").await.status, 404);
+        demo.stop().await;
+    }
+}
