@@ -4,6 +4,7 @@ use std::sync::{Arc, OnceLock};
 
 use sea_orm::DatabaseConnection;
 
+use crate::email_link::Mailer;
 use crate::oidc::OidcProvider;
 use crate::password::HashLimiter;
 use crate::sign_in::Adding;
@@ -22,6 +23,8 @@ pub(crate) struct AppState {
     pub(crate) hashing: HashLimiter,
     /// The OpenID provider, when one is configured.
     pub(crate) oidc: Option<Arc<OidcProvider>>,
+    /// The mailer for email links, when mail is configured.
+    pub(crate) mailer: Option<Arc<Mailer>>,
     /// Where the demo is reached from outside: the settings' URL, or the bound
     /// address (set once bound).
     pub(crate) public_url: Arc<OnceLock<String>>,

@@ -1,4 +1,5 @@
-//! The demo's SeaORM entities: users and the generated linked-accounts entity.
+//! The demo's SeaORM entities: users, the generated linked-accounts entity,
+//! and the email sign-in links.
 
 /// The users table: email, password hash and an active/inactive status.
 pub mod user {
@@ -61,4 +62,36 @@ pub mod linked_account {
     #[derive(multi_account::LinkedAccount)]
     #[linked_account(user = crate::entities::user::Entity)]
     pub struct LinkedAccount;
+}
+
+/// Email sign-in links waiting to be used: only the SHA-256 of the link's token
+/// and of the asking browser's secret are stored.
+pub mod email_sign_in {
+    #![allow(missing_docs)]
+
+    use sea_orm::entity::prelude::*;
+
+    /// One link that was mailed and not used yet.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "email_sign_ins")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        /// SHA-256 of the token in the link, hex.
+        #[sea_orm(unique)]
+        pub token_hash: String,
+        /// SHA-256 of the secret in the session of the browser that asked, hex.
+        pub browser_hash: String,
+        /// The account the link signs in.
+        pub user_id: i64,
+        /// Where to go once signed in (a link path when adding an account).
+        pub return_to: Option<String>,
+        /// Unix seconds after which the link is dead.
+        pub expires_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
 }

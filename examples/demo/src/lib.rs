@@ -29,6 +29,7 @@ mod app_state;
 mod axum_app;
 pub mod clock;
 pub mod database;
+pub mod email_link;
 pub mod entities;
 mod error;
 pub mod migration;
@@ -83,6 +84,9 @@ pub enum StartError {
     /// The OpenID client could not be set up.
     #[error("OpenID Connect: {0}")]
     Oidc(oidc::OidcError),
+    /// Mail could not be set up.
+    #[error("mail: {0}")]
+    Mail(email_link::MailError),
     /// A template does not parse (a bug in the demo).
     #[error("template error: {0:#}")]
     Template(#[from] minijinja::Error),
@@ -117,6 +121,13 @@ pub async fn start(settings: Settings) -> Result<Server, StartError> {
         }
         None => None,
     };
+    let mailer = match &settings.mail {
+        Some(mail) => {
+            tracing::info!(smtp = %settings::redact_url(&mail.smtp_url), "email-link sign-in is on");
+            Some(Arc::new(email_link::Mailer::new(mail).map_err(StartError::Mail)?))
+        }
+        None => None,
+    };
     let public_url = Arc::new(std::sync::OnceLock::new());
     if let Some(url) = &settings.public_url {
         let _ = public_url.set(url.clone());
@@ -127,6 +138,7 @@ pub async fn start(settings: Settings) -> Result<Server, StartError> {
         throttle: Arc::new(SignInThrottle::new(settings.throttle.clone())),
         hashing: settings.hashing.clone(),
         oidc,
+        mailer,
         public_url,
     };
     tracing::info!(framework = %settings.framework, "serving");

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::email_link::MailSettings;
 use crate::oidc::{AddAccountPrompt, OidcSettings};
 use crate::password::HashLimiter;
 use crate::throttle::ThrottleConfig;
@@ -10,6 +11,8 @@ use crate::throttle::ThrottleConfig;
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://multi-account-demo.sqlite?mode=rwc";
 /// The port the demo listens on when neither `PORT` nor `--port` is given.
 pub const DEFAULT_PORT: u16 = 4000;
+/// The sender of email links when `MULTI_ACCOUNT_DEMO_MAIL_FROM` is not set.
+pub const DEFAULT_MAIL_FROM: &str = "Multi-account demo <demo@localhost>";
 /// The shortest `MULTI_ACCOUNT_DEMO_SECRET` accepted (the cookie signing and
 /// encryption key is derived from it).
 pub const MIN_SECRET_LEN: usize = 64;
@@ -43,6 +46,11 @@ Environment:
                              what \"Add another account\" asks the provider for: auto
                              (select_account if it supports it, else login),
                              select_account, login or none
+  MULTI_ACCOUNT_DEMO_SMTP_URL
+                             offer sign-in by email link, mailed through this SMTP
+                             server (smtp://host:port; ?tls=required or smtps:// for TLS)
+  MULTI_ACCOUNT_DEMO_MAIL_FROM
+                             the links' sender (default Multi-account demo <demo@localhost>)
   RUST_LOG                   log filter (default info)";
 
 /// A setting that could not be read.
@@ -148,6 +156,8 @@ pub struct Settings {
     /// How long "Add another account" waits for the new account to sign in;
     /// `None`: the library's default.
     pub link_intent_ttl: Option<std::time::Duration>,
+    /// Mail for email-link sign-in; `None`: no email links.
+    pub mail: Option<MailSettings>,
 }
 
 impl fmt::Debug for Settings {
@@ -166,6 +176,7 @@ impl fmt::Debug for Settings {
             .field("public_url", &self.public_url)
             .field("oidc", &self.oidc.as_ref().map(|oidc| (&oidc.name, &oidc.issuer, &oidc.client_id)))
             .field("link_intent_ttl", &self.link_intent_ttl)
+            .field("mail", &self.mail.as_ref().map(|mail| redact_url(&mail.smtp_url)))
             .finish()
     }
 }
@@ -186,6 +197,7 @@ impl Default for Settings {
             public_url: None,
             oidc: None,
             link_intent_ttl: None,
+            mail: None,
         }
     }
 }
@@ -250,6 +262,10 @@ impl Settings {
                 }),
                 _ => return Err(SettingsError::IncompleteOidc),
             };
+        settings.mail = non_empty("MULTI_ACCOUNT_DEMO_SMTP_URL").map(|smtp_url| MailSettings {
+            smtp_url,
+            from: non_empty("MULTI_ACCOUNT_DEMO_MAIL_FROM").unwrap_or_else(|| DEFAULT_MAIL_FROM.to_owned()),
+        });
         settings.reset = non_empty("MULTI_ACCOUNT_DEMO_RESET")
             .is_some_and(|value| !matches!(value.trim().to_ascii_lowercase().as_str(), "0" | "false" | "no" | "off"));
 

@@ -5,11 +5,12 @@ use std::sync::LazyLock;
 use minijinja::Environment;
 
 /// Every template: name and source.
-const SOURCES: [(&str, &str); 6] = [
+const SOURCES: [(&str, &str); 7] = [
     ("base.html", include_str!("../templates/base.html")),
     ("home.html", include_str!("../templates/home.html")),
     ("sign_in.html", include_str!("../templates/sign_in.html")),
     ("link.html", include_str!("../templates/link.html")),
+    ("email_link.html", include_str!("../templates/email_link.html")),
     ("error.html", include_str!("../templates/error.html")),
     ("macros.html", include_str!("../templates/macros.html")),
 ];

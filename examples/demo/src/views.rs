@@ -133,6 +133,8 @@ pub(crate) struct SignInPage<'a> {
     pub(crate) adding_to: Option<AccountView>,
     /// The OpenID provider's name, when one is configured.
     pub(crate) oidc: Option<&'a str>,
+    /// Whether email links are on (mail is configured).
+    pub(crate) email_link: bool,
 }
 
 /// `/sign-in`: the form, with this session's CSRF token.
@@ -152,6 +154,7 @@ pub(crate) fn sign_in(
             adding => page.adding_to.is_some(),
             adding_to => page.adding_to,
             oidc => page.oidc,
+            email_link => page.email_link,
             demo_accounts => demo_accounts(),
             demo_password => DEMO_PASSWORD,
         },
@@ -162,4 +165,23 @@ pub(crate) fn sign_in(
 pub(crate) fn link(framework: Framework, action: &str, csrf_token: &str) -> Result<String, minijinja::Error> {
     let form = context! { action, csrf_field => multi_account::session::html::CSRF_FIELD, csrf_token };
     templates::render("link.html", context! { framework => framework.to_string(), form })
+}
+
+/// After asking for an email link: the same page whether one was sent or not.
+pub(crate) fn email_sent(framework: Framework) -> Result<String, minijinja::Error> {
+    templates::render(
+        "email_link.html",
+        context! { framework => framework.to_string(), message => crate::email_link::SENT },
+    )
+}
+
+/// The email link's confirm page: a POST form that uses the link.
+pub(crate) fn email_confirm(
+    framework: Framework,
+    csrf_token: &str,
+    token: &str,
+    account: &User,
+) -> Result<String, minijinja::Error> {
+    let confirm = context! { email => account.email, token, action => crate::email_link::CONFIRM_PATH };
+    templates::render("email_link.html", context! { framework => framework.to_string(), csrf_token, confirm })
 }

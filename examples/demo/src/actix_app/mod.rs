@@ -74,6 +74,12 @@ where
             .route("/sign-in", web::get().to(pages::sign_in_page))
             .route("/sign-in", web::post().to(pages::sign_in))
             .route("/sign-out", web::post().to(pages::sign_out));
+        if state.mailer.is_some() {
+            pages = pages
+                .route("/sign-in/email", web::post().to(pages::email_link_request))
+                .route(crate::email_link::CONFIRM_PATH, web::get().to(pages::email_link_page))
+                .route(crate::email_link::CONFIRM_PATH, web::post().to(pages::email_link_confirm));
+        }
         if state.oidc.is_some() {
             pages = pages
                 .route("/oidc/start", web::post().to(pages::oidc_start))

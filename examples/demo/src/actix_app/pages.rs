@@ -10,8 +10,11 @@ use multi_account_actix::{
     AutoSubmitForm, DefaultHandlers, MultiAccountConfig, MultiAccountHandlers, SignedInAccounts, csrf, session,
 };
 
+use multi_account::MultiAccountUser;
+
 use crate::User;
 use crate::app_state::{AppState, Pairs, field};
+use crate::email_link;
 use crate::error::PageError;
 use crate::oidc::{self, OidcError, PendingMap};
 use crate::settings::Framework;
@@ -69,6 +72,7 @@ pub(crate) async fn sign_in_page(
         error: None,
         adding_to: adding_to(adding, &accounts),
         oidc: oidc_name(&state),
+        email_link: state.mailer.is_some(),
     };
     render_sign_in(&session, page, StatusCode::OK)
 }
@@ -93,6 +97,7 @@ fn refuse(
         error: Some(message),
         adding_to: adding_to(adding, accounts),
         oidc: oidc_name(state),
+        email_link: state.mailer.is_some(),
     };
     render_sign_in(session, page, StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST))
 }
@@ -281,4 +286,90 @@ impl MultiAccountHandlers for DemoHandlers {
             }
         }
     }
+}
+
+/// This browser's secret for email links, created at its first ask.
+fn browser_secret(session: &Session, create: bool) -> Result<Option<String>, PageError> {
+    let secret = session.get::<String>(email_link::BROWSER_KEY).ok().flatten();
+    match secret {
+        None if create => {
+            let secret = email_link::new_secret();
+            session.insert(email_link::BROWSER_KEY, &secret)?;
+            Ok(Some(secret))
+        }
+        secret => Ok(secret),
+    }
+}
+
+/// POST `/sign-in/email`: mails a sign-in link to the address typed on the
+/// sign-in form, if an active account has it; the same page either way.
+pub(crate) async fn email_link_request(
+    session: Session,
+    state: Data<AppState>,
+    form: web::Form<Pairs>,
+    accounts: SignedInAccounts<User>,
+) -> Result<HttpResponse, PageError> {
+    let Some(mailer) = state.mailer.clone() else { return Ok(HttpResponse::NotFound().finish()) };
+    if !csrf::verify(&session, field(&form, "csrf_token")) {
+        return Err(PageError::Csrf);
+    }
+    let return_to = state.return_to(&form);
+    let Some(email) = email_link::address(field(&form, "email")) else {
+        return refuse(&session, &state, &accounts, ("", return_to), email_link::EMPTY, 422);
+    };
+    let secret = browser_secret(&session, true)?.unwrap_or_default();
+    let now = email_link::unix_now();
+    email_link::request(&state.db, &mailer, state.public_url(), (&email, &secret), return_to, now).await?;
+    Ok(html(StatusCode::OK, views::email_sent(Framework::Actix)?))
+}
+
+/// GET `/sign-in/email/confirm?token=…`: the link from the mail. Consumes
+/// nothing: a page whose button does.
+pub(crate) async fn email_link_page(
+    session: Session,
+    state: Data<AppState>,
+    query: web::Query<Pairs>,
+    accounts: SignedInAccounts<User>,
+) -> Result<HttpResponse, PageError> {
+    if state.mailer.is_none() {
+        return Ok(HttpResponse::NotFound().finish());
+    }
+    let token = field(&query, "token").unwrap_or_default();
+    let secret = browser_secret(&session, false)?;
+    match email_link::peek(&state.db, token, secret.as_deref(), email_link::unix_now()).await? {
+        Some(user) => {
+            let csrf_token = csrf::csrf_token(&session)?;
+            Ok(html(StatusCode::OK, views::email_confirm(Framework::Actix, &csrf_token, token, &user)?))
+        }
+        None => refuse(&session, &state, &accounts, ("", None), email_link::LINK_INVALID, 400),
+    }
+}
+
+/// POST `/sign-in/email/confirm`: uses the link (once, in the browser that
+/// asked, in time), then signs the account in as a password would.
+pub(crate) async fn email_link_confirm(
+    session: Session,
+    state: Data<AppState>,
+    multi_account: Data<MultiAccountConfig>,
+    form: web::Form<Pairs>,
+    accounts: SignedInAccounts<User>,
+) -> Result<HttpResponse, PageError> {
+    if state.mailer.is_none() {
+        return Ok(HttpResponse::NotFound().finish());
+    }
+    if !csrf::verify(&session, field(&form, "csrf_token")) {
+        return Err(PageError::Csrf);
+    }
+    let token = field(&form, "token").unwrap_or_default();
+    let secret = browser_secret(&session, false)?;
+    let Some((user, return_to)) =
+        email_link::redeem(&state.db, token, secret.as_deref(), email_link::unix_now()).await?
+    else {
+        return refuse(&session, &state, &accounts, ("", None), email_link::LINK_INVALID, 400);
+    };
+    let return_to = return_to.as_deref().and_then(multi_account::session::local_path);
+    if !user.is_active() {
+        return refuse(&session, &state, &accounts, ("", return_to), crate::INACTIVE, 403);
+    }
+    finish_sign_in(&session, &state, &multi_account, &accounts, &user, return_to, "email link").await
 }

@@ -82,6 +82,8 @@ fn app<S: SessionStore + Clone>(demo: DemoState, store: S) -> Router {
         .route("/sign-out", axum::routing::post(pages::sign_out))
         .route("/oidc/start", axum::routing::post(pages::oidc_start))
         .route(crate::oidc::CALLBACK_PATH, get(pages::oidc_callback))
+        .route("/sign-in/email", axum::routing::post(pages::email_link_request))
+        .route(crate::email_link::CONFIRM_PATH, get(pages::email_link_page).post(pages::email_link_confirm))
         .layer(demo.multi_account.layer())
         .layer(sessions);
     Router::new()

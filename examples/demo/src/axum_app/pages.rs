@@ -12,8 +12,11 @@ use multi_account_axum::{DefaultHandlers, MultiAccountHandlers, SignedInAccounts
 use tower_sessions::Session;
 
 use super::DemoState;
+use multi_account::MultiAccountUser;
+
 use crate::User;
 use crate::app_state::{AppState, Pairs, field};
+use crate::email_link;
 use crate::error::PageError;
 use crate::oidc::{self, OidcError, PendingMap};
 use crate::settings::Framework;
@@ -63,6 +66,7 @@ pub(crate) async fn sign_in_page(
         error: None,
         adding_to: adding_to(adding, &accounts),
         oidc: oidc_name(&demo.app),
+        email_link: demo.app.mailer.is_some(),
     };
     render_sign_in(&session, page, StatusCode::OK).await
 }
@@ -87,6 +91,7 @@ async fn refuse(
         error: Some(message),
         adding_to: adding_to(adding, accounts),
         oidc: oidc_name(state),
+        email_link: state.mailer.is_some(),
     };
     render_sign_in(session, page, StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST)).await
 }
@@ -280,4 +285,95 @@ impl MultiAccountHandlers for DemoHandlers {
             }
         }
     }
+}
+
+/// This browser's secret for email links, created at its first ask.
+async fn browser_secret(session: &Session, create: bool) -> Result<Option<String>, PageError> {
+    let secret = match session.get::<String>(email_link::BROWSER_KEY).await {
+        Ok(secret) => secret,
+        Err(tower_sessions::session::Error::SerdeJson(_)) => None,
+        Err(error) => return Err(PageError::Session(error.to_string())),
+    };
+    match secret {
+        None if create => {
+            let secret = email_link::new_secret();
+            session
+                .insert(email_link::BROWSER_KEY, &secret)
+                .await
+                .map_err(|error| PageError::Session(error.to_string()))?;
+            Ok(Some(secret))
+        }
+        secret => Ok(secret),
+    }
+}
+
+/// POST `/sign-in/email`: mails a sign-in link to the address typed on the
+/// sign-in form, if an active account has it; the same page either way.
+pub(crate) async fn email_link_request(
+    State(demo): State<DemoState>,
+    session: Session,
+    accounts: SignedInAccounts<User>,
+    Form(form): Form<Pairs>,
+) -> Result<Response, PageError> {
+    let Some(mailer) = demo.app.mailer.clone() else { return Ok(StatusCode::NOT_FOUND.into_response()) };
+    if !csrf::verify(&session, field(&form, "csrf_token")).await? {
+        return Err(PageError::Csrf);
+    }
+    let return_to = demo.app.return_to(&form);
+    let Some(email) = email_link::address(field(&form, "email")) else {
+        return refuse(&session, &demo.app, &accounts, ("", return_to), email_link::EMPTY, 422).await;
+    };
+    let secret = browser_secret(&session, true).await?.unwrap_or_default();
+    let now = email_link::unix_now();
+    email_link::request(&demo.app.db, &mailer, demo.app.public_url(), (&email, &secret), return_to, now).await?;
+    Ok(html(StatusCode::OK, views::email_sent(Framework::Axum)?))
+}
+
+/// GET `/sign-in/email/confirm?token=…`: the link from the mail. Consumes
+/// nothing: a page whose button does.
+pub(crate) async fn email_link_page(
+    State(demo): State<DemoState>,
+    session: Session,
+    accounts: SignedInAccounts<User>,
+    Query(query): Query<Pairs>,
+) -> Result<Response, PageError> {
+    if demo.app.mailer.is_none() {
+        return Ok(StatusCode::NOT_FOUND.into_response());
+    }
+    let token = field(&query, "token").unwrap_or_default();
+    let secret = browser_secret(&session, false).await?;
+    match email_link::peek(&demo.app.db, token, secret.as_deref(), email_link::unix_now()).await? {
+        Some(user) => {
+            let csrf_token = csrf::csrf_token(&session).await?;
+            Ok(html(StatusCode::OK, views::email_confirm(Framework::Axum, &csrf_token, token, &user)?))
+        }
+        None => refuse(&session, &demo.app, &accounts, ("", None), email_link::LINK_INVALID, 400).await,
+    }
+}
+
+/// POST `/sign-in/email/confirm`: uses the link (once, in the browser that
+/// asked, in time), then signs the account in as a password would.
+pub(crate) async fn email_link_confirm(
+    State(demo): State<DemoState>,
+    session: Session,
+    accounts: SignedInAccounts<User>,
+    Form(form): Form<Pairs>,
+) -> Result<Response, PageError> {
+    if demo.app.mailer.is_none() {
+        return Ok(StatusCode::NOT_FOUND.into_response());
+    }
+    if !csrf::verify(&session, field(&form, "csrf_token")).await? {
+        return Err(PageError::Csrf);
+    }
+    let token = field(&form, "token").unwrap_or_default();
+    let secret = browser_secret(&session, false).await?;
+    let now = email_link::unix_now();
+    let Some((user, return_to)) = email_link::redeem(&demo.app.db, token, secret.as_deref(), now).await? else {
+        return refuse(&session, &demo.app, &accounts, ("", None), email_link::LINK_INVALID, 400).await;
+    };
+    let return_to = return_to.as_deref().and_then(multi_account::session::local_path);
+    if !user.is_active() {
+        return refuse(&session, &demo.app, &accounts, ("", return_to), crate::INACTIVE, 403).await;
+    }
+    finish_sign_in(&demo, &session, &accounts, &user, return_to, "email link").await
 }

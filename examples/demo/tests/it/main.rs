@@ -9,5 +9,6 @@ mod support;
 mod backends;
 mod database;
 mod demo;
+mod email_link;
 mod oidc;
 mod throttle;

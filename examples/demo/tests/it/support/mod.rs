@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod oidc;
+pub mod smtp;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;

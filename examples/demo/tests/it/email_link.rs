@@ -1,0 +1,156 @@
+//! Sign-in by email link, delivered over real SMTP to a local sink
+//! (`aiosmtpd`, see `support::smtp`): a third way to add an account; the link
+//! works once, in time, in the browser that asked for it.
+
+use multi_account_demo::Settings;
+use multi_account_demo::email_link::MailSettings;
+
+use crate::support::oidc::path_of;
+use crate::support::smtp::{SmtpSink, link_in};
+use crate::support::{Client, Demo, Response, encode};
+
+async fn demo_with(sink: &SmtpSink) -> Demo {
+    let mail = MailSettings { smtp_url: sink.url(), from: "Demo <demo@localhost>".to_owned() };
+    Demo::start_with(|settings| Settings { mail: Some(mail), ..settings }).await
+}
+
+/// Asks for a link to `email` from the sign-in page (returning to `return_to`).
+async fn ask_for_link(client: &mut Client, email: &str, return_to: Option<&str>) -> Response {
+    let page = match return_to {
+        Some(path) => client.get(&format!("/sign-in?return_to={}", encode(path))).await,
+        None => client.get("/sign-in").await,
+    };
+    assert!(page.body.contains(r#"id="email-link-request""#), "{}", page.body);
+    let token = page.csrf_token().unwrap();
+    let mut fields = vec![("csrf_token", token.as_str()), ("email", email), ("password", "")];
+    if let Some(path) = return_to {
+        fields.push(("return_to", path));
+    }
+    let sent = client.post_form("/sign-in/email", &fields).await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    assert!(sent.body.contains(r#"id="email-link-sent""#), "{}", sent.body);
+    sent
+}
+
+/// Opens the mailed link's confirm page and presses "Continue".
+async fn use_link(client: &mut Client, link_path: &str) -> Response {
+    let page = client.get(link_path).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let form = page.form_of("email-link-continue").expect("the confirm form");
+    let token = crate::support::attribute_after(&page.body, r#"name="token""#, "value").unwrap();
+    client.post_form(&form.action, &[("csrf_token", form.csrf_token.as_deref().unwrap()), ("token", &token)]).await
+}
+
+fn signed_in_as(home: &Response) -> Option<&str> {
+    let at = home.body.find("Signed in as ")? + "Signed in as ".len();
+    let end = home.body[at..].find(|c: char| c == '<' || c.is_whitespace())? + at;
+    Some(&home.body[at..end])
+}
+
+demo_test! {
+    async fn an_email_link_adds_a_third_account() {
+        let Some(sink) = SmtpSink::start() else { return };
+        let demo = demo_with(&sink).await;
+        let mut client = demo.client();
+        client.sign_in("alice@example.com", "password").await;
+        client.add_account(1, "bob@example.com").await;
+
+        let add = client.get("/").await.form_of("add-account").unwrap();
+        let start = client.submit(&add).await;
+        let link = start.location().unwrap().strip_prefix("/sign-in?return_to=").unwrap().to_owned();
+        ask_for_link(&mut client, " Carol@Example.com ", Some(&link)).await;
+        let message = sink.wait_for(0).await;
+        assert!(message.contains("To: carol <carol@example.com>") || message.contains("carol@example.com"), "{message}");
+        let mailed = link_in(&message);
+        assert!(mailed.starts_with(&format!("http://{}/sign-in/email/confirm?token=", demo.addr)), "{mailed}");
+
+        let page = client.get(&path_of(&mailed)).await;
+        assert!(page.body.contains("carol@example.com"), "the confirm page names the account: {}", page.body);
+        assert!(!client.get("/").await.body.contains("Signed in as carol"), "the GET signs nobody in");
+        let done = use_link(&mut client, &path_of(&mailed)).await;
+        assert_eq!((done.status, done.location()), (303, Some(link.as_str())), "{}", done.body);
+        let auto = client.get(&link).await;
+        let token = auto.csrf_token().unwrap();
+        assert_eq!(client.post_form(&link, &[("csrf_token", &token)]).await.status, 303);
+        let home = client.get("/").await;
+        assert_eq!(signed_in_as(&home), Some("carol@example.com"));
+        assert_eq!(home.count(r#"<li class="account"#), 3);
+        demo.stop().await;
+    }
+}
+
+demo_test! {
+    async fn an_email_link_works_once_in_time_and_only_in_the_browser_that_asked() {
+        let Some(sink) = SmtpSink::start() else { return };
+        let demo = demo_with(&sink).await;
+
+        // An address with no account gets the same page, and no mail.
+        let mut stranger = demo.client();
+        let unknown = ask_for_link(&mut stranger, "nobody@example.com", None).await;
+        let mut client = demo.client();
+        let known = ask_for_link(&mut client, "bob@example.com", None).await;
+        assert_eq!(unknown.body, known.body);
+        let mailed = path_of(&link_in(&sink.wait_for(0).await));
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        assert_eq!(sink.count(), 1, "one mail: none for the unknown address");
+
+        // Another browser: neither the page nor the POST does anything.
+        let mut other = demo.client();
+        let refused = other.get(&mailed).await;
+        assert_eq!(refused.status, 400, "{}", refused.body);
+        assert!(refused.body.contains("asked for in another browser"), "{}", refused.body);
+        let csrf = other.get("/sign-in").await.csrf_token().unwrap();
+        let token = mailed.split("token=").nth(1).unwrap();
+        let refused = other.post_form("/sign-in/email/confirm", &[("csrf_token", &csrf), ("token", token)]).await;
+        assert_eq!(refused.status, 400, "{}", refused.body);
+        assert_eq!(signed_in_as(&other.get("/").await), None);
+
+        // The browser that asked: once; then neither as it is nor with the
+        // cookie copied before.
+        let before = client.cookies();
+        let done = use_link(&mut client, &mailed).await;
+        assert_eq!((done.status, done.location()), (303, Some("/")), "{}", done.body);
+        assert_eq!(signed_in_as(&client.get("/").await), Some("bob@example.com"));
+        let after = client.cookies();
+        assert_eq!(client.get(&mailed).await.status, 400, "used");
+        client.set_cookies(before);
+        let csrf = client.get("/sign-in").await.csrf_token().unwrap();
+        let replayed = client.post_form("/sign-in/email/confirm", &[("csrf_token", &csrf), ("token", token)]).await;
+        assert_eq!(replayed.status, 400, "{}", replayed.body);
+        client.set_cookies(after);
+
+        // Too late: a link past its time does nothing.
+        let mut late = demo.client();
+        ask_for_link(&mut late, "carol@example.com", None).await;
+        let mailed = path_of(&link_in(&sink.wait_for(1).await));
+        let db = sea_orm::Database::connect(format!("sqlite://{}", demo.db_path.display())).await.unwrap();
+        use sea_orm::ConnectionTrait;
+        db.execute_unprepared("UPDATE email_sign_ins SET expires_at = 0").await.unwrap();
+        assert_eq!(late.get(&mailed).await.status, 400);
+        assert_eq!(signed_in_as(&late.get("/").await), None);
+
+        // Bad input: no token, a made-up one, no address.
+        assert_eq!(late.get("/sign-in/email/confirm").await.status, 400);
+        assert_eq!(late.get("/sign-in/email/confirm?token=%00%ff").await.status, 400);
+        let csrf = late.get("/sign-in").await.csrf_token().unwrap();
+        let empty = late.post_form("/sign-in/email", &[("csrf_token", &csrf), ("email", " ")]).await;
+        assert_eq!(empty.status, 422, "{}", empty.body);
+        let forged = late.post_form("/sign-in/email", &[("csrf_token", "x"), ("email", "bob@example.com")]).await;
+        assert_eq!(forged.status, 403);
+        demo.stop().await;
+    }
+}
+
+demo_test! {
+    async fn without_mail_there_are_no_email_links() {
+        let demo = Demo::start().await;
+        let mut client = demo.client();
+        let page = client.get("/sign-in").await;
+        assert!(!page.body.contains("email-link"), "{}", page.body);
+        let token = page.csrf_token().unwrap();
+        let asked = client.post_form("/sign-in/email", &[("csrf_token", &token), ("email", "bob@example.com")]).await;
+        assert_eq!(asked.status, 404);
+        assert_eq!(client.get("/sign-in/email/confirm?token=x").await.status, 404);
+        demo.stop().await;
+    }
+}
