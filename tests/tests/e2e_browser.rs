@@ -8,6 +8,20 @@
 //! each with JavaScript and with JavaScript disabled. Every step leaves a
 //! screenshot in `target/e2e/<run>-<nn>-<step>.png`.
 //!
+//! A second test adds accounts through OpenID Connect: the test provider
+//! (`examples/demo/tests/oidc-provider`, `oidc-provider` from npm, run with
+//! Node) next to the demo, both on 127.0.0.1. Flow: sign in as alice with a
+//! password → "Add another account" → bob's email, "Continue with Test ID" →
+//! the provider's login page (asked for `prompt=login`, `login_hint` bob) →
+//! back at the demo the link completes → switch to alice → add carol the same
+//! way, which first ends bob's session at the provider (its sign-out
+//! confirmation submits itself; without JavaScript, its button is clicked) →
+//! three accounts → sign out of all. Same four runs (`oidc-actix-js`, …).
+//! Without Node or the provider's `node_modules` it prints "OIDC browser run
+//! skipped" and passes, unless `MULTI_ACCOUNT_E2E_REQUIRED=1`; when it runs it
+//! prints "ran on oidc-provider". The provider's log goes to
+//! `target/e2e/oidc-provider.log`.
+//!
 //! Uses `/usr/bin/chromedriver` and `/usr/bin/chromium` (override with
 //! `CHROMEDRIVER` and `CHROME`); never downloads a driver. Without chromedriver
 //! the test prints "e2e browser test skipped: chromedriver not found" and passes,
@@ -15,6 +29,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a test reports what it did
 
 use std::error::Error;
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -23,23 +38,33 @@ use std::time::{Duration, Instant};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
+use multi_account_demo::oidc::{AddAccountPrompt, OidcSettings};
 use multi_account_demo::{Framework, Settings};
-use serde_json::{Map, json};
+use serde_json::{Map, Value, json};
 
 type StepResult<T = ()> = Result<T, Box<dyn Error + Send + Sync>>;
 
 /// How long a step waits for the page to get where it should.
 const STEP_TIMEOUT: Duration = Duration::from_secs(15);
 
+/// One browser test at a time: the tests of this file run in parallel
+/// otherwise, two Chromiums on a small machine make every wait slower.
+static ONE_BROWSER_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn e2e_required() -> bool {
+    std::env::var("MULTI_ACCOUNT_E2E_REQUIRED").is_ok_and(|value| value == "1")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn account_switching_in_a_real_browser() {
     let Some(tools) = BrowserTools::find() else {
-        if std::env::var("MULTI_ACCOUNT_E2E_REQUIRED").is_ok_and(|value| value == "1") {
+        if e2e_required() {
             panic!("e2e browser test: chromedriver not found, but MULTI_ACCOUNT_E2E_REQUIRED=1");
         }
         println!("e2e browser test skipped: chromedriver not found");
         return;
     };
+    let _one = ONE_BROWSER_AT_A_TIME.lock().await;
     let driver = ChromeDriver::start(&tools.chromedriver);
     let screenshots = screenshot_dir();
     println!("e2e browser test: {} and {}", tools.chromedriver.display(), tools.chrome.display());
@@ -52,7 +77,7 @@ async fn account_switching_in_a_real_browser() {
         (Framework::Axum, false, "axum-nojs"),
     ];
     for (framework, javascript, name) in runs {
-        let demo = Demo::start(framework).await;
+        let demo = Demo::start(framework, None).await;
         let profile = tempfile::tempdir().expect("a temporary Chrome profile");
         let client = connect(&driver, &tools.chrome, profile.path(), javascript).await;
         let mut run = Run { name, client, base: format!("http://{}", demo.addr), step: 0, dir: screenshots.clone() };
@@ -66,6 +91,63 @@ async fn account_switching_in_a_real_browser() {
         }
         println!("e2e browser test: run {name:?} passed ({} steps)", run.step);
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn add_account_through_openid_connect_in_a_real_browser() {
+    let Some(tools) = BrowserTools::find() else {
+        if e2e_required() {
+            panic!("e2e browser test: chromedriver not found, but MULTI_ACCOUNT_E2E_REQUIRED=1");
+        }
+        println!("e2e browser test skipped: chromedriver not found (OIDC browser run skipped)");
+        return;
+    };
+    let node = match OidcProvider::find() {
+        Ok(node) => node,
+        Err(reason) => {
+            if e2e_required() {
+                panic!("e2e browser test: OIDC browser run: {reason}, but MULTI_ACCOUNT_E2E_REQUIRED=1");
+            }
+            println!("e2e browser test: OIDC browser run skipped: {reason}");
+            return;
+        }
+    };
+    let _one = ONE_BROWSER_AT_A_TIME.lock().await;
+    let screenshots = screenshot_dir();
+    let provider = OidcProvider::start(&node, &screenshots.join("oidc-provider.log"));
+    println!("ran on oidc-provider");
+    println!("e2e browser test: OIDC provider at {}", provider.issuer);
+    let driver = ChromeDriver::start(&tools.chromedriver);
+
+    let started = Instant::now();
+    let runs = [
+        (Framework::Actix, true, "oidc-actix-js"),
+        (Framework::Actix, false, "oidc-actix-nojs"),
+        (Framework::Axum, true, "oidc-axum-js"),
+        (Framework::Axum, false, "oidc-axum-nojs"),
+    ];
+    for (framework, javascript, name) in runs {
+        let run_started = Instant::now();
+        let demo = Demo::start(framework, Some(provider.settings())).await;
+        let profile = tempfile::tempdir().expect("a temporary Chrome profile");
+        let client = connect(&driver, &tools.chrome, profile.path(), javascript).await;
+        let mut run = Run { name, client, base: format!("http://{}", demo.addr), step: 0, dir: screenshots.clone() };
+        let outcome = oidc_flow(&mut run, javascript, &provider.issuer, demo.addr.port()).await;
+        if let Err(error) = run.client.clone().close().await {
+            eprintln!("e2e {name}: closing the browser failed: {error}");
+        }
+        demo.stop().await;
+        if let Err(failure) = outcome {
+            panic!("{failure}\n  provider log: {}", screenshots.join("oidc-provider.log").display());
+        }
+        println!(
+            "e2e browser test: run {name:?} passed ({} steps, {:.1} s)",
+            run.step,
+            run_started.elapsed().as_secs_f64()
+        );
+    }
+    println!("e2e browser test: OIDC runs took {:.1} s", started.elapsed().as_secs_f64());
+    provider.stop();
 }
 
 /// Runs one step: its body (an async block returning [`StepResult`]), then
@@ -160,6 +242,215 @@ async fn flow(run: &mut Run, javascript: bool) -> Result<(), String> {
         expect_count(&c, "#current-account", 0).await
     });
     Ok(())
+}
+
+/// "Add another account" through the OpenID provider at `issuer`, twice: bob
+/// (the provider has no session yet), then carol (the provider ends bob's
+/// session first). `demo_port` picks this demo's requests in the provider's log.
+async fn oidc_flow(run: &mut Run, javascript: bool, issuer: &str, demo_port: u16) -> Result<(), String> {
+    let c = run.client.clone();
+    let home = format!("{}/", run.base);
+
+    step!(run, "home-signed-out", {
+        c.goto(&home).await?;
+        wait_for(&c, "#sign-in-link").await?;
+        Ok(())
+    });
+    step!(run, "sign-in-page", {
+        wait_for(&c, "#sign-in-link").await?.click().await?;
+        wait_for(&c, "#sign-in-form").await?;
+        expect_text(&c, "#sign-in-form #oidc-sign-in", "Continue with Test ID").await
+    });
+    step!(run, "signed-in-as-alice", {
+        fill_sign_in(&c, "alice@example.com", "password").await?;
+        wait_for_text(&c, "#current-account", "Signed in as alice@example.com").await?;
+        expect_count(&c, ".account", 1).await
+    });
+    step!(run, "add-account", {
+        wait_for(&c, "#add-account").await?.click().await?;
+        wait_for_text(&c, "h1", "Add another account").await?;
+        expect_text(&c, "#oidc-sign-in", "Continue with Test ID").await
+    });
+    step!(run, "bob-email", {
+        wait_for(&c, "#email").await?.send_keys("bob@example.com").await?;
+        Ok(())
+    });
+    step!(run, "provider-login-for-bob", {
+        c.find(Locator::Css("#oidc-sign-in")).await?.click().await?;
+        at_provider_login(&c, issuer, "bob@example.com").await?;
+        let seen = authorizations(issuer, demo_port).await?;
+        if seen.len() != 1 {
+            return Err(format!("expected 1 authorization request from this demo, the provider saw {seen:?}").into());
+        }
+        expect_authorization(&seen[0], "bob@example.com")
+    });
+    step!(run, "bob-signed-in-at-provider", {
+        c.find(Locator::Css("#password")).await?.send_keys("password").await?;
+        c.find(Locator::Css("#login-form #submit")).await?.click().await?;
+        if javascript {
+            // The callback, then the auto-submitting link page.
+            wait_for_text(&c, "#current-account", "Signed in as bob@example.com").await
+        } else {
+            // The provider had no session: no sign-out confirmation, straight
+            // back to the demo's link page.
+            match wait_for_any(&c, &["#link-account", SIGN_OUT_CONFIRMATION]).await? {
+                0 => Ok(()),
+                _ => Err("the provider asked to end a session it should not have".into()),
+            }
+        }
+    });
+    if !javascript {
+        step!(run, "bob-linked-by-button", {
+            c.find(Locator::Css("#link-account")).await?.click().await?;
+            wait_for_text(&c, "#current-account", "Signed in as bob@example.com").await
+        });
+    }
+    step!(run, "two-accounts", {
+        expect_count(&c, ".account", 2).await?;
+        expect_text(&c, ".account.current", "bob@example.com").await?;
+        expect_text(&c, ".account.primary", "alice@example.com").await
+    });
+    step!(run, "switched-to-alice", {
+        c.find(Locator::Css(r#".account[data-email="alice@example.com"] button.switch"#)).await?.click().await?;
+        wait_for_text(&c, "#current-account", "Signed in as alice@example.com").await?;
+        expect_text(&c, ".account.current", "alice@example.com").await?;
+        expect_count(&c, ".account", 2).await
+    });
+    step!(run, "add-another-account", {
+        wait_for(&c, "#add-account").await?.click().await?;
+        wait_for_text(&c, "h1", "Add another account").await?;
+        wait_for(&c, "#email").await?.send_keys("carol@example.com").await?;
+        Ok(())
+    });
+    step!(run, "provider-login-for-carol", {
+        c.find(Locator::Css("#oidc-sign-in")).await?.click().await?;
+        at_provider_login(&c, issuer, "carol@example.com").await?;
+        let seen = authorizations(issuer, demo_port).await?;
+        match seen.as_slice() {
+            [_, carol] => expect_authorization(carol, "carol@example.com"),
+            _ => Err(format!("expected 2 authorization requests from this demo, the provider saw {seen:?}").into()),
+        }
+    });
+    if javascript {
+        // The provider signed bob in: it ends that session first, on a page
+        // that submits itself, then sends the browser back.
+        step!(run, "carol-linked", {
+            c.find(Locator::Css("#password")).await?.send_keys("password").await?;
+            c.find(Locator::Css("#login-form #submit")).await?.click().await?;
+            wait_for_text(&c, "#current-account", "Signed in as carol@example.com").await
+        });
+    } else {
+        step!(run, "provider-sign-out-confirmation", {
+            c.find(Locator::Css("#password")).await?.send_keys("password").await?;
+            c.find(Locator::Css("#login-form #submit")).await?.click().await?;
+            match wait_for_any(&c, &[SIGN_OUT_CONFIRMATION, "#link-account"]).await? {
+                0 => Ok(()),
+                _ => Err("the provider switched from bob to carol without ending bob's session".into()),
+            }
+        });
+        step!(run, "carol-link-page", {
+            let button = c.find(Locator::Css(SIGN_OUT_CONFIRMATION)).await?;
+            if !button.is_displayed().await? {
+                return Err("the provider's sign-out button is not shown".into());
+            }
+            button.click().await?;
+            wait_for(&c, "#link-account").await?;
+            Ok(())
+        });
+        step!(run, "carol-linked-by-button", {
+            c.find(Locator::Css("#link-account")).await?.click().await?;
+            wait_for_text(&c, "#current-account", "Signed in as carol@example.com").await
+        });
+    }
+    step!(run, "three-accounts", {
+        expect_count(&c, ".account", 3).await?;
+        expect_text(&c, ".account.current", "carol@example.com").await?;
+        expect_text(&c, ".account.primary", "alice@example.com").await?;
+        expect_count(&c, r#".account[data-email="bob@example.com"]"#, 1).await
+    });
+    step!(run, "signed-out-of-all", {
+        wait_for(&c, "#sign-out-all").await?.click().await?;
+        wait_for(&c, "#sign-in-link").await?;
+        expect_count(&c, "#current-account", 0).await
+    });
+    Ok(())
+}
+
+/// The provider's "end the session of the other account first" page: its
+/// own page's `#logout` button, or the self-submitting form's `<noscript>`
+/// button (oidc-provider's form post to `/session/end/confirm`).
+const SIGN_OUT_CONFIRMATION: &str = r#"#logout, form[action$="/session/end/confirm"] button[type=submit]"#;
+
+/// Waits for the provider's login page, asked to re-authenticate
+/// (`prompt=login`) with `email` as the login hint, prefilled.
+async fn at_provider_login(c: &Client, issuer: &str, email: &str) -> StepResult {
+    wait_for(c, "#login-form").await?;
+    let url = c.current_url().await?;
+    if !url.as_str().starts_with(&format!("{issuer}/")) {
+        return Err(format!("the login page is at {url}, not at the provider {issuer}").into());
+    }
+    let prompt = c.find(Locator::Css("#prompt")).await?.text().await?;
+    if prompt.trim() != "login" {
+        return Err(format!("the provider's #prompt says {prompt:?}, expected \"login\"").into());
+    }
+    let hint = c.find(Locator::Css("#login-hint")).await?.text().await?;
+    if hint.trim() != email {
+        return Err(format!("the provider's #login-hint says {hint:?}, expected {email:?}").into());
+    }
+    let login = c.find(Locator::Css("#login")).await?.prop("value").await?.unwrap_or_default();
+    if login != email {
+        return Err(format!("the provider's #login field holds {login:?}, expected {email:?}").into());
+    }
+    Ok(())
+}
+
+/// One authorization request in the provider's log: "Add another account"
+/// asks for `prompt=login` with the email as `login_hint`, and the provider
+/// showed its login page.
+fn expect_authorization(entry: &Value, email: &str) -> StepResult {
+    if entry["prompt_raw"] != "login" || entry["login_hint"] != email || entry["interaction"] != true {
+        return Err(format!("expected prompt_raw \"login\", login_hint {email:?}, interaction true: {entry}").into());
+    }
+    Ok(())
+}
+
+/// Waits until one of `selectors` matches; returns its index.
+async fn wait_for_any(c: &Client, selectors: &[&str]) -> StepResult<usize> {
+    let deadline = Instant::now() + STEP_TIMEOUT;
+    loop {
+        for (index, css) in selectors.iter().enumerate() {
+            if count(c, css).await? > 0 {
+                return Ok(index);
+            }
+        }
+        if Instant::now() > deadline {
+            let url = c.current_url().await?;
+            return Err(format!("none of {selectors:?} within {STEP_TIMEOUT:?} (at {url})").into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The provider's log of authorization requests (`GET /test/authorizations`)
+/// from the demo on `demo_port` (its redirect URI names the port).
+async fn authorizations(issuer: &str, demo_port: u16) -> StepResult<Vec<Value>> {
+    let authority = issuer.trim_start_matches("http://").trim_end_matches('/').to_owned();
+    let body = tokio::task::spawn_blocking(move || -> StepResult<String> {
+        let mut stream = TcpStream::connect(&authority)?;
+        stream.set_read_timeout(Some(STEP_TIMEOUT))?;
+        write!(stream, "GET /test/authorizations HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n")?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response)?;
+        let (head, body) = response.split_once("\r\n\r\n").ok_or("an HTTP response without a header end")?;
+        if !head.starts_with("HTTP/1.1 200") {
+            return Err(format!("GET /test/authorizations: {head}").into());
+        }
+        Ok(body.to_owned())
+    })
+    .await??;
+    let all: Vec<Value> = serde_json::from_str(&body)?;
+    let port = format!(":{demo_port}/");
+    Ok(all.into_iter().filter(|entry| entry["redirect_uri"].as_str().is_some_and(|uri| uri.contains(&port))).collect())
 }
 
 /// One browser session going through [`flow`].
@@ -338,6 +629,97 @@ impl Drop for ChromeDriver {
     }
 }
 
+/// The test OpenID Provider (`examples/demo/tests/oidc-provider`), run with
+/// Node on a free loopback port; stopped on drop (and when this process
+/// exits: `--exit-with-stdin`).
+struct OidcProvider {
+    issuer: String,
+    child: Child,
+}
+
+/// Node and the provider's directory, found.
+struct NodeProvider {
+    node: String,
+    dir: PathBuf,
+}
+
+impl OidcProvider {
+    /// Node (`NODE` or `node`) and the provider's installed npm packages, or
+    /// why the run is skipped.
+    fn find() -> Result<NodeProvider, String> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/demo/tests/oidc-provider");
+        let node = std::env::var("NODE").ok().filter(|value| !value.is_empty()).unwrap_or_else(|| "node".to_owned());
+        let runs = Command::new(&node)
+            .arg("--version")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success());
+        if !runs {
+            return Err(format!("node not found ({node:?}; set NODE)"));
+        }
+        if !dir.join("node_modules/oidc-provider").is_dir() {
+            return Err(format!("oidc-provider not installed (run `npm ci --prefix {}`)", dir.display()));
+        }
+        Ok(NodeProvider { node, dir })
+    }
+
+    /// Starts `provider.mjs` and waits for its ready line; its stderr goes to `log`.
+    fn start(found: &NodeProvider, log: &Path) -> Self {
+        let log_file = std::fs::File::create(log).unwrap_or_else(|error| panic!("{}: {error}", log.display()));
+        let mut child = Command::new(&found.node)
+            .args(["provider.mjs", "--port", "0", "--exit-with-stdin"])
+            .current_dir(&found.dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(log_file)
+            .spawn()
+            .unwrap_or_else(|error| panic!("could not start {} provider.mjs: {error}", found.node));
+        let stdout = child.stdout.take().expect("the provider's stdout");
+        let (send, ready) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let read = BufReader::new(stdout).read_line(&mut line).map(|_| line);
+            let _ = send.send(read);
+        });
+        let line = match ready.recv_timeout(Duration::from_secs(30)) {
+            Ok(Ok(line)) => line,
+            other => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("the OIDC provider did not get ready ({other:?}); see {}", log.display());
+            }
+        };
+        let ready: Value = serde_json::from_str(&line)
+            .unwrap_or_else(|_| panic!("the OIDC provider's ready line: {line:?}; see {}", log.display()));
+        let issuer = ready["issuer"].as_str().unwrap_or_else(|| panic!("no issuer in {line:?}")).to_owned();
+        Self { issuer, child }
+    }
+
+    /// The demo's settings for this provider.
+    fn settings(&self) -> OidcSettings {
+        OidcSettings {
+            name: "Test ID".into(),
+            issuer: self.issuer.clone(),
+            client_id: "multi-account-demo".into(),
+            client_secret: Some("demo-secret".into()),
+            add_account_prompt: AddAccountPrompt::Auto,
+        }
+    }
+
+    fn stop(self) {
+        drop(self);
+    }
+}
+
+impl Drop for OidcProvider {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
     listener.local_addr().expect("its address").port()
@@ -399,9 +781,9 @@ struct Demo {
 }
 
 impl Demo {
-    async fn start(framework: Framework) -> Self {
+    async fn start(framework: Framework, oidc: Option<OidcSettings>) -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let settings = Settings { framework, ..Settings::for_test(&dir.path().join("demo.sqlite")) };
+        let settings = Settings { framework, oidc, ..Settings::for_test(&dir.path().join("demo.sqlite")) };
         let server = multi_account_demo::start(settings).await.expect("the demo starts");
         let (addr, handle) = (server.addr(), server.handle());
         tokio::spawn(server);

@@ -8,6 +8,8 @@
 //! only if the token, the browser's secret and the time all match, and only
 //! once, whoever races — and then the account signs in as with a password.
 
+use std::sync::Arc;
+
 use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set};
@@ -97,11 +99,12 @@ fn digest(text: &str) -> String {
 /// Mails a sign-in link to the active account with `email`, if there is one
 /// and it has fewer than [`MAX_WAITING`] links waiting; otherwise does nothing
 /// — the page says the same either way, so it tells nobody which addresses
-/// have accounts. A mail that cannot be sent is logged, not shown, for the
-/// same reason.
+/// have accounts. The mail goes out in the background: an answer that waited
+/// for the SMTP server would be slower for an address with an account, and so
+/// tell as much. A mail that cannot be sent is logged, not shown.
 pub(crate) async fn request(
     db: &DatabaseConnection,
-    mailer: &Mailer,
+    mailer: &Arc<Mailer>,
     public_url: &str,
     (email, browser_secret): (&str, &str),
     return_to: Option<&str>,
@@ -116,7 +119,8 @@ pub(crate) async fn request(
         tracing::info!(%email, "email link not sent: inactive account");
         return Ok(());
     }
-    let waiting = email_sign_in::Entity::find().filter(email_sign_in::Column::UserId.eq(user.id)).count(db).await?;
+    let waiting =
+        email_sign_in::Entity::find().filter(email_sign_in::Column::UserId.eq(user.id)).count(db).await?;
     if waiting >= MAX_WAITING {
         tracing::info!(%email, waiting, "email link not sent: links are waiting already");
         return Ok(());
@@ -133,10 +137,13 @@ pub(crate) async fn request(
     .insert(db)
     .await?;
     let link = format!("{public_url}{CONFIRM_PATH}?token={token}");
-    match mailer.send(&user, &link).await {
-        Ok(()) => tracing::info!(%email, "email link sent"),
-        Err(error) => tracing::error!(%email, %error, "email link not sent"),
-    }
+    let mailer = Arc::clone(mailer);
+    tokio::spawn(async move {
+        match mailer.send(&user, &link).await {
+            Ok(()) => tracing::info!(email = %user.email, "email link sent"),
+            Err(error) => tracing::error!(email = %user.email, %error, "email link not sent"),
+        }
+    });
     Ok(())
 }
 
