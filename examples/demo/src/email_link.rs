@@ -119,8 +119,7 @@ pub(crate) async fn request(
         tracing::info!(%email, "email link not sent: inactive account");
         return Ok(());
     }
-    let waiting =
-        email_sign_in::Entity::find().filter(email_sign_in::Column::UserId.eq(user.id)).count(db).await?;
+    let waiting = email_sign_in::Entity::find().filter(email_sign_in::Column::UserId.eq(user.id)).count(db).await?;
     if waiting >= MAX_WAITING {
         tracing::info!(%email, waiting, "email link not sent: links are waiting already");
         return Ok(());

@@ -22,7 +22,7 @@ fn with_database(url: &str, database: &str) -> String {
 
 /// Creates a throwaway database on the server at `server_url`, runs `test` with
 /// its URL, then drops it.
-async fn with_throwaway_database(server_url: &str, test: impl AsyncFnOnce(String)) {
+pub(crate) async fn with_throwaway_database(server_url: &str, test: impl AsyncFnOnce(String)) {
     let name = format!("ma_demo_{}", uuid::Uuid::new_v4().simple());
     let admin = Database::connect(server_url).await.expect("the database server is reachable");
     let backend = admin.get_database_backend();

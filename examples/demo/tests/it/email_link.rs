@@ -154,3 +154,51 @@ demo_test! {
         demo.stop().await;
     }
 }
+
+/// Asks for a link as `client` and uses it; returns the answer to the POST.
+async fn ask_and_use(client: &mut Client, sink: &SmtpSink, index: usize, email: &str) -> Response {
+    ask_for_link(client, email, None).await;
+    let mailed = path_of(&link_in(&sink.wait_for(index).await));
+    use_link(client, &mailed).await
+}
+
+/// The email link on PostgreSQL and MariaDB, with sessions in Redis, when
+/// their variables are set.
+#[tokio::test]
+#[allow(clippy::print_stdout)] // reports where it ran
+async fn email_links_on_postgres_and_mysql_with_sessions_in_redis() {
+    let Some(sink) = SmtpSink::start() else { return };
+    let redis_url = std::env::var("MULTI_ACCOUNT_TEST_REDIS_URL").ok();
+    for (backend, variable) in
+        [("postgres", "MULTI_ACCOUNT_TEST_POSTGRES_URL"), ("mysql", "MULTI_ACCOUNT_TEST_MYSQL_URL")]
+    {
+        let Ok(server) = std::env::var(variable) else {
+            println!("email links: skipped on {backend}");
+            continue;
+        };
+        let index = sink.count();
+        let redis_url = redis_url.clone();
+        crate::backends::with_throwaway_database(&server, async |url| {
+            let mail = MailSettings { smtp_url: sink.url(), from: "Demo <demo@localhost>".to_owned() };
+            let demo =
+                Demo::start_with(|settings| Settings { database_url: url, redis_url, mail: Some(mail), ..settings })
+                    .await;
+            let mut client = demo.client();
+            let done = ask_and_use(&mut client, &sink, index, "carol@example.com").await;
+            assert_eq!(done.status, 303, "{}", done.body);
+            assert_eq!(signed_in_as(&client.get("/").await), Some("carol@example.com"));
+            let token = client.get("/").await.csrf_token().unwrap();
+            let mailed = link_in(&sink.wait_for(index).await);
+            let again = client
+                .post_form(
+                    "/sign-in/email/confirm",
+                    &[("csrf_token", &token), ("token", mailed.split("token=").nth(1).unwrap())],
+                )
+                .await;
+            assert_eq!(again.status, 400, "used once: {}", again.body);
+            demo.stop().await;
+        })
+        .await;
+        println!("email links: ran on {backend}");
+    }
+}

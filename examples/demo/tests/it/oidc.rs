@@ -313,3 +313,64 @@ demo_test! {
         demo.stop().await;
     }
 }
+
+demo_test! {
+    async fn with_sessions_in_redis_a_callback_still_works_once() {
+        let Some(provider) = Provider::shared() else { return };
+        let Ok(redis_url) = std::env::var("MULTI_ACCOUNT_TEST_REDIS_URL") else {
+            println!("skipped on redis");
+            return;
+        };
+        let oidc = provider.settings(AddAccountPrompt::Auto);
+        let demo = Demo::start_with(|settings| Settings { oidc: Some(oidc), redis_url: Some(redis_url), ..settings }).await;
+        let mut client = demo.client();
+        let mut browser = provider.browser();
+        client.sign_in("alice@example.com", "password").await;
+        let link = start_adding(&mut client).await;
+        let start = continue_with_provider(&mut client, Some(&link), "").await;
+        let (callback, _) = through_provider(&mut browser, start.location().unwrap(), AtProvider::SignIn("bob")).await;
+        let callback = crate::support::oidc::path_of(&callback);
+        let before = client.cookies();
+        assert_eq!(client.get(&callback).await.location(), Some(link.as_str()));
+        complete_link(&mut client, &link).await;
+        // The same session id, replayed: the store took the state out already.
+        let after = client.cookies();
+        client.set_cookies(before);
+        assert_eq!(client.get(&callback).await.status, 400);
+        client.set_cookies(after);
+        let home = client.get("/").await;
+        assert_eq!(signed_in_as(&home), Some("bob@example.com"));
+        assert_eq!(home.count(r#"<li class="account"#), 2);
+        println!("ran on redis");
+        demo.stop().await;
+    }
+}
+
+demo_test! {
+    async fn three_accounts_and_four_sign_ins_waiting_keep_the_cookie_under_4_kb() {
+        // The cookie store holds the whole session (actix-web's default in the
+        // demo): every active demo account and four provider sign-ins waiting
+        // (the most one session keeps) must fit.
+        let Some(provider) = Provider::shared() else { return };
+        let demo = demo_with(provider, AddAccountPrompt::Auto).await;
+        let mut client = demo.client();
+        client.sign_in("alice@example.com", "password").await;
+        client.add_account(1, "bob@example.com").await;
+        client.add_account(1, "carol@example.com").await;
+        let link = start_adding(&mut client).await;
+        let mut largest = 0;
+        for _ in 0..5 {
+            let start = continue_with_provider(&mut client, Some(&link), "someone.with.a.long.address@example.com").await;
+            assert_eq!(start.status, 303, "{}", start.body);
+            for (name, value) in &start.headers {
+                if name.eq_ignore_ascii_case("set-cookie") {
+                    largest = largest.max(value.len());
+                }
+            }
+        }
+        assert!(largest > 0);
+        assert!(largest < 4000, "a Set-Cookie of {largest} bytes");
+        println!("largest Set-Cookie: {largest} bytes");
+        demo.stop().await;
+    }
+}
