@@ -64,6 +64,11 @@ impl AppState {
         Adding::of(to.is_some(), pending, enabled)
     }
 
+    /// The OpenID provider's name, when one is configured.
+    pub(crate) fn oidc_name(&self) -> Option<&str> {
+        self.oidc.as_deref().map(OidcProvider::name)
+    }
+
     /// The callback URL registered with the OpenID provider.
     pub(crate) fn oidc_redirect_uri(&self) -> String {
         format!("{}{}", self.public_url(), crate::oidc::CALLBACK_PATH)
@@ -75,8 +80,12 @@ impl AppState {
     }
 
     /// Sets [`Self::public_url`] to `http://{addr}` once the server is bound,
-    /// unless the settings gave one.
-    pub(crate) fn bound_to(&self, addr: std::net::SocketAddr) {
+    /// unless the settings gave one (an unspecified address, `0.0.0.0`, is
+    /// reached as `127.0.0.1`).
+    pub(crate) fn bound_to(&self, mut addr: std::net::SocketAddr) {
+        if addr.ip().is_unspecified() {
+            addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
         let _ = self.public_url.set(format!("http://{addr}"));
     }
 }

@@ -1,10 +1,10 @@
 //! Passwordless sign-in by email link, framework-free: one-time, short-lived,
 //! bound to the browser that asked for it, used once.
 //!
-//! Asking ([`request`]) stores the SHA-256 of a random token and of a secret
+//! Asking (`request`) stores the SHA-256 of a random token and of a secret
 //! kept in the asking browser's session, and mails the token in a link. The
 //! link opens a confirm page (a GET consumes nothing, so a mail scanner that
-//! fetches links spends nothing); its POST ([`redeem`]) deletes the row —
+//! fetches links spends nothing); its POST (`redeem`) deletes the row —
 //! only if the token, the browser's secret and the time all match, and only
 //! once, whoever races — and then the account signs in as with a password.
 
@@ -99,15 +99,43 @@ fn digest(text: &str) -> String {
 /// Mails a sign-in link to the active account with `email`, if there is one
 /// and it has fewer than [`MAX_WAITING`] links waiting; otherwise does nothing
 /// — the page says the same either way, so it tells nobody which addresses
-/// have accounts. The mail goes out in the background: an answer that waited
-/// for the SMTP server would be slower for an address with an account, and so
-/// tell as much. A mail that cannot be sent is logged, not shown.
-pub(crate) async fn request(
+/// have accounts. All of it runs after the answer (the lookup, the insert and
+/// the mail): an answer that waited for them would take longer for an address
+/// with an account, and so tell as much. What fails is logged, not shown.
+pub(crate) fn request(
     db: &DatabaseConnection,
     mailer: &Arc<Mailer>,
     public_url: &str,
-    (email, browser_secret): (&str, &str),
+    (email, browser_secret): (String, &str),
     return_to: Option<&str>,
+    now: i64,
+) {
+    let link = Waiting {
+        browser_hash: digest(browser_secret),
+        return_to: return_to.filter(|path| path.len() <= MAX_RETURN_TO).map(str::to_owned),
+        expires_at: now + LINK_TTL_SECS,
+    };
+    let (db, mailer, public_url) = (db.clone(), Arc::clone(mailer), public_url.to_owned());
+    tokio::spawn(async move {
+        if let Err(error) = issue(&db, &mailer, &public_url, &email, link, now).await {
+            tracing::error!(%email, %error, "email link not sent");
+        }
+    });
+}
+
+/// A link about to be stored, but for its token and account.
+struct Waiting {
+    browser_hash: String,
+    return_to: Option<String>,
+    expires_at: i64,
+}
+
+async fn issue(
+    db: &DatabaseConnection,
+    mailer: &Mailer,
+    public_url: &str,
+    email: &str,
+    link: Waiting,
     now: i64,
 ) -> Result<(), PageError> {
     email_sign_in::Entity::delete_many().filter(email_sign_in::Column::ExpiresAt.lte(now)).exec(db).await?;
@@ -127,22 +155,19 @@ pub(crate) async fn request(
     let token = new_secret();
     email_sign_in::ActiveModel {
         token_hash: Set(digest(&token)),
-        browser_hash: Set(digest(browser_secret)),
+        browser_hash: Set(link.browser_hash),
         user_id: Set(user.id),
-        return_to: Set(return_to.filter(|path| path.len() <= MAX_RETURN_TO).map(str::to_owned)),
-        expires_at: Set(now + LINK_TTL_SECS),
+        return_to: Set(link.return_to),
+        expires_at: Set(link.expires_at),
         ..Default::default()
     }
     .insert(db)
     .await?;
-    let link = format!("{public_url}{CONFIRM_PATH}?token={token}");
-    let mailer = Arc::clone(mailer);
-    tokio::spawn(async move {
-        match mailer.send(&user, &link).await {
-            Ok(()) => tracing::info!(email = %user.email, "email link sent"),
-            Err(error) => tracing::error!(email = %user.email, %error, "email link not sent"),
-        }
-    });
+    let url = format!("{public_url}{CONFIRM_PATH}?token={token}");
+    match mailer.send(&user, &url).await {
+        Ok(()) => tracing::info!(%email, "email link sent"),
+        Err(error) => tracing::error!(%email, %error, "email link not sent"),
+    }
     Ok(())
 }
 
@@ -198,12 +223,6 @@ pub(crate) async fn redeem(
 /// Seconds since the Unix epoch.
 pub(crate) fn unix_now() -> i64 {
     i64::try_from(crate::oidc::unix_now()).unwrap_or(i64::MAX)
-}
-
-/// The address typed on the form, trimmed and lower-cased, if it could be one.
-pub(crate) fn address(email: Option<&str>) -> Option<String> {
-    let email = email?.trim().to_lowercase();
-    (!email.is_empty() && email.len() <= 254 && email.contains('@')).then_some(email)
 }
 
 /// The message when no address was typed (422).

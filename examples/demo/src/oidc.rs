@@ -2,12 +2,12 @@
 //! authorization code flow with PKCE, `state` and `nonce`, and the ID token
 //! verified (signature, issuer, audience, expiry, nonce) by `openidconnect`.
 //!
-//! [`OidcProvider::begin`] makes the provider's URL and the [`PendingOidc`] the
-//! session keeps until the callback; [`OidcProvider::finish`] checks the
-//! callback against it and returns the verified [`OidcIdentity`]. "Add another
-//! account" asks the provider to let the person choose or re-authenticate
-//! ([`AddAccountPrompt`]): without it, a provider that remembers who signed in
-//! there signs the same account in again, silently.
+//! `OidcProvider::begin` makes the provider's URL and what the session keeps
+//! until the callback; `callback` checks the callback against it and returns
+//! the verified identity. "Add another account" asks the provider to let the
+//! person choose or re-authenticate ([`AddAccountPrompt`]): without it, a
+//! provider that remembers who signed in there signs the same account in
+//! again, silently.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -24,7 +24,11 @@ use openidconnect::{
     ProviderMetadata, RedirectUrl, Scope, TokenResponse, reqwest,
 };
 use serde::{Deserialize, Serialize};
-use tokio::sync::OnceCell;
+
+use crate::app_state::{Pairs, field};
+use std::sync::Arc;
+
+use tokio::sync::RwLock;
 
 /// The session key of the sign-ins waiting for the provider's callback.
 pub(crate) const PENDING_KEY: &str = "demo_oidc";
@@ -35,7 +39,10 @@ const PENDING_TTL_SECS: u64 = 10 * 60;
 /// Sign-ins waiting at once in one session (tabs); the oldest goes first.
 const MAX_PENDING: usize = 4;
 /// How long one request to the provider may take.
-const HTTP_TIMEOUT: Duration = Duration::from_secs(10);
+const HTTP_TIMEOUT: Duration = Duration::from_secs(5);
+/// The longest `return_to` kept with a pending sign-in (a longer one, never a
+/// path of this app's, becomes `/`): four of them must fit a cookie session.
+const MAX_RETURN_TO: usize = 128;
 
 /// What "Add another account" asks the provider for (`prompt`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -192,7 +199,9 @@ struct Discovered {
 pub(crate) struct OidcProvider {
     settings: OidcSettings,
     http: reqwest::Client,
-    discovered: OnceCell<Discovered>,
+    /// The last discovery that answered; read again when an ID token does not
+    /// verify (the provider may have rotated its keys).
+    discovered: RwLock<Option<Arc<Discovered>>>,
 }
 
 impl OidcProvider {
@@ -204,7 +213,7 @@ impl OidcProvider {
             .timeout(HTTP_TIMEOUT)
             .build()
             .map_err(|error| OidcError::Unavailable(error.to_string()))?;
-        Ok(Self { settings, http, discovered: OnceCell::new() })
+        Ok(Self { settings, http, discovered: RwLock::new(None) })
     }
 
     /// The name on the button.
@@ -212,32 +221,41 @@ impl OidcProvider {
         &self.settings.name
     }
 
-    async fn discovered(&self) -> Result<&Discovered, OidcError> {
-        self.discovered
-            .get_or_try_init(|| async {
-                let issuer = IssuerUrl::new(self.settings.issuer.clone())
-                    .map_err(|error| OidcError::Unavailable(format!("issuer URL: {error}")))?;
-                let metadata = Metadata::discover_async(issuer, &self.http)
-                    .await
-                    .map_err(|error| OidcError::Unavailable(error_chain(&error)))?;
-                let supported = metadata.additional_metadata().prompt_values_supported.clone().unwrap_or_default();
-                let add_account_prompt = match self.settings.add_account_prompt {
-                    AddAccountPrompt::Auto if supported.iter().any(|value| value == "select_account") => {
-                        Some(CoreAuthPrompt::SelectAccount)
-                    }
-                    AddAccountPrompt::Auto | AddAccountPrompt::Login => Some(CoreAuthPrompt::Login),
-                    AddAccountPrompt::SelectAccount => Some(CoreAuthPrompt::SelectAccount),
-                    AddAccountPrompt::None => None,
-                };
-                tracing::info!(issuer = %self.settings.issuer, ?supported, ?add_account_prompt, "OpenID provider discovered");
-                let client = CoreClient::from_provider_metadata(
-                    metadata,
-                    ClientId::new(self.settings.client_id.clone()),
-                    self.settings.client_secret.clone().map(ClientSecret::new),
-                );
-                Ok(Discovered { client, add_account_prompt })
-            })
+    /// The discovered provider: the last answer, or a new discovery (no lock is
+    /// held while the provider is asked, so a provider that hangs delays only
+    /// the requests that need it, each by at most [`HTTP_TIMEOUT`] twice).
+    async fn discovered(&self) -> Result<Arc<Discovered>, OidcError> {
+        if let Some(discovered) = self.discovered.read().await.as_ref() {
+            return Ok(Arc::clone(discovered));
+        }
+        self.rediscover().await
+    }
+
+    /// Reads the discovery document and the keys again.
+    async fn rediscover(&self) -> Result<Arc<Discovered>, OidcError> {
+        let issuer = IssuerUrl::new(self.settings.issuer.clone())
+            .map_err(|error| OidcError::Unavailable(format!("issuer URL: {error}")))?;
+        let metadata = Metadata::discover_async(issuer, &self.http)
             .await
+            .map_err(|error| OidcError::Unavailable(error_chain(&error)))?;
+        let supported = metadata.additional_metadata().prompt_values_supported.clone().unwrap_or_default();
+        let add_account_prompt = match self.settings.add_account_prompt {
+            AddAccountPrompt::Auto if supported.iter().any(|value| value == "select_account") => {
+                Some(CoreAuthPrompt::SelectAccount)
+            }
+            AddAccountPrompt::Auto | AddAccountPrompt::Login => Some(CoreAuthPrompt::Login),
+            AddAccountPrompt::SelectAccount => Some(CoreAuthPrompt::SelectAccount),
+            AddAccountPrompt::None => None,
+        };
+        tracing::info!(issuer = %self.settings.issuer, ?supported, ?add_account_prompt, "OpenID provider discovered");
+        let client = CoreClient::from_provider_metadata(
+            metadata,
+            ClientId::new(self.settings.client_id.clone()),
+            self.settings.client_secret.clone().map(ClientSecret::new),
+        );
+        let discovered = Arc::new(Discovered { client, add_account_prompt });
+        *self.discovered.write().await = Some(Arc::clone(&discovered));
+        Ok(discovered)
     }
 
     /// The provider's authorization URL, and what the session keeps under the
@@ -268,14 +286,14 @@ impl OidcProvider {
         if adding && let Some(prompt) = &discovered.add_account_prompt {
             request = request.add_prompt(prompt.clone());
         }
-        if let Some(hint) = login_hint {
-            request = request.set_login_hint(LoginHint::new(hint.to_owned()));
+        if let Some(hint) = login_hint.and_then(crate::sign_in::email_address) {
+            request = request.set_login_hint(LoginHint::new(hint));
         }
         let (url, state, nonce) = request.url();
         let pending = PendingOidc {
             nonce: nonce.secret().clone(),
             pkce_verifier: verifier.secret().clone(),
-            return_to: return_to.map(str::to_owned),
+            return_to: return_to.filter(|path| path.len() <= MAX_RETURN_TO).map(str::to_owned),
             started_at: now,
         };
         Ok((url.to_string(), state.secret().clone(), pending))
@@ -283,12 +301,7 @@ impl OidcProvider {
 
     /// Exchanges the callback's `code` (with the PKCE verifier) and verifies
     /// the ID token against the sign-in's nonce.
-    pub(crate) async fn finish(
-        &self,
-        redirect_uri: &str,
-        pending: PendingOidc,
-        code: &str,
-    ) -> Result<OidcIdentity, OidcError> {
+    async fn finish(&self, redirect_uri: &str, pending: PendingOidc, code: &str) -> Result<OidcIdentity, OidcError> {
         let discovered = self.discovered().await?;
         let redirect = redirect_url(redirect_uri)?;
         let response = discovered
@@ -306,14 +319,50 @@ impl OidcProvider {
                 other => OidcError::Unavailable(error_chain(&other)),
             })?;
         let id_token = response.id_token().ok_or_else(|| OidcError::Invalid("no ID token".to_owned()))?;
-        let claims = id_token
-            .claims(&discovered.client.id_token_verifier(), &Nonce::new(pending.nonce))
-            .map_err(|error| OidcError::Invalid(error.to_string()))?;
+        let nonce = Nonce::new(pending.nonce);
+        let claims = match id_token.claims(&discovered.client.id_token_verifier(), &nonce) {
+            Ok(claims) => claims.clone(),
+            Err(first) => {
+                // Signed with a key this demo has not seen yet? Read the keys
+                // again, once, and verify again: a provider rotates its keys.
+                tracing::info!(error = %first, "the ID token did not verify: reading the provider's keys again");
+                let discovered = self.rediscover().await?;
+                id_token
+                    .claims(&discovered.client.id_token_verifier(), &nonce)
+                    .map_err(|error| OidcError::Invalid(error.to_string()))?
+                    .clone()
+            }
+        };
         Ok(OidcIdentity {
             subject: claims.subject().to_string(),
             email: claims.email().map(|email| email.as_str().trim().to_lowercase()),
             email_verified: claims.email_verified() == Some(true),
         })
+    }
+}
+
+impl OidcProvider {
+    /// Decides the provider's callback: `pending` is what the session kept
+    /// under the callback's `state` (taken out: a callback is good once). The
+    /// error keeps where the person was going, so the sign-in page shown then
+    /// still adds an account rather than replacing the one signed in.
+    pub(crate) async fn callback(
+        &self,
+        redirect_uri: &str,
+        pending: Option<PendingOidc>,
+        query: &Pairs,
+    ) -> Result<(OidcIdentity, Option<String>), (OidcError, Option<String>)> {
+        let Some(pending) = pending else { return Err((OidcError::UnknownState, None)) };
+        let return_to = pending.return_to.clone();
+        let identity = match (field(query, "error"), field(query, "code")) {
+            (Some(error), _) => Err(OidcError::Refused(error.chars().filter(|c| !c.is_control()).take(64).collect())),
+            (None, None) => Err(OidcError::Invalid("no code".to_owned())),
+            (None, Some(code)) => self.finish(redirect_uri, pending, code).await,
+        };
+        match identity {
+            Ok(identity) => Ok((identity, return_to)),
+            Err(error) => Err((error, return_to)),
+        }
     }
 }
 
@@ -337,13 +386,6 @@ fn error_chain(error: &dyn std::error::Error) -> String {
 /// Redis session, so not a monotonic clock).
 pub(crate) fn unix_now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs())
-}
-
-/// The login hint for the provider: the email address typed on the sign-in
-/// form, when it looks like one.
-pub(crate) fn login_hint(email: Option<&str>) -> Option<String> {
-    let email = email?.trim().to_lowercase();
-    (email.len() <= 254 && email.contains('@') && !email.chars().any(char::is_control)).then_some(email)
 }
 
 /// Adds `pending` under `state`, dropping stale entries and the oldest beyond

@@ -36,8 +36,9 @@ Environment:
   MULTI_ACCOUNT_DEMO_SECRET  session key, 64+ bytes (default: random at each start,
                              so restarting signs everybody out)
   MULTI_ACCOUNT_DEMO_PUBLIC_URL
-                             the URL the browser reaches the demo at (default
-                             http://127.0.0.1:PORT); the OpenID callback is under it
+                             the URL the browser reaches the demo at, scheme and host
+                             only (default http://HOST:PORT as bound, 127.0.0.1 for
+                             0.0.0.0); the OpenID callback and email links are under it
   MULTI_ACCOUNT_DEMO_OIDC_ISSUER, MULTI_ACCOUNT_DEMO_OIDC_CLIENT_ID,
   MULTI_ACCOUNT_DEMO_OIDC_CLIENT_SECRET (optional), MULTI_ACCOUNT_DEMO_OIDC_NAME
                              sign in with an OpenID Connect provider too; register
@@ -77,6 +78,9 @@ pub enum SettingsError {
     /// Only one of the OpenID issuer and client id is set.
     #[error("set both MULTI_ACCOUNT_DEMO_OIDC_ISSUER and MULTI_ACCOUNT_DEMO_OIDC_CLIENT_ID, or neither")]
     IncompleteOidc,
+    /// A public URL that is not `http://…` or `https://…`.
+    #[error("MULTI_ACCOUNT_DEMO_PUBLIC_URL must start with http:// or https:// (it is {0:?})")]
+    InvalidPublicUrl(String),
     /// An add-account prompt the demo does not know.
     #[error("unknown MULTI_ACCOUNT_DEMO_OIDC_ADD_ACCOUNT_PROMPT {0:?}: expected auto, select_account, login or none")]
     UnknownPrompt(String),
@@ -245,8 +249,15 @@ impl Settings {
             }
             settings.secret = Some(secret.into_bytes());
         }
-        settings.public_url =
-            non_empty("MULTI_ACCOUNT_DEMO_PUBLIC_URL").map(|url| url.trim_end_matches('/').to_owned());
+        if let Some(url) = non_empty("MULTI_ACCOUNT_DEMO_PUBLIC_URL") {
+            let given = url.trim();
+            let url = given.strip_suffix('/').unwrap_or(given);
+            let host = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+            if !host.is_some_and(|host| !host.is_empty() && !host.contains(['/', '?', '#', ' '])) {
+                return Err(SettingsError::InvalidPublicUrl(given.to_owned()));
+            }
+            settings.public_url = Some(url.to_owned());
+        }
         settings.oidc =
             match (non_empty("MULTI_ACCOUNT_DEMO_OIDC_ISSUER"), non_empty("MULTI_ACCOUNT_DEMO_OIDC_CLIENT_ID")) {
                 (None, None) => None,
@@ -426,6 +437,12 @@ mod tests {
         );
         let public = run(&[("MULTI_ACCOUNT_DEMO_PUBLIC_URL", "https://demo.example/")], &[]).public_url;
         assert_eq!(public.as_deref(), Some("https://demo.example"));
+        for bad in ["demo.example", "ftp://demo.example", "http://", "http://demo.example/app"] {
+            assert_eq!(
+                parse(&[("MULTI_ACCOUNT_DEMO_PUBLIC_URL", bad)], &[]).unwrap_err(),
+                SettingsError::InvalidPublicUrl(bad.to_owned())
+            );
+        }
     }
 
     #[test]

@@ -31,6 +31,17 @@ pub const BUSY: &str = "Too many sign-in attempts right now, try again in a mome
 /// `Retry-After` for [`BUSY`], in seconds.
 const BUSY_RETRY_AFTER_SECS: u64 = 1;
 
+/// `text` as an email address (trimmed, lower-cased) if it could be one: no
+/// control characters or spaces (it goes into logs and to providers), at most
+/// [`MAX_EMAIL_LEN`] bytes.
+pub(crate) fn email_address(text: &str) -> Option<String> {
+    let email = text.trim().to_lowercase();
+    let plausible = email.len() <= MAX_EMAIL_LEN
+        && email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty())
+        && !email.chars().any(|c| c.is_control() || c.is_whitespace());
+    plausible.then_some(email)
+}
+
 /// The email and password of a sign-in form.
 pub(crate) struct Credentials {
     /// Trimmed and lower-cased.
@@ -197,17 +208,40 @@ pub(crate) async fn account_for_email(
     email: Option<&str>,
     verified: bool,
 ) -> Result<Result<User, &'static str>, PageError> {
-    let Some(email) = email.filter(|email| !email.is_empty() && email.len() <= MAX_EMAIL_LEN) else {
+    let Some(email) = email.and_then(email_address) else {
         return Ok(Err(NO_ACCOUNT));
     };
     if !verified {
         return Ok(Err(EMAIL_NOT_VERIFIED));
     }
-    let Some(user) = user::Entity::find().filter(user::Column::Email.eq(email)).one(&state.db).await? else {
+    let Some(user) = user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(&state.db).await? else {
         return Ok(Err(NO_ACCOUNT));
     };
     if !user.is_active() {
         return Ok(Err(INACTIVE));
     }
     Ok(Ok(user))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adding_is_pending_only_with_a_fresh_intent_and_the_feature_on() {
+        assert_eq!(Adding::of(false, false, true), Adding::No);
+        assert_eq!(Adding::of(false, true, false), Adding::No);
+        assert_eq!(Adding::of(true, true, true), Adding::Pending);
+        assert_eq!(Adding::of(true, false, true), Adding::Expired);
+        assert_eq!(Adding::of(true, true, false), Adding::Expired);
+    }
+
+    #[test]
+    fn email_addresses_are_trimmed_lowercased_and_plain() {
+        assert_eq!(email_address(" Bob@Example.com ").as_deref(), Some("bob@example.com"));
+        for bad in ["", "bob", "@example.com", "bob@", "bob@exa mple.com", "bob@example.com\nforged", "bob\u{7f}@x.y"] {
+            assert_eq!(email_address(bad), None, "{bad:?}");
+        }
+        assert_eq!(email_address(&format!("{}@x.y", "a".repeat(MAX_EMAIL_LEN))), None);
+    }
 }

@@ -16,9 +16,9 @@ use crate::User;
 use crate::app_state::{AppState, Pairs, field};
 use crate::email_link;
 use crate::error::PageError;
-use crate::oidc::{self, OidcError, PendingMap};
+use crate::oidc::{self, PendingMap};
 use crate::settings::Framework;
-use crate::sign_in::{ADD_EXPIRED, Checked, Credentials, Next, Refused};
+use crate::sign_in::{ADD_EXPIRED, Adding, Checked, Credentials, Next, Refused};
 use crate::templates::APP_CSS;
 use crate::views::{self, AccountView, SignInPage};
 
@@ -71,14 +71,10 @@ pub(crate) async fn sign_in_page(
         return_to,
         error: None,
         adding_to: adding_to(adding, &accounts),
-        oidc: oidc_name(&state),
+        oidc: state.oidc_name(),
         email_link: state.mailer.is_some(),
     };
     render_sign_in(&session, page, StatusCode::OK)
-}
-
-fn oidc_name(state: &AppState) -> Option<&str> {
-    state.oidc.as_deref().map(oidc::OidcProvider::name)
 }
 
 /// The sign-in page again, with `message` and `status`.
@@ -96,7 +92,7 @@ fn refuse(
         return_to,
         error: Some(message),
         adding_to: adding_to(adding, accounts),
-        oidc: oidc_name(state),
+        oidc: state.oidc_name(),
         email_link: state.mailer.is_some(),
     };
     render_sign_in(session, page, StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST))
@@ -181,6 +177,7 @@ fn pending_oidc(session: &Session) -> PendingMap {
 pub(crate) async fn oidc_start(
     session: Session,
     state: Data<AppState>,
+    multi_account: Data<MultiAccountConfig>,
     form: web::Form<Pairs>,
     accounts: SignedInAccounts<User>,
 ) -> Result<HttpResponse, PageError> {
@@ -189,7 +186,14 @@ pub(crate) async fn oidc_start(
         return Err(PageError::Csrf);
     }
     let return_to = state.return_to(&form);
-    let hint = oidc::login_hint(field(&form, "email"));
+    // Adding, but too late already: say so now, not after the provider.
+    if state.adding(return_to, multi_account.pending_link::<User>(&session), multi_account.is_enabled())
+        == Adding::Expired
+    {
+        multi_account_actix::put_flash(&session, ADD_EXPIRED);
+        return Ok(see_other("/"));
+    }
+    let hint = field(&form, "email").and_then(crate::sign_in::email_address);
     let now = oidc::unix_now();
     match provider.begin(&state.oidc_redirect_uri(), state.is_adding(return_to), hint.as_deref(), return_to, now).await
     {
@@ -220,24 +224,16 @@ pub(crate) async fn oidc_callback(
     let Some(provider) = state.oidc.clone() else { return Ok(HttpResponse::NotFound().finish()) };
     let mut waiting = pending_oidc(&session);
     let pending = field(&query, "state").and_then(|key| oidc::take(&mut waiting, key, oidc::unix_now()));
-    session.insert(oidc::PENDING_KEY, waiting)?;
-    let outcome = match pending {
-        None => Err(OidcError::UnknownState),
-        Some(pending) => {
-            let return_to = pending.return_to.clone();
-            let identity = match (field(&query, "error"), field(&query, "code")) {
-                (Some(error), _) => Err(OidcError::Refused(error.chars().take(64).collect())),
-                (None, None) => Err(OidcError::Invalid("no code".to_owned())),
-                (None, Some(code)) => provider.finish(&state.oidc_redirect_uri(), pending, code).await,
-            };
-            identity.map(|identity| (identity, return_to))
-        }
-    };
-    let (identity, return_to) = match outcome {
+    if pending.is_some() {
+        // Spent whatever follows.
+        session.insert(oidc::PENDING_KEY, waiting)?;
+    }
+    let (identity, return_to) = match provider.callback(&state.oidc_redirect_uri(), pending, &query).await {
         Ok(done) => done,
-        Err(error) => {
+        Err((error, return_to)) => {
             tracing::info!(%error, "OpenID sign-in refused");
-            return refuse(&session, &state, &accounts, ("", None), error.message(), error.status());
+            let return_to = return_to.as_deref().and_then(multi_account::session::local_path);
+            return refuse(&session, &state, &accounts, ("", return_to), error.message(), error.status());
         }
     };
     let return_to = return_to.as_deref().and_then(multi_account::session::local_path);
@@ -314,12 +310,12 @@ pub(crate) async fn email_link_request(
         return Err(PageError::Csrf);
     }
     let return_to = state.return_to(&form);
-    let Some(email) = email_link::address(field(&form, "email")) else {
+    let Some(email) = field(&form, "email").and_then(crate::sign_in::email_address) else {
         return refuse(&session, &state, &accounts, ("", return_to), email_link::EMPTY, 422);
     };
     let secret = browser_secret(&session, true)?.unwrap_or_default();
     let now = email_link::unix_now();
-    email_link::request(&state.db, &mailer, state.public_url(), (&email, &secret), return_to, now).await?;
+    email_link::request(&state.db, &mailer, state.public_url(), (email, &secret), return_to, now);
     Ok(html(StatusCode::OK, views::email_sent(Framework::Actix)?))
 }
 

@@ -75,17 +75,22 @@ fn app<S: SessionStore + Clone>(demo: DemoState, store: S) -> Router {
         .with_secure(false)
         .with_same_site(tower_sessions::cookie::SameSite::Lax)
         .with_expiry(Expiry::OnInactivity(SESSION_IDLE));
-    let pages = Router::new()
+    let mut pages = Router::new()
         .merge(demo.multi_account.router::<User, DemoState>())
         .route("/", get(pages::home))
         .route("/sign-in", get(pages::sign_in_page).post(pages::sign_in))
-        .route("/sign-out", axum::routing::post(pages::sign_out))
-        .route("/oidc/start", axum::routing::post(pages::oidc_start))
-        .route(crate::oidc::CALLBACK_PATH, get(pages::oidc_callback))
-        .route("/sign-in/email", axum::routing::post(pages::email_link_request))
-        .route(crate::email_link::CONFIRM_PATH, get(pages::email_link_page).post(pages::email_link_confirm))
-        .layer(demo.multi_account.layer())
-        .layer(sessions);
+        .route("/sign-out", axum::routing::post(pages::sign_out));
+    if demo.app.oidc.is_some() {
+        pages = pages
+            .route("/oidc/start", axum::routing::post(pages::oidc_start))
+            .route(crate::oidc::CALLBACK_PATH, get(pages::oidc_callback));
+    }
+    if demo.app.mailer.is_some() {
+        pages = pages
+            .route("/sign-in/email", axum::routing::post(pages::email_link_request))
+            .route(crate::email_link::CONFIRM_PATH, get(pages::email_link_page).post(pages::email_link_confirm));
+    }
+    let pages = pages.layer(demo.multi_account.layer()).layer(sessions);
     Router::new()
         .route("/static/app.css", get(pages::stylesheet))
         .merge(pages)

@@ -18,9 +18,9 @@ use crate::User;
 use crate::app_state::{AppState, Pairs, field};
 use crate::email_link;
 use crate::error::PageError;
-use crate::oidc::{self, OidcError, PendingMap};
+use crate::oidc::{self, PendingMap};
 use crate::settings::Framework;
-use crate::sign_in::{ADD_EXPIRED, Checked, Credentials, Next, Refused};
+use crate::sign_in::{ADD_EXPIRED, Adding, Checked, Credentials, Next, Refused};
 use crate::templates::APP_CSS;
 use crate::views::{self, AccountView, SignInPage};
 
@@ -65,14 +65,10 @@ pub(crate) async fn sign_in_page(
         return_to,
         error: None,
         adding_to: adding_to(adding, &accounts),
-        oidc: oidc_name(&demo.app),
+        oidc: demo.app.oidc_name(),
         email_link: demo.app.mailer.is_some(),
     };
     render_sign_in(&session, page, StatusCode::OK).await
-}
-
-fn oidc_name(state: &AppState) -> Option<&str> {
-    state.oidc.as_deref().map(oidc::OidcProvider::name)
 }
 
 /// The sign-in page again, with `message` and `status`.
@@ -90,7 +86,7 @@ async fn refuse(
         return_to,
         error: Some(message),
         adding_to: adding_to(adding, accounts),
-        oidc: oidc_name(state),
+        oidc: state.oidc_name(),
         email_link: state.mailer.is_some(),
     };
     render_sign_in(session, page, StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST)).await
@@ -190,7 +186,13 @@ pub(crate) async fn oidc_start(
         return Err(PageError::Csrf);
     }
     let return_to = demo.app.return_to(&form);
-    let hint = oidc::login_hint(field(&form, "email"));
+    // Adding, but too late already: say so now, not after the provider.
+    let pending = demo.multi_account.pending_link::<User>(&session).await?;
+    if demo.app.adding(return_to, pending, demo.multi_account.is_enabled()) == Adding::Expired {
+        session::put_flash(&session, ADD_EXPIRED).await?;
+        return Ok(Redirect::to("/").into_response());
+    }
+    let hint = field(&form, "email").and_then(crate::sign_in::email_address);
     let now = oidc::unix_now();
     let redirect_uri = demo.app.oidc_redirect_uri();
     match provider.begin(&redirect_uri, demo.app.is_adding(return_to), hint.as_deref(), return_to, now).await {
@@ -221,24 +223,16 @@ pub(crate) async fn oidc_callback(
     let Some(provider) = demo.app.oidc.clone() else { return Ok(StatusCode::NOT_FOUND.into_response()) };
     let mut waiting = pending_oidc(&session).await?;
     let pending = field(&query, "state").and_then(|key| oidc::take(&mut waiting, key, oidc::unix_now()));
-    store_pending_oidc(&session, waiting).await?;
-    let outcome = match pending {
-        None => Err(OidcError::UnknownState),
-        Some(pending) => {
-            let return_to = pending.return_to.clone();
-            let identity = match (field(&query, "error"), field(&query, "code")) {
-                (Some(error), _) => Err(OidcError::Refused(error.chars().take(64).collect())),
-                (None, None) => Err(OidcError::Invalid("no code".to_owned())),
-                (None, Some(code)) => provider.finish(&demo.app.oidc_redirect_uri(), pending, code).await,
-            };
-            identity.map(|identity| (identity, return_to))
-        }
-    };
-    let (identity, return_to) = match outcome {
+    if pending.is_some() {
+        // Spent whatever follows.
+        store_pending_oidc(&session, waiting).await?;
+    }
+    let (identity, return_to) = match provider.callback(&demo.app.oidc_redirect_uri(), pending, &query).await {
         Ok(done) => done,
-        Err(error) => {
+        Err((error, return_to)) => {
             tracing::info!(%error, "OpenID sign-in refused");
-            return refuse(&session, &demo.app, &accounts, ("", None), error.message(), error.status()).await;
+            let return_to = return_to.as_deref().and_then(multi_account::session::local_path);
+            return refuse(&session, &demo.app, &accounts, ("", return_to), error.message(), error.status()).await;
         }
     };
     let return_to = return_to.as_deref().and_then(multi_account::session::local_path);
@@ -320,12 +314,12 @@ pub(crate) async fn email_link_request(
         return Err(PageError::Csrf);
     }
     let return_to = demo.app.return_to(&form);
-    let Some(email) = email_link::address(field(&form, "email")) else {
+    let Some(email) = field(&form, "email").and_then(crate::sign_in::email_address) else {
         return refuse(&session, &demo.app, &accounts, ("", return_to), email_link::EMPTY, 422).await;
     };
     let secret = browser_secret(&session, true).await?.unwrap_or_default();
     let now = email_link::unix_now();
-    email_link::request(&demo.app.db, &mailer, demo.app.public_url(), (&email, &secret), return_to, now).await?;
+    email_link::request(&demo.app.db, &mailer, demo.app.public_url(), (email, &secret), return_to, now);
     Ok(html(StatusCode::OK, views::email_sent(Framework::Axum)?))
 }
 

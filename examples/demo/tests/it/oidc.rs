@@ -3,7 +3,7 @@
 //! the provider receives, callbacks from another browser or replayed, a link
 //! intent that expires at the provider, the provider down.
 
-use multi_account_demo::oidc::AddAccountPrompt;
+use multi_account_demo::oidc::{self, AddAccountPrompt};
 use multi_account_demo::{ADD_EXPIRED, EMAIL_NOT_VERIFIED, INACTIVE, NO_ACCOUNT, Settings};
 
 use crate::support::oidc::{AtProvider, Provider, query_param, through_provider};
@@ -69,6 +69,11 @@ async fn switch_to(client: &mut Client, email: &str) {
     let row = Response { status: 200, headers: Vec::new(), body: home.body[at..end].to_owned() };
     let form = row.forms("switch").pop().unwrap_or_else(|| panic!("a switch form for {email}: {}", row.body));
     assert_eq!(client.submit(&form).await.status, 303);
+}
+
+/// `text` as the templates escape it.
+fn html_escaped(text: &str) -> String {
+    text.replace('&', "&amp;").replace('\'', "&#x27;").replace('"', "&quot;")
 }
 
 fn signed_in_as(home: &Response) -> Option<&str> {
@@ -205,10 +210,20 @@ demo_test! {
         assert_eq!(victim.get(&callback).await.location(), Some(link.as_str()));
         complete_link(&mut victim, &link).await;
         let after = victim.cookies();
-        assert_eq!(victim.get(&callback).await.status, 400, "used once");
+        let again = victim.get(&callback).await;
+        assert_eq!(again.status, 400, "used once");
+        assert!(again.body.contains(&html_escaped(oidc::STALE)), "the session spent it: {}", again.body);
         victim.set_cookies(before);
         let replayed = victim.get(&callback).await;
-        assert_eq!(replayed.status, 400, "the code is spent at the provider: {}", replayed.body);
+        assert_eq!(replayed.status, 400, "{}", replayed.body);
+        // A cookie session still holds the state (the cookie is the whole
+        // session): the provider refuses the spent code. A store on the server
+        // has taken the state out already.
+        let defence = match crate::support::framework() {
+            multi_account_demo::Framework::Actix => oidc::INVALID,
+            multi_account_demo::Framework::Axum => oidc::STALE,
+        };
+        assert!(replayed.body.contains(&html_escaped(defence)), "{defence:?}: {}", replayed.body);
         victim.set_cookies(after);
         let home = victim.get("/").await;
         assert_eq!(signed_in_as(&home), Some("bob@example.com"));
@@ -246,6 +261,15 @@ demo_test! {
         assert!(home.body.contains(ADD_EXPIRED), "{}", home.body);
         assert_eq!(signed_in_as(&home), Some("alice@example.com"), "{}", home.body);
         assert_eq!(home.count(r#"<li class="account"#), 1);
+
+        // Starting with an intent that expired already goes nowhere near the provider.
+        let link = start_adding(&mut client).await;
+        let page = client.get(&format!("/sign-in?return_to={}", encode(&link))).await;
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        let token = page.csrf_token().unwrap();
+        let start = client.post_form("/oidc/start", &[("csrf_token", &token), ("return_to", &link)]).await;
+        assert_eq!((start.status, start.location()), (303, Some("/")), "{}", start.body);
+        assert!(client.get("/").await.body.contains(ADD_EXPIRED));
         demo.stop().await;
     }
 }
@@ -286,17 +310,27 @@ demo_test! {
         assert!(down.body.contains(r#"id="sign-in-form""#), "the form, to sign in with a password");
         demo.stop().await;
 
-        // Down between the start and the callback: the code exchange fails.
+        // Down between the start and the callback of an add: the code
+        // exchange fails, and the page offered instead still adds (a password
+        // there must not replace alice).
         let demo = demo_with(&provider, AddAccountPrompt::Auto).await;
         let mut client = demo.client();
         let mut browser = provider.browser();
-        let start = continue_with_provider(&mut client, None, "").await;
-        let (callback, _) = through_provider(&mut browser, start.location().unwrap(), AtProvider::SignIn("alice")).await;
+        client.sign_in("alice@example.com", "password").await;
+        let link = start_adding(&mut client).await;
+        let start = continue_with_provider(&mut client, Some(&link), "").await;
+        let (callback, _) = through_provider(&mut browser, start.location().unwrap(), AtProvider::SignIn("bob")).await;
         provider.stop();
         let down = client.get(&crate::support::oidc::path_of(&callback)).await;
         assert_eq!(down.status, 502, "{}", down.body);
         assert!(down.body.contains("could not be reached"), "{}", down.body);
-        assert_eq!(signed_in_as(&client.get("/").await), None);
+        let kept = crate::support::attribute_after(&down.body, r#"name="return_to""#, "value");
+        assert_eq!(kept.as_deref(), Some(link.as_str()), "{}", down.body);
+        let token = down.csrf_token().unwrap();
+        let fields = [("csrf_token", token.as_str()), ("email", "bob@example.com"), ("password", "password"), ("return_to", &link)];
+        assert_eq!(client.post_form("/sign-in", &fields).await.location(), Some(link.as_str()));
+        complete_link(&mut client, &link).await;
+        assert_eq!(client.get("/").await.count(r#"<li class="account"#), 2, "alice stayed");
         demo.stop().await;
     }
 }
@@ -336,7 +370,9 @@ demo_test! {
         // The same session id, replayed: the store took the state out already.
         let after = client.cookies();
         client.set_cookies(before);
-        assert_eq!(client.get(&callback).await.status, 400);
+        let replayed = client.get(&callback).await;
+        assert_eq!(replayed.status, 400);
+        assert!(replayed.body.contains(&html_escaped(oidc::STALE)), "{}", replayed.body);
         client.set_cookies(after);
         let home = client.get("/").await;
         assert_eq!(signed_in_as(&home), Some("bob@example.com"));
@@ -352,15 +388,27 @@ demo_test! {
         // demo): every active demo account and four provider sign-ins waiting
         // (the most one session keeps) must fit.
         let Some(provider) = Provider::shared() else { return };
-        let demo = demo_with(provider, AddAccountPrompt::Auto).await;
+        let oidc = provider.settings(AddAccountPrompt::Auto);
+        // Mail on (nothing listens there: the send fails, after the answer),
+        // for the browser's email-link secret in the session too.
+        let mail = multi_account_demo::email_link::MailSettings {
+            smtp_url: "smtp://127.0.0.1:9".to_owned(),
+            from: "Demo <demo@localhost>".to_owned(),
+        };
+        let demo = Demo::start_with(|settings| Settings { oidc: Some(oidc), mail: Some(mail), ..settings }).await;
         let mut client = demo.client();
         client.sign_in("alice@example.com", "password").await;
         client.add_account(1, "bob@example.com").await;
         client.add_account(1, "carol@example.com").await;
-        let link = start_adding(&mut client).await;
+        let token = client.get("/").await.csrf_token().unwrap();
+        let asked = client.post_form("/sign-in/email", &[("csrf_token", &token), ("email", "carol@example.com")]).await;
+        assert_eq!(asked.status, 200, "{}", asked.body);
+        // The longest return_to a pending sign-in keeps; a longer one is dropped.
+        let long = format!("/{}", "a".repeat(127));
         let mut largest = 0;
         for _ in 0..5 {
-            let start = continue_with_provider(&mut client, Some(&link), "someone.with.a.long.address@example.com").await;
+            let fields = [("csrf_token", token.as_str()), ("return_to", &long), ("email", "someone.long@example.com")];
+            let start = client.post_form("/oidc/start", &fields).await;
             assert_eq!(start.status, 303, "{}", start.body);
             for (name, value) in &start.headers {
                 if name.eq_ignore_ascii_case("set-cookie") {
