@@ -1,0 +1,184 @@
+//! Registering the linked-accounts migration with the app's `Migrator`
+//! (sea-orm-migration): a new migration file in the app's naming scheme,
+//! added to `migrations()`.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::InstallError;
+use crate::project::{Package, Project};
+use crate::source::{SourceFile, insert_all};
+
+/// The app's `impl MigratorTrait for Migrator`.
+pub(crate) struct Migrator {
+    pub(crate) source: SourceFile,
+    /// The package it is in.
+    pub(crate) package: String,
+    /// Where a new entry goes: right after the last one in `vec![..]`.
+    insert_at: usize,
+    /// The entries' indentation.
+    indent: String,
+    /// The `mod` declarations of migrations in the file.
+    modules: Vec<String>,
+}
+
+/// The migrator of the app, if it has one.
+pub(crate) fn find(project: &Project) -> Result<Option<Migrator>, InstallError> {
+    for package in &project.packages {
+        for path in package.rust_files() {
+            let text = std::fs::read_to_string(&path).map_err(InstallError::io(&path))?;
+            if !text.contains("MigratorTrait for Migrator") {
+                continue;
+            }
+            let source = SourceFile::parse(&path, text)?;
+            return Migrator::of(source, package).map(Some);
+        }
+    }
+    Ok(None)
+}
+
+impl Migrator {
+    fn of(source: SourceFile, package: &Package) -> Result<Self, InstallError> {
+        let unexpected =
+            |expected: &str| InstallError::Unexpected { path: source.path.clone(), expected: expected.to_owned() };
+        let migrations = source
+            .syntax
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                syn::Item::Impl(item) => Some(item),
+                _ => None,
+            })
+            .flat_map(|item| &item.items)
+            .find_map(|item| match item {
+                syn::ImplItem::Fn(function) if function.sig.ident == "migrations" => Some(function),
+                _ => None,
+            })
+            .ok_or_else(|| unexpected("expected `fn migrations()` in `impl MigratorTrait for Migrator`"))?;
+        let vec = migrations
+            .block
+            .stmts
+            .iter()
+            .find_map(|stmt| match stmt {
+                syn::Stmt::Expr(syn::Expr::Macro(mac), _) if mac.mac.path.is_ident("vec") => Some(&mac.mac),
+                syn::Stmt::Macro(mac) if mac.mac.path.is_ident("vec") => Some(&mac.mac),
+                _ => None,
+            })
+            .ok_or_else(|| unexpected("expected `fn migrations()` to return `vec![..]`"))?;
+        let syn::MacroDelimiter::Bracket(bracket) = &vec.delimiter else {
+            return Err(unexpected("expected `vec![..]` with square brackets"));
+        };
+        let close = source.start_of(bracket.span.close());
+        // After the last entry's comma (or the last entry), before the `]`'s line.
+        let body = &source.text[..close];
+        let last = body.trim_end();
+        let insert_at = last.len();
+        let open = source.end_of(bracket.span.open());
+        let first_entry = source.text[open..close].trim_start_matches([' ', '\t', '\r', '\n']);
+        let entry_offset = close - first_entry.len();
+        let indent = if first_entry.trim().is_empty() {
+            format!("{}    ", source.indent_at(close))
+        } else {
+            source.indent_at(entry_offset).to_owned()
+        };
+        let modules = source
+            .syntax
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                syn::Item::Mod(item) if item.content.is_none() => Some(item.ident.to_string()),
+                _ => None,
+            })
+            .collect();
+        Ok(Self { source, package: package.name.clone(), insert_at, indent, modules })
+    }
+
+    /// Whether the linked-accounts migration is registered already.
+    pub(crate) fn has_linked_accounts(&self) -> bool {
+        self.source.text.contains("LinkedAccountsMigration")
+            || self.modules.iter().any(|module| module.ends_with("_create_linked_accounts"))
+    }
+
+    /// The new migration module's name, after the app's scheme
+    /// (`mYYYYMMDD_HHMMSS_name`, as sea-orm-cli writes them) for `today`.
+    pub(crate) fn module_name(&self, today: &str) -> String {
+        let taken = |name: &str| self.modules.iter().any(|module| module == name);
+        (1..)
+            .map(|count| format!("m{today}_{count:06}_create_linked_accounts"))
+            .find(|name| !taken(name))
+            .unwrap_or_default()
+    }
+
+    /// The file of the new migration module.
+    pub(crate) fn module_path(&self, module: &str) -> PathBuf {
+        self.source.path.parent().unwrap_or(Path::new(".")).join(format!("{module}.rs"))
+    }
+
+    /// The migrator's file with `mod <module>;` and its entry in `vec![..]`.
+    pub(crate) fn register(&self, module: &str) -> String {
+        let entry = format!("\n{}Box::new({module}::Migration::default()),", self.indent);
+        let separator = if self.source.text[..self.insert_at].trim_end().ends_with([',', '[']) { "" } else { "," };
+        let last_mod = self
+            .source
+            .syntax
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                syn::Item::Mod(item) if item.content.is_none() => {
+                    Some(self.source.end_of(item.semi.as_ref().map_or(item.ident.span(), |semi| semi.span)))
+                }
+                _ => None,
+            })
+            .max();
+        let mut insertions = vec![(self.insert_at, format!("{separator}{entry}"))];
+        match last_mod {
+            Some(end) => insertions.push((end, format!("\nmod {module};"))),
+            None => insertions.push((0, format!("mod {module};\n\n"))),
+        }
+        insert_all(&self.source.text, insertions)
+    }
+}
+
+/// The new migration file: the library's migration for the app's linked-accounts entity.
+pub(crate) fn migration_file(entity: &str) -> String {
+    format!(
+        "//! Creates multi-account's linked-accounts table (added by `cargo multi-account install`).\n\
+         \n\
+         /// The table of the accounts linked in each browser session, from the entity.\n\
+         pub type Migration = multi_account::migration::LinkedAccountsMigration<{entity}>;\n"
+    )
+}
+
+/// Today's date as `YYYYMMDD` (UTC), for migration names.
+pub(crate) fn today() -> String {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs() / 86_400);
+    let (year, month, day) = civil_from_days(i64::try_from(days).unwrap_or(0));
+    format!("{year:04}{month:02}{day:02}")
+}
+
+/// The proleptic Gregorian date of a day count from 1970-01-01 (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
+    let month = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_gregorian() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(20_790), (2026, 12, 3));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+    }
+}

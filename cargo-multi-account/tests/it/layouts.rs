@@ -1,0 +1,163 @@
+//! The layouts the installer knows: an actix-web app with entities as
+//! sea-orm-cli generates them and a separate migration crate; an axum app with
+//! its entities in `src/models/` and its migrator in the crate (`Uuid` key, a
+//! status enum); a workspace with the entities in their own crate (`i64` key).
+
+use crate::support::{App, assert_only_inserted};
+
+/// Installs, checks the second run changes nothing, and returns the app.
+fn install_twice(fixture: &str) -> (App, String) {
+    let app = App::fixture(fixture);
+    let first = app.install(&[]);
+    assert!(first.success, "{first:?}");
+    let installed = app.snapshot();
+    let second = app.install(&[]);
+    assert!(second.success, "{second:?}");
+    assert!(second.stdout.contains("nothing to change"), "{}", second.stdout);
+    assert_eq!(app.snapshot(), installed, "the second run changed nothing");
+    (app, first.stdout)
+}
+
+#[test]
+fn actix_with_sea_orm_cli_entities_and_a_migration_crate() {
+    let before = App::fixture("actix-sea-orm-cli");
+    let (app, summary) = install_twice("actix-sea-orm-cli");
+
+    assert_only_inserted(
+        &before.read("src/entities/user.rs"),
+        &app.read("src/entities/user.rs"),
+        &[
+            ", multi_account::MultiAccountUser",
+            "\n#[multi_account(\n    linked_account = super::linked_account::Entity,\n    display_fields(name, email),\n    \
+             auth_hash = password_hash,\n)]",
+        ],
+    );
+    let linked = app.read("src/entities/linked_account.rs");
+    assert!(linked.contains("#[linked_account(user = super::user::Entity)]"), "{linked}");
+    assert_only_inserted(
+        &before.read("src/entities/mod.rs"),
+        &app.read("src/entities/mod.rs"),
+        &["\npub mod linked_account;"],
+    );
+    let manifest = app.read("Cargo.toml");
+    assert!(manifest.contains("# The web server."), "comments stay: {manifest}");
+    assert!(manifest.contains("multi-account = { path = "), "{manifest}");
+    assert!(manifest.contains("multi-account-actix = { path = "), "{manifest}");
+    // The migration crate cannot see the app's entities: said, not done.
+    assert_eq!(app.read("migration/src/lib.rs"), before.read("migration/src/lib.rs"));
+    assert!(summary.contains("cannot see the user entity's crate"), "{summary}");
+    assert!(
+        summary.contains("multi_account::create_linked_accounts_table::<blog::entities::linked_account::Entity>"),
+        "{summary}"
+    );
+    assert!(summary.contains(".configure(multi_account.routes::<crate::entities::user::Model>())"), "{summary}");
+    assert!(summary.contains("multi_account_actix::session::sign_in(&session, &user)?"), "{summary}");
+}
+
+#[test]
+fn axum_with_models_a_uuid_key_a_status_enum_and_an_in_crate_migrator() {
+    let before = App::fixture("axum-models");
+    let (app, summary) = install_twice("axum-models");
+
+    assert_only_inserted(
+        &before.read("src/models/user.rs"),
+        &app.read("src/models/user.rs"),
+        &[
+            ", multi_account::MultiAccountUser",
+            "\n#[multi_account(\n    linked_account = super::linked_account::Entity,\n    \
+             display_fields(display_name, email, avatar_url),\n    \
+             active_check(field = status, value = UserStatus::Active),\n    auth_hash = hashed_password,\n)]",
+        ],
+    );
+    assert_only_inserted(
+        &before.read("src/models/mod.rs"),
+        &app.read("src/models/mod.rs"),
+        &["\npub mod linked_account;"],
+    );
+    let migrator = app.read("src/migrator/mod.rs");
+    let module = migrator
+        .lines()
+        .find_map(|line| line.strip_prefix("mod ").filter(|name| name.contains("_create_linked_accounts")))
+        .expect("the new migration's mod")
+        .trim_end_matches(';')
+        .to_owned();
+    assert_only_inserted(
+        &before.read("src/migrator/mod.rs"),
+        &migrator,
+        &[&format!("\nmod {module};"), &format!("\n            Box::new({module}::Migration::default()),")],
+    );
+    let migration = app.read(&format!("src/migrator/{module}.rs"));
+    assert!(migration.contains("LinkedAccountsMigration<crate::models::linked_account::Entity>"), "{migration}");
+    assert!(app.read("Cargo.toml").contains("multi-account-axum = { path = "));
+    assert!(summary.contains(".merge(multi_account.router::<crate::models::user::Model, AppState>())"), "{summary}");
+    assert!(summary.contains("proposed from the fields"), "{summary}");
+}
+
+#[test]
+fn a_workspace_with_the_entities_in_their_own_crate() {
+    let before = App::fixture("workspace-entity-crate");
+    let (app, summary) = install_twice("workspace-entity-crate");
+
+    assert_only_inserted(
+        &before.read("entity/src/account.rs"),
+        &app.read("entity/src/account.rs"),
+        &[
+            ", multi_account::MultiAccountUser",
+            "\n#[multi_account(\n    linked_account = super::linked_account::Entity,\n    display_fields(username),\n    \
+             active_check(field = is_active, value = true),\n)]",
+        ],
+    );
+    assert_only_inserted(
+        &before.read("entity/src/lib.rs"),
+        &app.read("entity/src/lib.rs"),
+        &["\npub mod linked_account;"],
+    );
+    let entity_manifest = app.read("entity/Cargo.toml");
+    assert!(entity_manifest.contains("multi-account = { path = ") && !entity_manifest.contains("multi-account-actix"));
+    let server_manifest = app.read("server/Cargo.toml");
+    assert!(server_manifest.contains("multi-account-actix = { path = "), "{server_manifest}");
+    assert!(app.read("migration/Cargo.toml").contains("multi-account = { path = "));
+    let migrator = app.read("migration/src/lib.rs");
+    let module =
+        migrator.lines().find_map(|line| line.strip_prefix("mod ").filter(|name| name.contains("linked"))).unwrap();
+    let migration = app.read(&format!("migration/src/{}.rs", module.trim_end_matches(';')));
+    assert!(migration.contains("LinkedAccountsMigration<entity::linked_account::Entity>"), "{migration}");
+    assert!(summary.contains("entity::account::Model"), "{summary}");
+}
+
+#[test]
+fn a_dry_run_prints_the_diff_and_writes_nothing() {
+    let app = App::fixture("axum-models");
+    let before = app.snapshot();
+    let run = app.install(&["--dry-run"]);
+    assert!(run.success, "{run:?}");
+    assert_eq!(app.snapshot(), before);
+    assert!(run.stdout.contains("--- a/src/models/user.rs\n+++ b/src/models/user.rs\n"), "{}", run.stdout);
+    assert!(run.stdout.contains("+++ b/src/models/linked_account.rs"), "{}", run.stdout);
+    assert!(run.stdout.contains("+#[multi_account("), "{}", run.stdout);
+    assert!(run.stdout.contains("nothing was written"), "{}", run.stdout);
+}
+
+#[test]
+fn flags_choose_the_entity_and_the_settings() {
+    let app = App::fixture("axum-models");
+    let run = app.install(&[
+        "--user",
+        "src/models/user.rs",
+        "--display-fields",
+        "email",
+        "--active-check",
+        "status=UserStatus::Suspended",
+        "--auth-hash",
+        "none",
+    ]);
+    assert!(run.success, "{run:?}");
+    let user = app.read("src/models/user.rs");
+    assert!(
+        user.contains(
+            "    display_fields(email),\n    active_check(field = status, value = UserStatus::Suspended),\n)]"
+        ),
+        "{user}"
+    );
+    assert!(!user.contains("auth_hash"), "{user}");
+}
