@@ -10,6 +10,7 @@ use crate::migration;
 use crate::options::Options;
 use crate::project::{Framework, Project};
 use crate::proposal::{self, Proposal};
+use crate::server::{self, Wiring};
 use crate::source::{SourceFile, insert_all};
 use crate::user_entity::{self, UserEntity};
 
@@ -182,7 +183,21 @@ pub(crate) fn plan(options: &Options, cwd: &Path) -> Result<Outcome, InstallErro
     } else {
         entity_package.crate_name()
     };
-    outcome.manual.extend(manual_steps(framework, &format!("{crate_path}::{module_path}{}::Model", user.module())));
+    let model = format!("{crate_path}::{module_path}{}::Model", user.module());
+    match server::wire(server, framework, &model)? {
+        Wiring::Wired { source, after, done } => {
+            outcome.changes.push(Change { path: source.path.clone(), before: Some(source.text.clone()), after });
+            outcome.done.extend(done.into_iter().map(|line| line.replace(&format!("{}/", project.root.display()), "")));
+        }
+        Wiring::Already(path) => outcome.done.push(format!("{} is wired already", project.display(&path))),
+        Wiring::NotFound(message) => outcome.manual.push(format!(
+            "{message}
+
+{}",
+            server::manual_wiring(framework, &model)
+        )),
+    }
+    outcome.manual.push(sign_in_step(framework, &model));
     Ok(outcome)
 }
 
@@ -290,39 +305,11 @@ fn enum_variants(project: &Project, name: &str) -> Vec<String> {
     Vec::new()
 }
 
-/// What the installer does not do itself (yet): the server's wiring and the
-/// sign-in call, with the code for this app's user type.
-fn manual_steps(framework: Framework, model: &str) -> Vec<String> {
-    match framework {
-        Framework::Actix => vec![
-            format!(
-                "Wire the server (inside `HttpServer::new`, with your actix-session `SessionMiddleware`):\n\n    \
-                 let multi_account = multi_account_actix::MultiAccountConfig::new(db.clone());\n    \
-                 App::new()\n        \
-                 .configure(multi_account.routes::<{model}>())\n        \
-                 // .. your routes ..\n        \
-                 .wrap(multi_account_actix::SessionToken)\n        \
-                 .wrap(session_middleware)"
-            ),
-            format!(
-                "In your sign-in handler, once the password (or other proof) passed:\n\n    \
-                 multi_account_actix::session::sign_in(&session, &user)?; // user: {model}"
-            ),
-        ],
-        Framework::Axum => vec![
-            format!(
-                "Wire the router (with your tower-sessions `SessionManagerLayer`):\n\n    \
-                 let multi_account = multi_account_axum::MultiAccountConfig::new(db.clone());\n    \
-                 let app = Router::new()\n        \
-                 .merge(multi_account.router::<{model}, AppState>())\n        \
-                 // .. your routes ..\n        \
-                 .layer(multi_account.layer())\n        \
-                 .layer(session_layer);"
-            ),
-            format!(
-                "In your sign-in handler, once the password (or other proof) passed:\n\n    \
-                 multi_account_axum::session::sign_in(&session, &user).await?; // user: {model}"
-            ),
-        ],
-    }
+/// The one call the sign-in handler needs, for this app's user type.
+fn sign_in_step(framework: Framework, model: &str) -> String {
+    let call = match framework {
+        Framework::Actix => "multi_account_actix::session::sign_in(&session, &user)?;",
+        Framework::Axum => "multi_account_axum::session::sign_in(&session, &user).await?;",
+    };
+    format!("In your sign-in handler, once the password (or other proof) passed:\n\n    {call} // user: {model}")
 }

@@ -16,6 +16,7 @@ mod migration;
 mod options;
 mod project;
 mod proposal;
+mod server;
 mod source;
 mod user_entity;
 

@@ -50,7 +50,15 @@ fn actix_with_sea_orm_cli_entities_and_a_migration_crate() {
         summary.contains("multi_account::create_linked_accounts_table::<blog::entities::linked_account::Entity>"),
         "{summary}"
     );
-    assert!(summary.contains(".configure(multi_account.routes::<crate::entities::user::Model>())"), "{summary}");
+    assert_only_inserted(
+        &before.read("src/main.rs"),
+        &app.read("src/main.rs"),
+        &[
+            "\n    let multi_account = multi_account_actix::MultiAccountConfig::new(db.clone());",
+            "\n            .configure(multi_account.routes::<crate::entities::user::Model>())",
+            ".wrap(multi_account_actix::SessionToken)\n            ",
+        ],
+    );
     assert!(summary.contains("multi_account_actix::session::sign_in(&session, &user)?"), "{summary}");
 }
 
@@ -89,7 +97,16 @@ fn axum_with_models_a_uuid_key_a_status_enum_and_an_in_crate_migrator() {
     let migration = app.read(&format!("src/migrator/{module}.rs"));
     assert!(migration.contains("LinkedAccountsMigration<crate::models::linked_account::Entity>"), "{migration}");
     assert!(app.read("Cargo.toml").contains("multi-account-axum = { path = "));
-    assert!(summary.contains(".merge(multi_account.router::<crate::models::user::Model, AppState>())"), "{summary}");
+    assert_only_inserted(
+        &before.read("src/main.rs"),
+        &app.read("src/main.rs"),
+        &[
+            "\n    let multi_account = multi_account_axum::MultiAccountConfig::new(db.clone());",
+            ".merge(multi_account.router::<crate::models::user::Model, _>())",
+            ".layer(multi_account.layer())",
+        ],
+    );
+    assert!(summary.contains("multi_account_axum::session::sign_in(&session, &user).await?"), "{summary}");
     assert!(summary.contains("proposed from the fields"), "{summary}");
 }
 
@@ -123,6 +140,12 @@ fn a_workspace_with_the_entities_in_their_own_crate() {
     let migration = app.read(&format!("migration/src/{}.rs", module.trim_end_matches(';')));
     assert!(migration.contains("LinkedAccountsMigration<entity::linked_account::Entity>"), "{migration}");
     assert!(summary.contains("entity::account::Model"), "{summary}");
+    // The server has no session middleware: the wiring is left to do, with the code.
+    assert_eq!(app.read("server/src/main.rs"), before.read("server/src/main.rs"));
+    assert!(
+        summary.contains("Wire the server") && summary.contains(".wrap(multi_account_actix::SessionToken)"),
+        "{summary}"
+    );
 }
 
 #[test]
@@ -160,4 +183,22 @@ fn flags_choose_the_entity_and_the_settings() {
         "{user}"
     );
     assert!(!user.contains("auth_hash"), "{user}");
+}
+
+#[test]
+fn a_dirty_git_tree_gets_a_warning() {
+    let app = App::fixture("axum-models");
+    let git = |args: &[&str]| {
+        let status = std::process::Command::new("git").args(args).current_dir(app.dir.path()).output().unwrap().status;
+        assert!(status.success(), "git {args:?}");
+    };
+    git(&["init", "-q", "."]);
+    let clean = app.install(&["--dry-run"]);
+    assert!(
+        !clean.stderr.contains("uncommitted"),
+        "untracked files count as changes, but a dry run writes nothing: {clean:?}"
+    );
+    let run = app.install(&[]);
+    assert!(run.success, "{run:?}");
+    assert!(run.stderr.contains("warning: the git tree has uncommitted changes"), "{}", run.stderr);
 }

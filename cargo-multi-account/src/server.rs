@@ -1,0 +1,211 @@
+//! Wiring the server: the config value after the database connection, the
+//! routes on the app (`configure` / `merge`) and the session-token middleware
+//! just inside the app's session middleware. Where the installer does not
+//! find those, it changes nothing and says what to add.
+
+use quote::ToTokens;
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+
+use crate::error::InstallError;
+use crate::project::{Framework, Package};
+use crate::source::{SourceFile, insert_all};
+
+/// What the wiring of one file came to.
+pub(crate) enum Wiring {
+    /// The file's new text, and what was done.
+    Wired { source: SourceFile, after: String, done: Vec<String> },
+    /// Wired already (it names `MultiAccountConfig`).
+    Already(std::path::PathBuf),
+    /// Not found: the manual step.
+    NotFound(String),
+}
+
+struct Names {
+    /// `App::new` / `Router::new`.
+    root: &'static str,
+    /// The session middleware's type.
+    session: &'static str,
+    /// The method that adds it (`wrap` / `layer`).
+    wrap: &'static str,
+}
+
+fn names(framework: Framework) -> Names {
+    match framework {
+        Framework::Actix => Names { root: "App", session: "SessionMiddleware", wrap: "wrap" },
+        Framework::Axum => Names { root: "Router", session: "SessionManagerLayer", wrap: "layer" },
+    }
+}
+
+/// Wires the server package's code for `model` (the user entity's `Model`,
+/// as a path from the server's code).
+pub(crate) fn wire(package: &Package, framework: Framework, model: &str) -> Result<Wiring, InstallError> {
+    let names = names(framework);
+    for path in package.rust_files() {
+        let text = std::fs::read_to_string(&path).map_err(InstallError::io(&path))?;
+        if !text.contains(&format!("{}::new", names.root)) {
+            continue;
+        }
+        if text.contains("MultiAccountConfig") {
+            return Ok(Wiring::Already(path));
+        }
+        if !text.contains(names.session) {
+            continue;
+        }
+        let source = SourceFile::parse(&path, text)?;
+        if let Some(wiring) = wire_file(source, &names, framework, model) {
+            return Ok(wiring);
+        }
+    }
+    Ok(Wiring::NotFound(format!(
+        "No `{}::new()` with a `{}` was found in {}: add the wiring by hand (below).",
+        names.root,
+        names.session,
+        package.dir.join("src").display()
+    )))
+}
+
+/// What the visit found in one file.
+#[derive(Default)]
+struct Found {
+    /// Names bound to the session middleware (`let session = SessionMiddleware::..`).
+    session_bindings: Vec<String>,
+    /// The database connection's binding and where its `let` ends.
+    db: Option<(String, usize)>,
+    /// The session middleware's `.wrap(..)` / `.layer(..)`: where its `.` is.
+    session_call: Option<usize>,
+    /// The end of the chain's `App::new()` / `Router::new()`.
+    root_end: Option<usize>,
+}
+
+struct Finder<'a> {
+    source: &'a SourceFile,
+    names: &'a Names,
+    found: Found,
+}
+
+impl<'ast> Visit<'ast> for Finder<'_> {
+    fn visit_local(&mut self, local: &'ast syn::Local) {
+        if let (syn::Pat::Ident(binding), Some(init)) = (&local.pat, &local.init) {
+            let init_text = init.expr.to_token_stream().to_string();
+            if init_text.contains(self.names.session) {
+                self.found.session_bindings.push(binding.ident.to_string());
+            }
+            if self.found.db.is_none() && init_text.contains("Database") && init_text.contains("connect") {
+                let end = self.source.end_of(local.semi_token.span);
+                self.found.db = Some((binding.ident.to_string(), end));
+            }
+        }
+        syn::visit::visit_local(self, local);
+    }
+
+    fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+        if call.method == self.names.wrap && self.found.session_call.is_none() {
+            let arg = call.args.to_token_stream().to_string();
+            let is_session = arg.contains(self.names.session)
+                || self
+                    .found
+                    .session_bindings
+                    .iter()
+                    .any(|name| arg.trim() == name || arg.starts_with(&format!("{name}.")));
+            if is_session && let Some(root) = chain_root(&call.receiver, self.names.root) {
+                self.found.session_call = Some(self.source.start_of(call.dot_token.span));
+                self.found.root_end = Some(self.source.end_of(root.span()));
+            }
+        }
+        syn::visit::visit_expr_method_call(self, call);
+    }
+}
+
+/// The `Root::new()` call at the bottom of a method chain, if that is its root.
+fn chain_root<'a>(mut expr: &'a syn::Expr, root: &str) -> Option<&'a syn::ExprCall> {
+    loop {
+        match expr {
+            syn::Expr::MethodCall(call) => expr = &call.receiver,
+            syn::Expr::Call(call) => {
+                let syn::Expr::Path(path) = &*call.func else { return None };
+                let segments: Vec<String> =
+                    path.path.segments.iter().map(|segment| segment.ident.to_string()).collect();
+                return (segments.len() >= 2
+                    && segments[segments.len() - 2] == root
+                    && segments[segments.len() - 1] == "new")
+                    .then_some(call);
+            }
+            _ => return None,
+        }
+    }
+}
+
+fn wire_file(source: SourceFile, names: &Names, framework: Framework, model: &str) -> Option<Wiring> {
+    let mut finder = Finder { source: &source, names, found: Found::default() };
+    finder.visit_file(&source.syntax);
+    let found = finder.found;
+    let (session_call, root_end) = (found.session_call?, found.root_end?);
+    let Some((db, db_end)) = found.db else {
+        return Some(Wiring::NotFound(format!(
+            "{}: no `let db = Database::connect(..)` found to build the config from: add the wiring by hand (below).",
+            source.path.display()
+        )));
+    };
+    let (config_type, routes, token) = match framework {
+        Framework::Actix => (
+            "multi_account_actix::MultiAccountConfig",
+            format!(".configure(multi_account.routes::<{model}>())"),
+            ".wrap(multi_account_actix::SessionToken)".to_owned(),
+        ),
+        Framework::Axum => (
+            "multi_account_axum::MultiAccountConfig",
+            format!(".merge(multi_account.router::<{model}, _>())"),
+            ".layer(multi_account.layer())".to_owned(),
+        ),
+    };
+    let indent = source.indent_at(db_end).to_owned();
+    let config = format!("\n{indent}let multi_account = {config_type}::new({db}.clone());");
+    // A chain laid out one call per line gets one more line; one on a single
+    // line, one more call on it.
+    let on_own_line = |offset: usize| {
+        source.text[..offset].ends_with(|c: char| c == ' ' || c == '\t') && {
+            let line_start = source.text[..offset].rfind('\n').map_or(0, |newline| newline + 1);
+            source.text[line_start..offset].trim().is_empty()
+        }
+    };
+    let token_insert =
+        if on_own_line(session_call) { format!("{token}\n{}", source.indent_at(session_call)) } else { token.clone() };
+    let next_dot = source.text[root_end..].find('.').map(|at| at + root_end);
+    let routes_insert = match next_dot {
+        Some(dot) if on_own_line(dot) => format!("\n{}{routes}", source.indent_at(dot)),
+        _ => routes.clone(),
+    };
+    let after =
+        insert_all(&source.text, vec![(db_end, config), (root_end, routes_insert), (session_call, token_insert)]);
+    let display = source.path.display().to_string();
+    let done = vec![
+        format!("{display}: `let multi_account = {config_type}::new({db}.clone());` after the database connection"),
+        format!("{display}: `{routes}` on the app, `{token}` inside its session middleware"),
+    ];
+    Some(Wiring::Wired { source, after, done })
+}
+
+/// The wiring as the manual step shows it.
+pub(crate) fn manual_wiring(framework: Framework, model: &str) -> String {
+    match framework {
+        Framework::Actix => format!(
+            "Wire the server (inside `HttpServer::new`, with your actix-session `SessionMiddleware`):\n\n    \
+             let multi_account = multi_account_actix::MultiAccountConfig::new(db.clone());\n    \
+             App::new()\n        \
+             .configure(multi_account.routes::<{model}>())\n        \
+             // .. your routes ..\n        \
+             .wrap(multi_account_actix::SessionToken)\n        \
+             .wrap(session_middleware)"
+        ),
+        Framework::Axum => format!(
+            "Wire the router (with your tower-sessions `SessionManagerLayer`):\n\n    \
+             let multi_account = multi_account_axum::MultiAccountConfig::new(db.clone());\n    \
+             let app = Router::new()\n        \
+             .merge(multi_account.router::<{model}, _>())\n        \
+             // .. your routes ..\n        \
+             .layer(multi_account.layer())\n        \
+             .layer(session_layer);"
+        ),
+    }
+}
