@@ -102,12 +102,10 @@ impl<'ast> Visit<'ast> for Finder<'_> {
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
         if call.method == self.names.wrap && self.found.session_call.is_none() {
             let arg = call.args.to_token_stream().to_string();
-            let is_session = arg.contains(self.names.session)
-                || self
-                    .found
-                    .session_bindings
-                    .iter()
-                    .any(|name| arg.trim() == name || arg.starts_with(&format!("{name}.")));
+            // `session`, `session.clone()`..: the argument's first name.
+            let first = arg.split(|c: char| !(c.is_alphanumeric() || c == '_')).next().unwrap_or_default();
+            let is_session =
+                arg.contains(self.names.session) || self.found.session_bindings.iter().any(|name| name == first);
             if is_session && let Some(root) = chain_root(&call.receiver, self.names.root) {
                 self.found.session_call = Some(self.source.start_of(call.dot_token.span));
                 self.found.root_end = Some(self.source.end_of(root.span()));
@@ -207,5 +205,56 @@ pub(crate) fn manual_wiring(framework: Framework, model: &str) -> String {
              .layer(multi_account.layer())\n        \
              .layer(session_layer);"
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wired(framework: Framework, text: &str) -> String {
+        let source = SourceFile::parse(std::path::Path::new("main.rs"), text.to_owned()).unwrap();
+        match wire_file(source, &names(framework), framework, "crate::user::Model") {
+            Some(Wiring::Wired { after, .. }) => after,
+            _ => panic!("not wired:\n{text}"),
+        }
+    }
+
+    #[test]
+    fn a_session_layer_bound_to_a_name_and_cloned_is_found() {
+        let text = "fn main() {\n    let db = Database::connect(url).await?;\n    let sessions = SessionManagerLayer::new(store);\n    \
+                    let app = Router::new()\n        .route(\"/\", get(home))\n        .layer(sessions.clone());\n}\n";
+        let after = wired(Framework::Axum, text);
+        assert!(
+            after.contains("    let multi_account = multi_account_axum::MultiAccountConfig::new(db.clone());\n"),
+            "{after}"
+        );
+        assert!(
+            after.contains(
+                "Router::new()\n        .merge(multi_account.router::<crate::user::Model, _>())\n        .route(\"/\", get(home))\n        \
+                 .layer(multi_account.layer())\n        .layer(sessions.clone());"
+            ),
+            "{after}"
+        );
+    }
+
+    #[test]
+    fn a_chain_on_one_line_gets_its_calls_on_that_line() {
+        let text = "fn main() {\n    let db = sea_orm::Database::connect(url).await.unwrap();\n    \
+                    HttpServer::new(move || App::new().wrap(SessionMiddleware::new(store(), key.clone())));\n}\n";
+        let after = wired(Framework::Actix, text);
+        assert!(
+            after.contains(
+                "App::new().configure(multi_account.routes::<crate::user::Model>()).wrap(multi_account_actix::SessionToken).wrap(SessionMiddleware"
+            ),
+            "{after}"
+        );
+    }
+
+    #[test]
+    fn no_session_middleware_no_wiring() {
+        let text = "fn main() {\n    let db = Database::connect(url);\n    let app = App::new().route(\"/\", web::get().to(home));\n}\n";
+        let source = SourceFile::parse(std::path::Path::new("main.rs"), text.to_owned()).unwrap();
+        assert!(wire_file(source, &names(Framework::Actix), Framework::Actix, "crate::user::Model").is_none());
     }
 }
