@@ -162,7 +162,7 @@ fn wire_file(source: SourceFile, names: &Names, framework: Framework, model: &st
     // A chain laid out one call per line gets one more line; one on a single
     // line, one more call on it.
     let on_own_line = |offset: usize| {
-        source.text[..offset].ends_with(|c: char| c == ' ' || c == '\t') && {
+        source.text[..offset].ends_with([' ', '\t']) && {
             let line_start = source.text[..offset].rfind('\n').map_or(0, |newline| newline + 1);
             source.text[line_start..offset].trim().is_empty()
         }
