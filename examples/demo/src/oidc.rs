@@ -355,7 +355,7 @@ impl OidcProvider {
         let Some(pending) = pending else { return Err((OidcError::UnknownState, None)) };
         let return_to = pending.return_to.clone();
         let identity = match (field(query, "error"), field(query, "code")) {
-            (Some(error), _) => Err(OidcError::Refused(error.chars().filter(|c| !c.is_control()).take(64).collect())),
+            (Some(error), _) => Err(OidcError::Refused(printable(error, 64))),
             (None, None) => Err(OidcError::Invalid("no code".to_owned())),
             (None, Some(code)) => self.finish(redirect_uri, pending, code).await,
         };
@@ -364,6 +364,12 @@ impl OidcProvider {
             Err(error) => Err((error, return_to)),
         }
     }
+}
+
+/// At most `max` characters of `text`, without control characters: the
+/// provider's `error` goes into the log, and a line break there would forge a line.
+fn printable(text: &str, max: usize) -> String {
+    text.chars().filter(|c| !c.is_control()).take(max).collect()
 }
 
 fn redirect_url(uri: &str) -> Result<RedirectUrl, OidcError> {
@@ -437,6 +443,12 @@ mod tests {
             map = remember(map, state.into(), pending(100 + index as u64), 105);
         }
         assert_eq!(map.keys().map(String::as_str).collect::<Vec<_>>(), ["b", "c", "d", "e"]);
+    }
+
+    #[test]
+    fn the_providers_error_is_logged_short_and_on_one_line() {
+        assert_eq!(printable("access_denied\nINFO forged line", 64), "access_deniedINFO forged line");
+        assert_eq!(printable(&"x".repeat(100), 64).len(), 64);
     }
 
     #[test]

@@ -36,9 +36,17 @@ demo_test! {
         assert_eq!(unknown.status, 401);
         assert!(unknown.body.contains(INCORRECT));
 
-        let inactive = client.sign_in("dave@example.com", "password").await;
+        let token = client.get("/sign-in").await.csrf_token().unwrap();
+        let fields = [("csrf_token", token.as_str()), ("email", "dave@example.com"), ("password", "password")];
+        let inactive = client.post_form("/sign-in", &fields).await;
         assert_eq!(inactive.status, 403);
         assert!(inactive.body.contains(INACTIVE), "{}", inactive.body);
+        // One form, one guess: the right password of an inactive account
+        // spends the form's token too.
+        assert_ne!(inactive.csrf_token().as_deref(), Some(token.as_str()));
+        let again = client.post_form("/sign-in", &fields).await;
+        assert_eq!(again.status, 403);
+        assert!(!again.body.contains(INACTIVE), "the spent token is refused before the password: {}", again.body);
         // Without the right password, an inactive account looks like any other.
         let inactive_wrong = client.sign_in("dave@example.com", "wrong").await;
         assert!(inactive_wrong.body.contains(INCORRECT));
