@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::changes::{Change, ChangeSet};
 use crate::error::InstallError;
 use crate::manifest::{self, Source};
-use crate::migration;
+use crate::migration::{self, MigrationFile};
 use crate::options::Options;
 use crate::project::{Framework, Project};
 use crate::proposal::{self, Proposal};
@@ -121,29 +121,41 @@ pub(crate) fn plan(options: &Options, cwd: &Path) -> Result<Outcome, InstallErro
                 }
                 _ => None,
             };
-            match (entity, migration_package) {
-                (Some(entity), Some(package)) => {
+            let file = match entity {
+                Some(entity) => Some(MigrationFile::OfTheEntity(entity)),
+                None => match (&user.table, &user.key_column, &user.key_type) {
+                    (Some(table), Some(column), Some(key_type)) => MigrationFile::of_the_table(table, column, key_type),
+                    _ => None,
+                },
+            };
+            match (file, migration_package) {
+                (Some(file), Some(package)) => {
                     let module = migrator.module_name(&migration::today());
-                    let file = migrator.module_path(&module);
-                    outcome.changes.push(Change { path: file.clone(), before: None, after: migration::migration_file(&entity) });
-                    let registered = migrator.register(&module);
+                    let path = migrator.module_path(&module);
+                    outcome.changes.push(Change { path: path.clone(), before: None, after: file.text() });
+                    let registered = migrator.register(&module, &file);
                     outcome.changes.push(Change {
                         path: migrator.source.path.clone(),
                         before: Some(migrator.source.text.clone()),
                         after: registered,
                     });
                     outcome.done.push(format!(
-                        "added the migration {} and registered it in {}",
-                        project.display(&file),
-                        project.display(&migrator.source.path)
+                        "added the migration {} and registered it in {}{}",
+                        project.display(&path),
+                        project.display(&migrator.source.path),
+                        match file {
+                            MigrationFile::OfTheEntity(_) => "",
+                            MigrationFile::OfTheTable { .. } =>
+                                " (its crate cannot see the entities: the table is described by the users table)",
+                        }
                     ));
                     if package.manifest_path != entity_package.manifest_path {
                         wanted.push((package, vec!["multi-account"]));
                     }
                 }
                 _ => outcome.manual.push(format!(
-                    "The migrator ({}) cannot see the user entity's crate. Create the table from the app instead, \
-                     once at start-up (or move the entities into a crate the migrator depends on):\n\n    \
+                    "The migrator ({}) cannot see the user entity's crate, and the user entity's table or key \
+                     is not one it can describe. Create the table from the app instead, once at start-up:\n\n    \
                      multi_account::create_linked_accounts_table::<{}::{module_path}linked_account::Entity>(&db).await?;",
                     project.display(&migrator.source.path),
                     entity_package.crate_name(),

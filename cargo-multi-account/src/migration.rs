@@ -19,6 +19,9 @@ pub(crate) struct Migrator {
     indent: String,
     /// The `mod` declarations of migrations in the file.
     modules: Vec<String>,
+    /// `vec![..]` is on one line (sea-orm-cli's template): a new entry goes
+    /// on it too.
+    one_line: bool,
 }
 
 /// The migrator of the app, if it has one.
@@ -73,6 +76,7 @@ impl Migrator {
         let last = body.trim_end();
         let insert_at = last.len();
         let open = source.end_of(bracket.span.open());
+        let one_line = !source.text[open..close].contains('\n');
         let first_entry = source.text[open..close].trim_start_matches([' ', '\t', '\r', '\n']);
         let entry_offset = close - first_entry.len();
         let indent = if first_entry.trim().is_empty() {
@@ -89,7 +93,7 @@ impl Migrator {
                 _ => None,
             })
             .collect();
-        Ok(Self { source, package: package.name.clone(), insert_at, indent, modules })
+        Ok(Self { source, package: package.name.clone(), insert_at, indent, modules, one_line })
     }
 
     /// Whether the linked-accounts migration is registered already.
@@ -114,9 +118,25 @@ impl Migrator {
     }
 
     /// The migrator's file with `mod <module>;` and its entry in `vec![..]`.
-    pub(crate) fn register(&self, module: &str) -> String {
-        let entry = format!("\n{}Box::new({module}::Migration::default()),", self.indent);
-        let separator = if self.source.text[..self.insert_at].trim_end().ends_with([',', '[']) { "" } else { "," };
+    pub(crate) fn register(&self, module: &str, file: &MigrationFile) -> String {
+        let migration = match file {
+            MigrationFile::OfTheEntity(_) => format!("{module}::Migration::default()"),
+            MigrationFile::OfTheTable { .. } => format!("{module}::Migration"),
+        };
+        let before = self.source.text[..self.insert_at].trim_end();
+        let entry = if self.one_line {
+            let separator = if before.ends_with('[') {
+                ""
+            } else if before.ends_with(',') {
+                " "
+            } else {
+                ", "
+            };
+            format!("{separator}Box::new({migration})")
+        } else {
+            let separator = if before.ends_with([',', '[']) { "" } else { "," };
+            format!("{separator}\n{}Box::new({migration}),", self.indent)
+        };
         let last_mod = self
             .source
             .syntax
@@ -129,7 +149,7 @@ impl Migrator {
                 _ => None,
             })
             .max();
-        let mut insertions = vec![(self.insert_at, format!("{separator}{entry}"))];
+        let mut insertions = vec![(self.insert_at, entry)];
         match last_mod {
             Some(end) => insertions.push((end, format!("\nmod {module};"))),
             None => insertions.push((0, format!("mod {module};\n\n"))),
@@ -138,14 +158,69 @@ impl Migrator {
     }
 }
 
-/// The new migration file: the library's migration for the app's linked-accounts entity.
-pub(crate) fn migration_file(entity: &str) -> String {
-    format!(
-        "//! Creates multi-account's linked-accounts table (added by `cargo multi-account install`).\n\
-         \n\
-         /// The table of the accounts linked in each browser session, from the entity.\n\
-         pub type Migration = multi_account::migration::LinkedAccountsMigration<{entity}>;\n"
-    )
+/// The new migration, by what the migrator's crate can name.
+pub(crate) enum MigrationFile {
+    /// The library's migration for the app's linked-accounts entity (its path).
+    OfTheEntity(String),
+    /// The table described by the users table, for a migrator that cannot
+    /// name the entities (sea-orm-cli's `migration` crate).
+    OfTheTable { users_table: String, user_id_column: String, key_type: &'static str },
+}
+
+impl MigrationFile {
+    /// The table migration for users in `users_table` keyed by `user_id_column`
+    /// of the Rust type `key_type`, if multi-account supports that key type.
+    pub(crate) fn of_the_table(users_table: &str, user_id_column: &str, key_type: &str) -> Option<Self> {
+        let key_type = match key_type.rsplit("::").next().unwrap_or(key_type) {
+            "i32" => "i32",
+            "i64" => "i64",
+            "String" => "String",
+            "Uuid" => "sea_orm_migration::sea_orm::prelude::Uuid",
+            _ => return None,
+        };
+        Some(Self::OfTheTable {
+            users_table: users_table.to_owned(),
+            user_id_column: user_id_column.to_owned(),
+            key_type,
+        })
+    }
+
+    /// The file's text.
+    pub(crate) fn text(&self) -> String {
+        match self {
+            Self::OfTheEntity(entity) => format!(
+                "//! Creates multi-account's linked-accounts table (added by `cargo multi-account install`).\n\
+                 \n\
+                 /// The table of the accounts linked in each browser session, from the entity.\n\
+                 pub type Migration = multi_account::migration::LinkedAccountsMigration<{entity}>;\n"
+            ),
+            Self::OfTheTable { users_table, user_id_column, key_type } => format!(
+                "//! Creates multi-account's linked-accounts table (added by `cargo multi-account install`).\n\
+                 //! This crate cannot name the app's entities, so the table is described by\n\
+                 //! the users table it refers to.\n\
+                 \n\
+                 use sea_orm_migration::prelude::*;\n\
+                 \n\
+                 /// The accounts linked in each browser session, for users in `{users_table}`.\n\
+                 const LINKED_ACCOUNTS: multi_account::LinkedAccountsTable<{key_type}> =\n    \
+                 multi_account::LinkedAccountsTable::new({users_table:?}, {user_id_column:?});\n\
+                 \n\
+                 #[derive(DeriveMigrationName)]\n\
+                 pub struct Migration;\n\
+                 \n\
+                 #[async_trait::async_trait]\n\
+                 impl MigrationTrait for Migration {{\n    \
+                 async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {{\n        \
+                 LINKED_ACCOUNTS.create(manager.get_connection()).await\n    \
+                 }}\n\
+                 \n    \
+                 async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {{\n        \
+                 LINKED_ACCOUNTS.drop(manager.get_connection()).await\n    \
+                 }}\n\
+                 }}\n"
+            ),
+        }
+    }
 }
 
 /// Today's date as `YYYYMMDD` (UTC), for migration names.

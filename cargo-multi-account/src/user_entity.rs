@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use quote::ToTokens;
+use syn::ext::IdentExt;
 
 use crate::error::InstallError;
 use crate::project::Project;
@@ -52,18 +53,29 @@ fn names(tokens: &proc_macro2::TokenStream, name: &str) -> bool {
 
 /// The `table_name` of `#[sea_orm(table_name = "..")]`.
 fn table_name(attrs: &[syn::Attribute]) -> Option<String> {
-    sea_orm_table_attr(attrs).and_then(|list| {
-        let mut tokens = list.tokens.clone().into_iter();
-        while let Some(token) = tokens.next() {
-            if matches!(&token, proc_macro2::TokenTree::Ident(ident) if ident == "table_name") {
-                tokens.next(); // `=`
-                if let Some(proc_macro2::TokenTree::Literal(literal)) = tokens.next() {
-                    return Some(literal.to_string().trim_matches('"').to_owned());
-                }
+    sea_orm_table_attr(attrs).and_then(|list| string_option(list, "table_name"))
+}
+
+/// The `column_name` of a field's `#[sea_orm(column_name = "..")]`.
+fn column_name(attrs: &[syn::Attribute]) -> Option<String> {
+    attrs.iter().find_map(|attr| match &attr.meta {
+        syn::Meta::List(list) if list.path.is_ident("sea_orm") => string_option(list, "column_name"),
+        _ => None,
+    })
+}
+
+/// The string literal of `name = ".."` in an attribute's list.
+fn string_option(list: &syn::MetaList, name: &str) -> Option<String> {
+    let mut tokens = list.tokens.clone().into_iter();
+    while let Some(token) = tokens.next() {
+        if matches!(&token, proc_macro2::TokenTree::Ident(ident) if ident == name) {
+            tokens.next(); // `=`
+            if let Some(proc_macro2::TokenTree::Literal(literal)) = tokens.next() {
+                return Some(literal.to_string().trim_matches('"').to_owned());
             }
         }
-        None
-    })
+    }
+    None
 }
 
 fn sea_orm_table_attr(attrs: &[syn::Attribute]) -> Option<&syn::MetaList> {
@@ -143,6 +155,8 @@ pub(crate) struct UserEntity {
     pub(crate) fields: Vec<ModelField>,
     /// The primary key's type.
     pub(crate) key_type: Option<String>,
+    /// The primary key's column (its `column_name`, or the field's name).
+    pub(crate) key_column: Option<String>,
     /// `MultiAccountUser` is derived already (a second install).
     pub(crate) installed: bool,
     /// Where `, multi_account::MultiAccountUser` goes: before the derive
@@ -184,6 +198,7 @@ impl UserEntity {
         };
         let mut fields = Vec::new();
         let mut key_type = None;
+        let mut key_column = None;
         for field in &named.named {
             let Some(ident) = &field.ident else { continue };
             let ty = field.ty.to_token_stream().to_string().replace(' ', "");
@@ -193,6 +208,7 @@ impl UserEntity {
                 .any(|attr| matches!(&attr.meta, syn::Meta::List(list) if list.path.is_ident("sea_orm") && names(&list.tokens, "primary_key")));
             if is_key {
                 key_type = Some(ty.clone());
+                key_column = Some(column_name(&field.attrs).unwrap_or_else(|| ident.unraw().to_string()));
             }
             fields.push(ModelField { name: ident.to_string(), ty });
         }
@@ -201,6 +217,7 @@ impl UserEntity {
             source: entity.source,
             fields,
             key_type,
+            key_column,
             installed,
             derive_close,
             derive_trailing_comma,

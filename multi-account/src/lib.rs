@@ -87,7 +87,7 @@ pub use error::LinkError;
 pub use group::AccountGroup;
 pub use link_service::{LinkOutcome, LinkService};
 pub use linked_account::{LinkStatus, LinkedAccountColumn, LinkedAccountOf, PrimaryKeyOf};
-pub use schema::{create_linked_accounts_table, linked_accounts_schema};
+pub use schema::{LinkedAccountsTable, create_linked_accounts_table, linked_accounts_schema};
 pub use subject::{SubjectError, format_subject, parse_subject};
 pub use user::{MultiAccountEntity, MultiAccountUser, auth_fingerprint};
 

@@ -1,8 +1,15 @@
 //! DDL for the linked-accounts table, shared by the migration and by
 //! [`create_linked_accounts_table`] (tests and quick starts).
 
-use sea_orm::sea_query::{IndexCreateStatement, TableCreateStatement};
+use std::marker::PhantomData;
+
+use sea_orm::sea_query::{
+    Alias, ColumnDef, ColumnType, ForeignKey, ForeignKeyAction, Index, IndexCreateStatement, StringLen, Table,
+    TableCreateStatement, ValueType,
+};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, EntityTrait, Schema};
+
+use crate::AccountId;
 
 /// The `CREATE TABLE` (with foreign keys to the user table, cascading deletes) and
 /// the unique index on `(primary_user_id, session_token, linked_user_id)` for the
@@ -52,3 +59,122 @@ pub async fn create_linked_accounts_table<L: EntityTrait + Default>(db: &impl Co
     }
     Ok(())
 }
+
+/// The linked-accounts table described without its entity: by the users
+/// table's name, its key column and the key type `K`. It is the table
+/// [`linked_accounts_schema`] makes for the entity `#[derive(LinkedAccount)]`
+/// generates, for a migration
+/// crate that cannot name the app's entities — the layout `sea-orm-cli`
+/// generates, where the app depends on its `migration` crate and not the
+/// other way around.
+///
+/// ```
+/// use sea_orm_migration::prelude::*;
+///
+/// /// Users are in `users`, keyed by an `i32` `id`.
+/// const LINKED_ACCOUNTS: multi_account::LinkedAccountsTable<i32> =
+///     multi_account::LinkedAccountsTable::new("users", "id");
+///
+/// #[derive(DeriveMigrationName)]
+/// pub struct Migration;
+///
+/// #[async_trait::async_trait]
+/// impl MigrationTrait for Migration {
+///     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+///         LINKED_ACCOUNTS.create(manager.get_connection()).await
+///     }
+///
+///     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+///         LINKED_ACCOUNTS.drop(manager.get_connection()).await
+///     }
+/// }
+/// # fn main() {}
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct LinkedAccountsTable<K> {
+    table: &'static str,
+    users_table: &'static str,
+    user_id_column: &'static str,
+    key: PhantomData<fn() -> K>,
+}
+
+impl<K: AccountId> LinkedAccountsTable<K> {
+    /// The table for users in `users_table`, keyed by `user_id_column` of type `K`.
+    pub const fn new(users_table: &'static str, user_id_column: &'static str) -> Self {
+        Self { table: DEFAULT_TABLE, users_table, user_id_column, key: PhantomData }
+    }
+
+    /// Names the table `table`, as `#[linked_account(table_name = "..")]` does.
+    pub const fn with_table_name(self, table: &'static str) -> Self {
+        Self { table, ..self }
+    }
+
+    /// The `CREATE TABLE` and its indexes, as [`linked_accounts_schema`] makes them.
+    /// They are the same on every backend.
+    pub fn schema(&self) -> (TableCreateStatement, Vec<IndexCreateStatement>) {
+        let key = <K as ValueType>::column_type();
+        let column = |name: &'static str, column_type: ColumnType| {
+            let mut column = ColumnDef::new_with_type(Alias::new(name), column_type);
+            column.not_null();
+            column
+        };
+        let belongs_to_user = |from: &'static str| {
+            ForeignKey::create()
+                .name(format!("fk-{}-{from}", self.table))
+                .from_tbl(Alias::new(self.table))
+                .from_col(Alias::new(from))
+                .to_tbl(Alias::new(self.users_table))
+                .to_col(Alias::new(self.user_id_column))
+                .on_delete(ForeignKeyAction::Cascade)
+                .take()
+        };
+        let mut id = column("id", ColumnType::BigInteger);
+        id.auto_increment().primary_key();
+        let table = Table::create()
+            .table(Alias::new(self.table))
+            .col(id)
+            .col(column("primary_user_id", key.clone()))
+            .col(column("session_token", ColumnType::String(StringLen::N(64))))
+            .col(column("linked_user_id", key))
+            .col(column("status", ColumnType::String(StringLen::N(16))))
+            .col(column("inserted_at", ColumnType::TimestampWithTimeZone))
+            .col(column("updated_at", ColumnType::TimestampWithTimeZone))
+            .foreign_key(&mut belongs_to_user("primary_user_id"))
+            .foreign_key(&mut belongs_to_user("linked_user_id"))
+            .take();
+        let indexes = vec![
+            Index::create()
+                .name(format!("idx-{}-linked_user_id", self.table))
+                .table(Alias::new(self.table))
+                .col(Alias::new("linked_user_id"))
+                .take(),
+            Index::create()
+                .name(format!("idx-{}-group", self.table))
+                .table(Alias::new(self.table))
+                .unique()
+                .col(Alias::new("primary_user_id"))
+                .col(Alias::new("session_token"))
+                .col(Alias::new("linked_user_id"))
+                .take(),
+        ];
+        (table, indexes)
+    }
+
+    /// Creates the table and its indexes.
+    pub async fn create(&self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
+        let (table, indexes) = self.schema();
+        db.execute(&table).await?;
+        for index in indexes {
+            db.execute(&index).await?;
+        }
+        Ok(())
+    }
+
+    /// Drops the table.
+    pub async fn drop(&self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
+        db.execute(&Table::drop().table(Alias::new(self.table)).take()).await.map(drop)
+    }
+}
+
+/// The table `#[derive(LinkedAccount)]` maps unless told otherwise.
+const DEFAULT_TABLE: &str = "linked_accounts";

@@ -1,5 +1,5 @@
 //! The layouts the installer knows: an actix-web app with entities as
-//! sea-orm-cli generates them and a separate migration crate; an axum app with
+//! sea-orm-cli generates them and a separate migration crate (`i32` key); an axum app with
 //! its entities in `src/models/` and its migrator in the crate (`Uuid` key, a
 //! status enum); a workspace with the entities in their own crate (`i64` key).
 
@@ -43,13 +43,29 @@ fn actix_with_sea_orm_cli_entities_and_a_migration_crate() {
     assert!(manifest.contains("# The web server."), "comments stay: {manifest}");
     assert!(manifest.contains("multi-account = { path = "), "{manifest}");
     assert!(manifest.contains("multi-account-actix = { path = "), "{manifest}");
-    // The migration crate cannot see the app's entities: said, not done.
-    assert_eq!(app.read("migration/src/lib.rs"), before.read("migration/src/lib.rs"));
-    assert!(summary.contains("cannot see the user entity's crate"), "{summary}");
-    assert!(
-        summary.contains("multi_account::create_linked_accounts_table::<blog::entities::linked_account::Entity>"),
-        "{summary}"
+    // The migration crate cannot see the app's entities: its migration
+    // describes the table by the users table, and goes on sea-orm-cli's one line.
+    let migrator = app.read("migration/src/lib.rs");
+    let module = migrator
+        .lines()
+        .find_map(|line| line.strip_prefix("mod ").filter(|name| name.contains("_create_linked_accounts")))
+        .expect("the new migration's mod")
+        .trim_end_matches(';')
+        .to_owned();
+    assert_only_inserted(
+        &before.read("migration/src/lib.rs"),
+        &migrator,
+        &[&format!("\nmod {module};"), &format!(", Box::new({module}::Migration)")],
     );
+    let migration = app.read(&format!("migration/src/{module}.rs"));
+    assert!(
+        migration.contains(
+            "multi_account::LinkedAccountsTable<i32> =\n    multi_account::LinkedAccountsTable::new(\"users\", \"id\");"
+        ),
+        "{migration}"
+    );
+    assert!(app.read("migration/Cargo.toml").contains("multi-account = { path = "));
+    assert!(summary.contains("its crate cannot see the entities"), "{summary}");
     assert_only_inserted(
         &before.read("src/main.rs"),
         &app.read("src/main.rs"),

@@ -2,11 +2,11 @@
 //! on the table it creates.
 
 use crate::support::user::UserStatus;
-use crate::support::{insert_user, linked_account, user};
-use multi_account::LinkService;
+use crate::support::{i32_link, i64_link, insert_user, linked_account, string_link, user, uuid_link};
 use multi_account::migration::LinkedAccountsMigration;
 use multi_account::test_database::{TestBackend, TestDatabase};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait, Schema, Set, SqlErr};
+use multi_account::{LinkService, LinkedAccountsTable, linked_accounts_schema};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, Schema, Set, SqlErr};
 use sea_orm_migration::{MigrationTrait, MigratorTrait, SchemaManager, async_trait};
 
 struct CreateUsers;
@@ -34,13 +34,74 @@ impl MigratorTrait for Migrator {
     }
 }
 
+/// The linked-accounts migration as a migration crate that cannot see the
+/// entities writes it (what `cargo multi-account install` generates there).
+struct CreateLinkedAccountsWithoutTheEntity;
+
+const LINKED_ACCOUNTS: LinkedAccountsTable<i64> = LinkedAccountsTable::new("users", "id");
+
+impl sea_orm_migration::MigrationName for CreateLinkedAccountsWithoutTheEntity {
+    fn name(&self) -> &str {
+        "m20240101_000002_create_linked_accounts"
+    }
+}
+
+#[async_trait::async_trait]
+#[allow(elided_lifetimes_in_paths)]
+impl MigrationTrait for CreateLinkedAccountsWithoutTheEntity {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), sea_orm::DbErr> {
+        LINKED_ACCOUNTS.create(manager.get_connection()).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), sea_orm::DbErr> {
+        LINKED_ACCOUNTS.drop(manager.get_connection()).await
+    }
+}
+
+struct MigratorWithoutTheEntity;
+
+impl MigratorTrait for MigratorWithoutTheEntity {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(CreateUsers), Box::new(CreateLinkedAccountsWithoutTheEntity)]
+    }
+}
+
+/// `LinkedAccountsTable` writes the very DDL the derived entity's schema does,
+/// on every backend and for every key type.
+#[test]
+fn the_table_without_its_entity_is_the_entitys_table() {
+    fn same<L: sea_orm::EntityTrait + Default, K: multi_account::AccountId>(table: LinkedAccountsTable<K>) {
+        for backend in [DbBackend::Sqlite, DbBackend::Postgres, DbBackend::MySql] {
+            let (entity_table, entity_indexes) = linked_accounts_schema::<L>(backend);
+            let (described_table, described_indexes) = table.schema();
+            assert_eq!(backend.build(&described_table).sql, backend.build(&entity_table).sql, "{backend:?}");
+            let sql = |indexes: &[sea_orm::sea_query::IndexCreateStatement]| {
+                let mut sql: Vec<String> = indexes.iter().map(|index| backend.build(index).sql).collect();
+                sql.sort();
+                sql
+            };
+            assert_eq!(sql(&described_indexes), sql(&entity_indexes), "{backend:?}");
+        }
+    }
+    same::<linked_account::Entity, i64>(LinkedAccountsTable::new("users", "id"));
+    same::<i32_link::Entity, i32>(LinkedAccountsTable::new("i32_users", "id").with_table_name("i32_links"));
+    same::<i64_link::Entity, i64>(LinkedAccountsTable::new("i64_users", "id").with_table_name("i64_links"));
+    same::<uuid_link::Entity, uuid::Uuid>(LinkedAccountsTable::new("uuid_users", "id").with_table_name("uuid_links"));
+    same::<string_link::Entity, String>(LinkedAccountsTable::new("string_users", "id").with_table_name("string_links"));
+}
+
 async fn migrate_and_use(backend: TestBackend) {
+    migrate_and_use_with::<Migrator>(backend).await;
+    migrate_and_use_with::<MigratorWithoutTheEntity>(backend).await;
+}
+
+async fn migrate_and_use_with<M: MigratorTrait>(backend: TestBackend) {
     let Some(database) = TestDatabase::create(backend).await.unwrap() else {
         eprintln!("migration: skipped on {backend}");
         return;
     };
     let db = &database.db;
-    Migrator::up(db, None).await.unwrap();
+    M::up(db, None).await.unwrap();
 
     insert_user(db, 1, "alice", UserStatus::Active).await;
     insert_user(db, 2, "bob", UserStatus::Active).await;
@@ -58,7 +119,7 @@ async fn migrate_and_use(backend: TestBackend) {
     let error = duplicate.insert(db).await.expect_err("duplicate must be rejected");
     assert!(matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))), "{backend}: {error:?}");
 
-    Migrator::down(db, Some(1)).await.unwrap();
+    M::down(db, Some(1)).await.unwrap();
     assert!(linked_account::Entity::find().count(db).await.is_err(), "down drops the table");
     assert_eq!(user::Entity::find().count(db).await.unwrap(), 2, "and only that table");
     eprintln!("migration: ran on {backend}");
