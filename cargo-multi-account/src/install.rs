@@ -210,6 +210,7 @@ pub(crate) fn plan(options: &Options, cwd: &Path) -> Result<Outcome, InstallErro
         )),
     }
     outcome.manual.push(sign_in_step(framework, &model));
+    outcome.manual.push(switcher_step(framework, &model));
     Ok(outcome)
 }
 
@@ -324,4 +325,34 @@ fn sign_in_step(framework: Framework, model: &str) -> String {
         Framework::Axum => "multi_account_axum::session::sign_in(&session, &user).await?;",
     };
     format!("In your sign-in handler, once the password (or other proof) passed:\n\n    {call} // user: {model}")
+}
+
+/// Reading who is signed in, and the switcher for the app's templates.
+fn switcher_step(framework: Framework, model: &str) -> String {
+    let (adapter, handler, route) = match framework {
+        Framework::Actix => (
+            "multi_account_actix",
+            format!(
+                "async fn accounts(accounts: multi_account_actix::SignedInAccounts<{model}>) -> impl actix_web::Responder {{\n        \
+                 actix_web::web::Json(accounts.switcher())\n    }}"
+            ),
+            ".route(\"/accounts\", actix_web::web::get().to(accounts))",
+        ),
+        Framework::Axum => (
+            "multi_account_axum",
+            format!(
+                "async fn accounts(accounts: multi_account_axum::SignedInAccounts<{model}>) -> impl axum::response::IntoResponse {{\n        \
+                 axum::Json(accounts.switcher())\n    }}"
+            ),
+            ".route(\"/accounts\", axum::routing::get(accounts))",
+        ),
+    };
+    format!(
+        "Where a handler reads the signed-in user from the session, take `{adapter}::CurrentUser<{model}>` \
+         instead (401 when signed out). Show the account switcher on your pages: take \
+         `{adapter}::SignedInAccounts<{model}>` and give `accounts.switcher()` to your template (it is \
+         `Serialize`: each account's `user`, `current` and `switch_form`, then `add_account_form` and \
+         `sign_out_all_form`, each an `action` to POST with its `csrf_field` and `csrf_token`). As JSON, \
+         for a front end:\n\n    {handler}\n\n    {route}"
+    )
 }

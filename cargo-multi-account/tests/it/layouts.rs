@@ -118,8 +118,8 @@ fn axum_with_models_a_uuid_key_a_status_enum_and_an_in_crate_migrator() {
         &app.read("src/main.rs"),
         &[
             "\n    let multi_account = multi_account_axum::MultiAccountConfig::new(db.clone());",
-            ".merge(multi_account.router::<crate::models::user::Model, _>())",
-            ".layer(multi_account.layer())",
+            "\n        .merge(multi_account.router::<crate::models::user::Model, _>())",
+            "\n        .layer(multi_account.layer())",
         ],
     );
     assert!(summary.contains("multi_account_axum::session::sign_in(&session, &user).await?"), "{summary}");
@@ -137,7 +137,7 @@ fn a_workspace_with_the_entities_in_their_own_crate() {
         &[
             ", multi_account::MultiAccountUser",
             "\n#[multi_account(\n    linked_account = super::linked_account::Entity,\n    display_fields(username),\n    \
-             active_check(field = is_active, value = true),\n)]",
+             active_check(field = is_active, value = true),\n    auth_hash = password_hash,\n)]",
         ],
     );
     assert_only_inserted(
@@ -156,11 +156,37 @@ fn a_workspace_with_the_entities_in_their_own_crate() {
     let migration = app.read(&format!("migration/src/{}.rs", module.trim_end_matches(';')));
     assert!(migration.contains("LinkedAccountsMigration<entity::linked_account::Entity>"), "{migration}");
     assert!(summary.contains("entity::account::Model"), "{summary}");
-    // The server has no session middleware: the wiring is left to do, with the code.
-    assert_eq!(app.read("server/src/main.rs"), before.read("server/src/main.rs"));
+    // The session middleware is bound to a name and cloned into each app.
+    assert_only_inserted(
+        &before.read("server/src/main.rs"),
+        &app.read("server/src/main.rs"),
+        &[
+            "\n    let multi_account = multi_account_actix::MultiAccountConfig::new(db.clone());",
+            "\n            .configure(multi_account.routes::<entity::account::Model>())",
+            ".wrap(multi_account_actix::SessionToken)\n            ",
+        ],
+    );
+}
+
+#[test]
+fn no_session_middleware_is_left_to_do_with_the_code() {
+    let entity = "use sea_orm::entity::prelude::*;\n\n#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]\n\
+                  #[sea_orm(table_name = \"users\")]\npub struct Model {\n    #[sea_orm(primary_key)]\n    pub id: i32,\n}\n";
+    let main = "mod user;\n\n#[actix_web::main]\nasync fn main() -> std::io::Result<()> {\n    \
+                let db = sea_orm::Database::connect(\"sqlite::memory:\").await.unwrap();\n    \
+                actix_web::HttpServer::new(move || actix_web::App::new().app_data(db.clone()))\n        \
+                .bind((\"127.0.0.1\", 8080))?\n        .run()\n        .await\n}\n";
+    let manifest = "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[dependencies]\n\
+                    actix-web = \"4\"\nsea-orm = \"2\"\n";
+    let app = App::of(&[("Cargo.toml", manifest), ("src/main.rs", main), ("src/user.rs", entity)]);
+    let run = app.install(&[]);
+    assert!(run.success, "{run:?}");
+    let after = app.read("src/main.rs");
+    assert!(!after.contains("MultiAccountConfig") && !after.contains("SessionToken"), "no wiring: {after}");
     assert!(
-        summary.contains("Wire the server") && summary.contains(".wrap(multi_account_actix::SessionToken)"),
-        "{summary}"
+        run.stdout.contains("Wire the server") && run.stdout.contains(".wrap(multi_account_actix::SessionToken)"),
+        "{}",
+        run.stdout
     );
 }
 

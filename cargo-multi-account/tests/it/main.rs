@@ -2,6 +2,7 @@
 //! directory first): what it writes, that it writes nothing on a second run,
 //! on `--dry-run` or on a failure.
 
+mod http;
 mod support;
 
 mod builds;
