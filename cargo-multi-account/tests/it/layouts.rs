@@ -18,6 +18,16 @@ fn install_twice(fixture: &str) -> (App, String) {
     (app, first.stdout)
 }
 
+/// The module of the migration the install added to `migrator`'s text.
+fn new_migration(migrator: &str) -> String {
+    migrator
+        .lines()
+        .find_map(|line| line.strip_prefix("mod ").filter(|name| name.contains("_create_linked_accounts")))
+        .expect("the new migration's mod")
+        .trim_end_matches(';')
+        .to_owned()
+}
+
 #[test]
 fn actix_with_sea_orm_cli_entities_and_a_migration_crate() {
     let before = App::fixture("actix-sea-orm-cli");
@@ -46,12 +56,7 @@ fn actix_with_sea_orm_cli_entities_and_a_migration_crate() {
     // The migration crate cannot see the app's entities: its migration
     // describes the table by the users table, and goes on sea-orm-cli's one line.
     let migrator = app.read("migration/src/lib.rs");
-    let module = migrator
-        .lines()
-        .find_map(|line| line.strip_prefix("mod ").filter(|name| name.contains("_create_linked_accounts")))
-        .expect("the new migration's mod")
-        .trim_end_matches(';')
-        .to_owned();
+    let module = new_migration(&migrator);
     assert_only_inserted(
         &before.read("migration/src/lib.rs"),
         &migrator,
@@ -99,12 +104,7 @@ fn axum_with_models_a_uuid_key_a_status_enum_and_an_in_crate_migrator() {
         &["\npub mod linked_account;"],
     );
     let migrator = app.read("src/migrator/mod.rs");
-    let module = migrator
-        .lines()
-        .find_map(|line| line.strip_prefix("mod ").filter(|name| name.contains("_create_linked_accounts")))
-        .expect("the new migration's mod")
-        .trim_end_matches(';')
-        .to_owned();
+    let module = new_migration(&migrator);
     assert_only_inserted(
         &before.read("src/migrator/mod.rs"),
         &migrator,
@@ -151,9 +151,7 @@ fn a_workspace_with_the_entities_in_their_own_crate() {
     assert!(server_manifest.contains("multi-account-actix = { path = "), "{server_manifest}");
     assert!(app.read("migration/Cargo.toml").contains("multi-account = { path = "));
     let migrator = app.read("migration/src/lib.rs");
-    let module =
-        migrator.lines().find_map(|line| line.strip_prefix("mod ").filter(|name| name.contains("linked"))).unwrap();
-    let migration = app.read(&format!("migration/src/{}.rs", module.trim_end_matches(';')));
+    let migration = app.read(&format!("migration/src/{}.rs", new_migration(&migrator)));
     assert!(migration.contains("LinkedAccountsMigration<entity::linked_account::Entity>"), "{migration}");
     assert!(summary.contains("entity::account::Model"), "{summary}");
     // The session middleware is bound to a name and cloned into each app.
