@@ -71,9 +71,11 @@ pub(crate) fn plan(options: &Options, cwd: &Path) -> Result<Outcome, InstallErro
     // The linked-accounts entity, next to the user entity, and its `mod`.
     let linked = user.path().with_file_name("linked_account.rs");
     let linked_text = linked_account_file(&user.module());
+    let mut linked_table = None;
     match std::fs::read_to_string(&linked) {
         Ok(existing) if existing.contains("LinkedAccount") => {
             outcome.done.push(format!("{} exists already", project.display(&linked)));
+            linked_table = user_entity::linked_account_table(&existing);
         }
         Ok(_) => {
             return Err(InstallError::Unexpected {
@@ -124,7 +126,9 @@ pub(crate) fn plan(options: &Options, cwd: &Path) -> Result<Outcome, InstallErro
             let file = match entity {
                 Some(entity) => Some(MigrationFile::OfTheEntity(entity)),
                 None => match (&user.table, &user.key_column, &user.key_type) {
-                    (Some(table), Some(column), Some(key_type)) => MigrationFile::of_the_table(table, column, key_type),
+                    (Some(table), Some(column), Some(key_type)) => {
+                        MigrationFile::of_the_table(table, column, key_type, linked_table)
+                    }
                     _ => None,
                 },
             };
@@ -155,7 +159,8 @@ pub(crate) fn plan(options: &Options, cwd: &Path) -> Result<Outcome, InstallErro
                 }
                 _ => outcome.manual.push(format!(
                     "The migrator ({}) cannot see the user entity's crate, and the user entity's table or key \
-                     is not one it can describe. Create the table from the app instead, once at start-up:\n\n    \
+                     is not one it can describe (a `schema_name`, `rename_all`, or a key type multi-account does not \
+                     support). Create the table from the app instead, once at start-up:\n\n    \
                      multi_account::create_linked_accounts_table::<{}::{module_path}linked_account::Entity>(&db).await?;",
                     project.display(&migrator.source.path),
                     entity_package.crate_name(),

@@ -8,13 +8,27 @@ use crate::error::InstallError;
 use crate::project::{Package, Project};
 use crate::source::{SourceFile, insert_all};
 
+/// The last token inside `vec![..]`.
+#[derive(Clone, Copy)]
+enum LastToken {
+    /// The list is empty (comments aside).
+    None,
+    Comma,
+    Entry,
+}
+
 /// The app's `impl MigratorTrait for Migrator`.
 pub(crate) struct Migrator {
     pub(crate) source: SourceFile,
     /// The package it is in.
     pub(crate) package: String,
-    /// Where a new entry goes: right after the last one in `vec![..]`.
+    /// Where a new entry goes: right after the last token in `vec![..]`
+    /// (before any comment that follows it).
     insert_at: usize,
+    /// What that last token is.
+    last: LastToken,
+    /// Where the `]` is.
+    close: usize,
     /// The entries' indentation.
     indent: String,
     /// The `mod` declarations of migrations in the file.
@@ -33,14 +47,14 @@ pub(crate) fn find(project: &Project) -> Result<Option<Migrator>, InstallError> 
                 continue;
             }
             let source = SourceFile::parse(&path, text)?;
-            return Migrator::of(source, package).map(Some);
+            return Migrator::of(source, &package.name).map(Some);
         }
     }
     Ok(None)
 }
 
 impl Migrator {
-    fn of(source: SourceFile, package: &Package) -> Result<Self, InstallError> {
+    fn of(source: SourceFile, package: &str) -> Result<Self, InstallError> {
         let unexpected =
             |expected: &str| InstallError::Unexpected { path: source.path.clone(), expected: expected.to_owned() };
         let migrations = source
@@ -71,11 +85,14 @@ impl Migrator {
             return Err(unexpected("expected `vec![..]` with square brackets"));
         };
         let close = source.start_of(bracket.span.close());
-        // After the last entry's comma (or the last entry), before the `]`'s line.
-        let body = &source.text[..close];
-        let last = body.trim_end();
-        let insert_at = last.len();
         let open = source.end_of(bracket.span.open());
+        let (insert_at, last) = match vec.tokens.clone().into_iter().last() {
+            None => (open, LastToken::None),
+            Some(proc_macro2::TokenTree::Punct(punct)) if punct.as_char() == ',' => {
+                (source.end_of(punct.span()), LastToken::Comma)
+            }
+            Some(token) => (source.end_of(token.span()), LastToken::Entry),
+        };
         let one_line = !source.text[open..close].contains('\n');
         let first_entry = source.text[open..close].trim_start_matches([' ', '\t', '\r', '\n']);
         let entry_offset = close - first_entry.len();
@@ -93,13 +110,20 @@ impl Migrator {
                 _ => None,
             })
             .collect();
-        Ok(Self { source, package: package.name.clone(), insert_at, indent, modules, one_line })
+        Ok(Self { source, package: package.to_owned(), insert_at, last, close, indent, modules, one_line })
     }
 
     /// Whether the linked-accounts migration is registered already.
+    /// (By the migrator's text, a module's name, or a module's file, which
+    /// may have been written by hand.)
     pub(crate) fn has_linked_accounts(&self) -> bool {
-        self.source.text.contains("LinkedAccountsMigration")
-            || self.modules.iter().any(|module| module.ends_with("_create_linked_accounts"))
+        let creates_the_table =
+            |text: &str| text.contains("LinkedAccountsMigration") || text.contains("LinkedAccountsTable");
+        creates_the_table(&self.source.text)
+            || self.modules.iter().any(|module| {
+                module.ends_with("_create_linked_accounts")
+                    || std::fs::read_to_string(self.module_path(module)).is_ok_and(|text| creates_the_table(&text))
+            })
     }
 
     /// The new migration module's name, after the app's scheme
@@ -114,7 +138,14 @@ impl Migrator {
 
     /// The file of the new migration module.
     pub(crate) fn module_path(&self, module: &str) -> PathBuf {
-        self.source.path.parent().unwrap_or(Path::new(".")).join(format!("{module}.rs"))
+        let dir = self.source.path.parent().unwrap_or(Path::new("."));
+        // `mod x;` in `src/migrator.rs` is `src/migrator/x.rs`; in a `mod.rs`,
+        // `lib.rs` or `main.rs`, it is next to it.
+        let dir = match self.source.path.file_stem().and_then(|stem| stem.to_str()) {
+            Some("mod" | "lib" | "main") | None => dir.to_owned(),
+            Some(stem) => dir.join(stem),
+        };
+        dir.join(format!("{module}.rs"))
     }
 
     /// The migrator's file with `mod <module>;` and its entry in `vec![..]`.
@@ -123,19 +154,27 @@ impl Migrator {
             MigrationFile::OfTheEntity(_) => format!("{module}::Migration::default()"),
             MigrationFile::OfTheTable { .. } => format!("{module}::Migration"),
         };
-        let before = self.source.text[..self.insert_at].trim_end();
-        let entry = if self.one_line {
-            let separator = if before.ends_with('[') {
-                ""
-            } else if before.ends_with(',') {
-                " "
-            } else {
-                ", "
+        let entry = format!("Box::new({migration})");
+        let mut insertions = if self.one_line {
+            let separator = match self.last {
+                LastToken::None => "",
+                LastToken::Comma => " ",
+                LastToken::Entry => ", ",
             };
-            format!("{separator}Box::new({migration})")
+            vec![(self.insert_at, format!("{separator}{entry}"))]
         } else {
-            let separator = if before.ends_with([',', '[']) { "" } else { "," };
-            format!("{separator}\n{}Box::new({migration}),", self.indent)
+            // On a line of its own, after the last entry's line (and its
+            // comment), unless the `]` is on that line.
+            let line_end = self.source.text[self.insert_at..self.close]
+                .find('\n')
+                .map_or(self.insert_at, |offset| self.insert_at + offset);
+            // The comma first: at one offset, insertions keep their order.
+            let mut insertions = Vec::new();
+            if let LastToken::Entry = self.last {
+                insertions.push((self.insert_at, ",".to_owned()));
+            }
+            insertions.push((line_end, format!("\n{}{entry},", self.indent)));
+            insertions
         };
         let last_mod = self
             .source
@@ -149,7 +188,6 @@ impl Migrator {
                 _ => None,
             })
             .max();
-        let mut insertions = vec![(self.insert_at, entry)];
         match last_mod {
             Some(end) => insertions.push((end, format!("\nmod {module};"))),
             None => insertions.push((0, format!("mod {module};\n\n"))),
@@ -164,13 +202,19 @@ pub(crate) enum MigrationFile {
     OfTheEntity(String),
     /// The table described by the users table, for a migrator that cannot
     /// name the entities (sea-orm-cli's `migration` crate).
-    OfTheTable { users_table: String, user_id_column: String, key_type: &'static str },
+    OfTheTable { users_table: String, user_id_column: String, key_type: &'static str, table: Option<String> },
 }
 
 impl MigrationFile {
     /// The table migration for users in `users_table` keyed by `user_id_column`
-    /// of the Rust type `key_type`, if multi-account supports that key type.
-    pub(crate) fn of_the_table(users_table: &str, user_id_column: &str, key_type: &str) -> Option<Self> {
+    /// of the Rust type `key_type` (the links in `table`, or the default
+    /// table), if multi-account supports that key type.
+    pub(crate) fn of_the_table(
+        users_table: &str,
+        user_id_column: &str,
+        key_type: &str,
+        table: Option<String>,
+    ) -> Option<Self> {
         let key_type = match key_type.rsplit("::").next().unwrap_or(key_type) {
             "i32" => "i32",
             "i64" => "i64",
@@ -194,7 +238,7 @@ impl MigrationFile {
                  /// The table of the accounts linked in each browser session, from the entity.\n\
                  pub type Migration = multi_account::migration::LinkedAccountsMigration<{entity}>;\n"
             ),
-            Self::OfTheTable { users_table, user_id_column, key_type } => format!(
+            Self::OfTheTable { users_table, user_id_column, key_type, table } => format!(
                 "//! Creates multi-account's linked-accounts table (added by `cargo multi-account install`).\n\
                  //! This crate cannot name the app's entities, so the table is described by\n\
                  //! the users table it refers to.\n\
@@ -203,7 +247,7 @@ impl MigrationFile {
                  \n\
                  /// The accounts linked in each browser session, for users in `{users_table}`.\n\
                  const LINKED_ACCOUNTS: multi_account::LinkedAccountsTable<{key_type}> =\n    \
-                 multi_account::LinkedAccountsTable::new({users_table:?}, {user_id_column:?});\n\
+                 multi_account::LinkedAccountsTable::new({users_table:?}, {user_id_column:?}){};\n\
                  \n\
                  #[derive(DeriveMigrationName)]\n\
                  pub struct Migration;\n\
@@ -211,13 +255,14 @@ impl MigrationFile {
                  #[async_trait::async_trait]\n\
                  impl MigrationTrait for Migration {{\n    \
                  async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {{\n        \
-                 LINKED_ACCOUNTS.create(manager.get_connection()).await\n    \
+                 LINKED_ACCOUNTS.create_table(manager.get_connection()).await\n    \
                  }}\n\
                  \n    \
                  async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {{\n        \
-                 LINKED_ACCOUNTS.drop(manager.get_connection()).await\n    \
+                 LINKED_ACCOUNTS.drop_table(manager.get_connection()).await\n    \
                  }}\n\
-                 }}\n"
+                 }}\n",
+                table.as_ref().map(|table| format!(".with_table_name({table:?})")).unwrap_or_default()
             ),
         }
     }
@@ -249,6 +294,60 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn registered(vec: &str) -> String {
+        let text = format!(
+            "mod m1;\n\npub struct Migrator;\n\nimpl MigratorTrait for Migrator {{\n    \
+             fn migrations() -> Vec<Box<dyn MigrationTrait>> {{\n        {vec}\n    }}\n}}\n"
+        );
+        let source = SourceFile::parse(Path::new("lib.rs"), text).unwrap();
+        let migrator = Migrator::of(source, "migration").unwrap();
+        let file = MigrationFile::of_the_table("users", "id", "i32", None).unwrap();
+        let after = migrator.register("m2", &file);
+        let start = after.find("vec![").unwrap();
+        let end = after[start..].find("\n    }").unwrap();
+        after[start..start + end].to_owned()
+    }
+
+    #[test]
+    fn an_entry_goes_after_the_last_token_whatever_the_list_looks_like() {
+        assert_eq!(
+            registered("vec![Box::new(m1::Migration)]"),
+            "vec![Box::new(m1::Migration), Box::new(m2::Migration)]"
+        );
+        assert_eq!(
+            registered("vec![Box::new(m1::Migration),]"),
+            "vec![Box::new(m1::Migration), Box::new(m2::Migration)]"
+        );
+        assert_eq!(registered("vec![]"), "vec![Box::new(m2::Migration)]");
+        assert_eq!(registered("vec![/* none yet */]"), "vec![Box::new(m2::Migration)/* none yet */]");
+        assert_eq!(
+            registered("vec![\n            Box::new(m1::Migration) // the users\n        ]"),
+            "vec![\n            Box::new(m1::Migration), // the users\n            Box::new(m2::Migration),\n        ]"
+        );
+        assert_eq!(
+            registered("vec![\n            Box::new(m0::Migration),\n            Box::new(m1::Migration)]"),
+            "vec![\n            Box::new(m0::Migration),\n            Box::new(m1::Migration),\n            Box::new(m2::Migration),]"
+        );
+        assert_eq!(
+            registered("vec![\n            Box::new(m1::Migration),\n        ]"),
+            "vec![\n            Box::new(m1::Migration),\n            Box::new(m2::Migration),\n        ]"
+        );
+    }
+
+    #[test]
+    fn the_table_migration_names_a_key_type_the_migration_crate_can_see() {
+        let key = |key_type: &str| match MigrationFile::of_the_table("users", "id", key_type, None) {
+            Some(MigrationFile::OfTheTable { key_type, .. }) => Some(key_type),
+            _ => None,
+        };
+        assert_eq!(key("i32"), Some("i32"));
+        assert_eq!(key("String"), Some("String"));
+        assert_eq!(key("uuid::Uuid"), Some("sea_orm_migration::sea_orm::prelude::Uuid"));
+        assert_eq!(key("Uuid"), Some("sea_orm_migration::sea_orm::prelude::Uuid"));
+        assert_eq!(key("u64"), None, "not a key type multi-account supports");
+        assert_eq!(key("(i32,i32)"), None);
+    }
 
     #[test]
     fn dates_are_gregorian() {

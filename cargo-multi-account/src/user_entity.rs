@@ -64,6 +64,19 @@ fn column_name(attrs: &[syn::Attribute]) -> Option<String> {
     })
 }
 
+/// The `table_name` of an existing linked-accounts entity file's
+/// `#[linked_account(..)]`.
+pub(crate) fn linked_account_table(text: &str) -> Option<String> {
+    let file = syn::parse_file(text).ok()?;
+    file.items.iter().find_map(|item| match item {
+        syn::Item::Struct(item) => item.attrs.iter().find_map(|attr| match &attr.meta {
+            syn::Meta::List(list) if list.path.is_ident("linked_account") => string_option(list, "table_name"),
+            _ => None,
+        }),
+        _ => None,
+    })
+}
+
 /// The string literal of `name = ".."` in an attribute's list.
 fn string_option(list: &syn::MetaList, name: &str) -> Option<String> {
     let mut tokens = list.tokens.clone().into_iter();
@@ -71,7 +84,8 @@ fn string_option(list: &syn::MetaList, name: &str) -> Option<String> {
         if matches!(&token, proc_macro2::TokenTree::Ident(ident) if ident == name) {
             tokens.next(); // `=`
             if let Some(proc_macro2::TokenTree::Literal(literal)) = tokens.next() {
-                return Some(literal.to_string().trim_matches('"').to_owned());
+                let literal = proc_macro2::TokenStream::from(proc_macro2::TokenTree::Literal(literal));
+                return syn::parse2::<syn::LitStr>(literal).ok().map(|literal| literal.value());
             }
         }
     }
@@ -155,7 +169,10 @@ pub(crate) struct UserEntity {
     pub(crate) fields: Vec<ModelField>,
     /// The primary key's type.
     pub(crate) key_type: Option<String>,
-    /// The primary key's column (its `column_name`, or the field's name).
+    /// The primary key's column (its `column_name`, or the field's name);
+    /// `None` where SeaORM would name it otherwise (`rename_all`, a field
+    /// name not in snake case) or the table is in a `schema_name`: what the
+    /// installer cannot describe without the entity.
     pub(crate) key_column: Option<String>,
     /// `MultiAccountUser` is derived already (a second install).
     pub(crate) installed: bool,
@@ -199,6 +216,12 @@ impl UserEntity {
         let mut fields = Vec::new();
         let mut key_type = None;
         let mut key_column = None;
+        let model_option = |name: &str| {
+            model.attrs.iter().any(|attr| {
+                matches!(&attr.meta, syn::Meta::List(list) if list.path.is_ident("sea_orm") && names(&list.tokens, name))
+            })
+        };
+        let (rename_all, in_schema) = (model_option("rename_all"), model_option("schema_name"));
         for field in &named.named {
             let Some(ident) = &field.ident else { continue };
             let ty = field.ty.to_token_stream().to_string().replace(' ', "");
@@ -208,7 +231,15 @@ impl UserEntity {
                 .any(|attr| matches!(&attr.meta, syn::Meta::List(list) if list.path.is_ident("sea_orm") && names(&list.tokens, "primary_key")));
             if is_key {
                 key_type = Some(ty.clone());
-                key_column = Some(column_name(&field.attrs).unwrap_or_else(|| ident.unraw().to_string()));
+                let field_name = ident.unraw().to_string();
+                let snake_case =
+                    field_name.bytes().all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'_');
+                key_column = match column_name(&field.attrs) {
+                    Some(column) => Some(column),
+                    None if snake_case && !rename_all => Some(field_name),
+                    None => None,
+                }
+                .filter(|_| !in_schema);
             }
             fields.push(ModelField { name: ident.to_string(), ty });
         }

@@ -12,6 +12,11 @@ use crate::valid::{UserConfig, validate};
 /// Expands the derive. Errors are reported all at once, next to whatever could
 /// still be generated, so one mistake gives one error rather than a cascade.
 pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
+    // SeaORM 2.0's `#[sea_orm::model]` copies `Model`'s derives onto the
+    // `ModelEx` it generates: the derive on `Model` covers both.
+    if input.ident == MODEL_EX {
+        return TokenStream::new();
+    }
     let model = match Model::from_input(input) {
         Ok(model) => model,
         Err(error) => return error.to_compile_error(),
@@ -28,6 +33,9 @@ pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
         #errors
     }
 }
+
+/// The struct `#[sea_orm::model]` generates next to `Model`.
+const MODEL_EX: &str = "ModelEx";
 
 fn expand(config: &UserConfig<'_>) -> TokenStream {
     let private = quote!(::multi_account::__private);

@@ -61,7 +61,7 @@ pub async fn create_linked_accounts_table<L: EntityTrait + Default>(db: &impl Co
 }
 
 /// The linked-accounts table described without its entity: by the users
-/// table's name, its key column and the key type `K`. It is the table
+/// table's name (in the default schema), its key column and the key type `K`. It is the table
 /// [`linked_accounts_schema`] makes for the entity `#[derive(LinkedAccount)]`
 /// generates, for a migration
 /// crate that cannot name the app's entities — the layout `sea-orm-cli`
@@ -81,22 +81,31 @@ pub async fn create_linked_accounts_table<L: EntityTrait + Default>(db: &impl Co
 /// #[async_trait::async_trait]
 /// impl MigrationTrait for Migration {
 ///     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-///         LINKED_ACCOUNTS.create(manager.get_connection()).await
+///         LINKED_ACCOUNTS.create_table(manager.get_connection()).await
 ///     }
 ///
 ///     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-///         LINKED_ACCOUNTS.drop(manager.get_connection()).await
+///         LINKED_ACCOUNTS.drop_table(manager.get_connection()).await
 ///     }
 /// }
 /// # fn main() {}
 /// ```
-#[derive(Clone, Copy, Debug)]
+#[derive(Debug)]
 pub struct LinkedAccountsTable<K> {
     table: &'static str,
     users_table: &'static str,
     user_id_column: &'static str,
     key: PhantomData<fn() -> K>,
 }
+
+// By hand: derived, they would ask `K: Copy`, which `String` is not.
+impl<K> Clone for LinkedAccountsTable<K> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<K> Copy for LinkedAccountsTable<K> {}
 
 impl<K: AccountId> LinkedAccountsTable<K> {
     /// The table for users in `users_table`, keyed by `user_id_column` of type `K`.
@@ -161,7 +170,7 @@ impl<K: AccountId> LinkedAccountsTable<K> {
     }
 
     /// Creates the table and its indexes.
-    pub async fn create(&self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    pub async fn create_table(&self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
         let (table, indexes) = self.schema();
         db.execute(&table).await?;
         for index in indexes {
@@ -171,7 +180,7 @@ impl<K: AccountId> LinkedAccountsTable<K> {
     }
 
     /// Drops the table.
-    pub async fn drop(&self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    pub async fn drop_table(&self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
         db.execute(&Table::drop().table(Alias::new(self.table)).take()).await.map(drop)
     }
 }

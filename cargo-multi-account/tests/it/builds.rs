@@ -141,6 +141,13 @@ fn listed(accounts: &serde_json::Value) -> Vec<(String, bool)> {
         .collect()
 }
 
+/// The switcher the app's `/accounts` handler answers with.
+fn switcher(browser: &mut Browser) -> serde_json::Value {
+    let response = browser.get("/accounts");
+    assert_eq!(response.status, 200, "{response:?}");
+    response.json()
+}
+
 fn post(browser: &mut Browser, form: &serde_json::Value) -> crate::http::Response {
     let field = form["csrf_field"].as_str().unwrap_or_else(|| panic!("a form: {form}"));
     let token = form["csrf_token"].as_str().unwrap();
@@ -160,14 +167,14 @@ fn sign_in_add_and_switch(addr: SocketAddr, fixture: &Fixture) {
     }
     let wrong = browser.post_form("/sign-in", &[(fixture.login, alice), ("password", "wrong")]);
     assert_eq!(wrong.status, 401, "{name}: {wrong:?}");
-    let signed_out = browser.get("/accounts").json();
+    let signed_out = switcher(&mut browser);
     assert!(listed(&signed_out).is_empty() && signed_out["add_account_form"].is_null(), "{name}: {signed_out}");
 
     // Alice signs in with the app's own handler, now calling multi-account.
     let password = format!("{alice}-secret");
     let signed_in = browser.post_form("/sign-in", &[(fixture.login, alice), ("password", &password)]);
     assert_eq!(signed_in.status, 303, "{name}: {signed_in:?}");
-    let accounts = browser.get("/accounts").json();
+    let accounts = switcher(&mut browser);
     let listed_now = listed(&accounts);
     assert!(listed_now.len() == 1 && listed_now[0].0.contains(alice) && listed_now[0].1, "{name}: {accounts}");
 
@@ -189,18 +196,18 @@ fn sign_in_add_and_switch(addr: SocketAddr, fixture: &Fixture) {
     assert_eq!(linked.status, 303, "{name}: {linked:?}");
 
     // Both are signed in, Bob acting; switching back to Alice needs no password.
-    let accounts = browser.get("/accounts").json();
+    let accounts = switcher(&mut browser);
     let both = listed(&accounts);
     assert_eq!(both.len(), 2, "{name}: {accounts}");
     assert!(both[0].0.contains(alice) && !both[0].1, "{name}: {accounts}");
     assert!(both[1].0.contains(bob) && both[1].1, "{name}: {accounts}");
     let switched = post(&mut browser, &accounts["accounts"][0]["switch_form"]);
     assert_eq!(switched.status, 303, "{name}: {switched:?}");
-    let accounts = browser.get("/accounts").json();
+    let accounts = switcher(&mut browser);
     let both = listed(&accounts);
     assert!(both.len() == 2 && both[0].1 && !both[1].1, "{name}: Alice is current again: {accounts}");
 
     // A second browser shares nothing of it.
-    let other = Browser::new(addr).get("/accounts").json();
+    let other = switcher(&mut Browser::new(addr));
     assert!(listed(&other).is_empty(), "{name}: {other}");
 }

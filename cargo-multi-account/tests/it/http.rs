@@ -60,8 +60,9 @@ impl Browser {
         stream.write_all(request.as_bytes()).unwrap();
         let mut raw = Vec::new();
         stream.read_to_end(&mut raw).unwrap();
-        let raw = String::from_utf8_lossy(&raw).into_owned();
-        let (head, body) = raw.split_once("\r\n\r\n").unwrap_or_else(|| panic!("no header end: {raw}"));
+        let head_end = raw.windows(4).position(|window| window == b"\r\n\r\n").expect("the end of the headers");
+        let head = String::from_utf8(raw[..head_end].to_vec()).unwrap();
+        let body = &raw[head_end + 4..];
         let mut lines = head.lines();
         let status = lines.next().and_then(|line| line.split(' ').nth(1)).and_then(|code| code.parse().ok()).unwrap();
         let mut location = None;
@@ -76,14 +77,19 @@ impl Browser {
                 _ => {}
             }
         }
-        let body = if chunked { dechunk(body) } else { body.to_owned() };
-        Response { status, location, body }
+        let body = if chunked { dechunk(body) } else { body.to_vec() };
+        Response { status, location, body: String::from_utf8(body).unwrap() }
     }
 
     fn keep(&mut self, set_cookie: &str) {
-        let pair = set_cookie.split(';').next().unwrap_or_default();
-        let Some((name, value)) = pair.split_once('=') else { return };
-        let expired = set_cookie.to_ascii_lowercase().contains("max-age=0");
+        let mut parts = set_cookie.split(';');
+        let Some((name, value)) = parts.next().and_then(|pair| pair.split_once('=')) else { return };
+        // The servers here remove a cookie with `Max-Age=0` (and an `Expires`
+        // in the past, which a browser would read the same way).
+        let expired = parts.any(|attribute| {
+            let attribute = attribute.trim().to_ascii_lowercase();
+            attribute == "max-age=0" || attribute.starts_with("expires=thu, 01 jan 1970")
+        });
         if value.is_empty() || expired {
             self.cookies.remove(name.trim());
         } else {
@@ -129,16 +135,18 @@ pub fn decode(text: &str) -> String {
     String::from_utf8(out).unwrap()
 }
 
-fn dechunk(body: &str) -> String {
-    let mut out = String::new();
+fn dechunk(body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
     let mut rest = body;
-    while let Some((size, after)) = rest.split_once("\r\n") {
-        let size = usize::from_str_radix(size.trim(), 16).unwrap();
+    loop {
+        let line_end = rest.windows(2).position(|window| window == b"\r\n").expect("a chunk size");
+        let size = std::str::from_utf8(&rest[..line_end]).unwrap();
+        let size = usize::from_str_radix(size.split(';').next().unwrap_or_default().trim(), 16).unwrap();
         if size == 0 {
-            break;
+            return out;
         }
-        out.push_str(&after[..size]);
-        rest = &after[size + 2..];
+        let chunk = &rest[line_end + 2..];
+        out.extend_from_slice(&chunk[..size]);
+        rest = &chunk[size + 2..];
     }
-    out
 }

@@ -1,7 +1,8 @@
 //! The layouts the installer knows: an actix-web app with entities as
 //! sea-orm-cli generates them and a separate migration crate (`i32` key); an axum app with
 //! its entities in `src/models/` and its migrator in the crate (`Uuid` key, a
-//! status enum); a workspace with the entities in their own crate (`i64` key).
+//! status enum); a workspace with the entities in their own crate (`i64` key,
+//! SeaORM 2.0's dense format).
 
 use crate::support::{App, assert_only_inserted};
 
@@ -241,4 +242,41 @@ fn a_dirty_git_tree_gets_a_warning() {
     let run = app.install(&[]);
     assert!(run.success, "{run:?}");
     assert!(run.stderr.contains("warning: the git tree has uncommitted changes"), "{}", run.stderr);
+}
+
+#[test]
+fn a_migration_crate_that_cannot_see_the_entities_describes_only_what_it_can() {
+    // A users table in a schema: the description would miss it, so the
+    // table is left to the app, with the code.
+    let app = App::fixture("actix-sea-orm-cli");
+    let user = app
+        .read("src/entities/user.rs")
+        .replace("#[sea_orm(table_name = \"users\")]", "#[sea_orm(table_name = \"users\", schema_name = \"auth\")]");
+    std::fs::write(app.path("src/entities/user.rs"), user).unwrap();
+    let before = app.read("migration/src/lib.rs");
+    let run = app.install(&[]);
+    assert!(run.success, "{run:?}");
+    assert_eq!(app.read("migration/src/lib.rs"), before);
+    assert!(run.stdout.contains("a `schema_name`"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("create_linked_accounts_table::<blog::entities::linked_account::Entity>"),
+        "{}",
+        run.stdout
+    );
+
+    // A linked-accounts entity written by hand with its own table name: the
+    // migration creates that table.
+    let app = App::fixture("actix-sea-orm-cli");
+    std::fs::write(
+        app.path("src/entities/linked_account.rs"),
+        "#[derive(multi_account::LinkedAccount)]\n#[linked_account(user = super::user::Entity, table_name = \"account_links\")]\npub struct LinkedAccount;\n",
+    )
+    .unwrap();
+    let run = app.install(&[]);
+    assert!(run.success, "{run:?}");
+    let migration = app.read(&format!("migration/src/{}.rs", new_migration(&app.read("migration/src/lib.rs"))));
+    assert!(
+        migration.contains("LinkedAccountsTable::new(\"users\", \"id\").with_table_name(\"account_links\");"),
+        "{migration}"
+    );
 }

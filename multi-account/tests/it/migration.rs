@@ -50,11 +50,11 @@ impl sea_orm_migration::MigrationName for CreateLinkedAccountsWithoutTheEntity {
 #[allow(elided_lifetimes_in_paths)]
 impl MigrationTrait for CreateLinkedAccountsWithoutTheEntity {
     async fn up(&self, manager: &SchemaManager) -> Result<(), sea_orm::DbErr> {
-        LINKED_ACCOUNTS.create(manager.get_connection()).await
+        LINKED_ACCOUNTS.create_table(manager.get_connection()).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), sea_orm::DbErr> {
-        LINKED_ACCOUNTS.drop(manager.get_connection()).await
+        LINKED_ACCOUNTS.drop_table(manager.get_connection()).await
     }
 }
 
@@ -86,7 +86,10 @@ fn the_table_without_its_entity_is_the_entitys_table() {
     same::<linked_account::Entity, i64>(LinkedAccountsTable::new("users", "id"));
     same::<i32_link::Entity, i32>(LinkedAccountsTable::new("i32_users", "id").with_table_name("i32_links"));
     same::<i64_link::Entity, i64>(LinkedAccountsTable::new("i64_users", "id").with_table_name("i64_links"));
-    same::<uuid_link::Entity, uuid::Uuid>(LinkedAccountsTable::new("uuid_users", "id").with_table_name("uuid_links"));
+    // The key type as the installer writes it in a migration crate.
+    same::<uuid_link::Entity, sea_orm_migration::sea_orm::prelude::Uuid>(
+        LinkedAccountsTable::new("uuid_users", "id").with_table_name("uuid_links"),
+    );
     same::<string_link::Entity, String>(LinkedAccountsTable::new("string_users", "id").with_table_name("string_links"));
 }
 
