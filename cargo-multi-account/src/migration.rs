@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::InstallError;
-use crate::project::{Package, Project};
+use crate::project::Project;
 use crate::source::{SourceFile, insert_all};
 
 /// The last token inside `vec![..]`.
@@ -226,6 +226,7 @@ impl MigrationFile {
             users_table: users_table.to_owned(),
             user_id_column: user_id_column.to_owned(),
             key_type,
+            table,
         })
     }
 
