@@ -70,10 +70,12 @@ pub(crate) fn wire(package: &Package, framework: Framework, model: &str) -> Resu
 struct Found {
     /// Names bound to the session middleware (`let session = SessionMiddleware::..`).
     session_bindings: Vec<String>,
-    /// The database connection's binding and where its `let` ends.
-    db: Option<(String, usize)>,
+    /// The database connection's binding, where its `let` ends, and its function.
+    db: Option<(String, usize, usize)>,
     /// The session middleware's `.wrap(..)` / `.layer(..)`: where its `.` is.
     session_call: Option<usize>,
+    /// The function the app's chain is in.
+    chain_fn: Option<usize>,
     /// The end of the chain's `App::new()` / `Router::new()`.
     root_end: Option<usize>,
 }
@@ -82,9 +84,30 @@ struct Finder<'a> {
     source: &'a SourceFile,
     names: &'a Names,
     found: Found,
+    /// Functions seen so far, and the one being visited (its number).
+    functions: usize,
+    current_fn: usize,
+}
+
+impl Finder<'_> {
+    fn in_function(&mut self, visit: impl FnOnce(&mut Self)) {
+        let outer = self.current_fn;
+        self.functions += 1;
+        self.current_fn = self.functions;
+        visit(self);
+        self.current_fn = outer;
+    }
 }
 
 impl<'ast> Visit<'ast> for Finder<'_> {
+    fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
+        self.in_function(|finder| syn::visit::visit_item_fn(finder, item));
+    }
+
+    fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
+        self.in_function(|finder| syn::visit::visit_impl_item_fn(finder, item));
+    }
+
     fn visit_local(&mut self, local: &'ast syn::Local) {
         if let (syn::Pat::Ident(binding), Some(init)) = (&local.pat, &local.init) {
             let init_text = init.expr.to_token_stream().to_string();
@@ -93,7 +116,7 @@ impl<'ast> Visit<'ast> for Finder<'_> {
             }
             if self.found.db.is_none() && init_text.contains("Database") && init_text.contains("connect") {
                 let end = self.source.end_of(local.semi_token.span);
-                self.found.db = Some((binding.ident.to_string(), end));
+                self.found.db = Some((binding.ident.to_string(), end, self.current_fn));
             }
         }
         syn::visit::visit_local(self, local);
@@ -109,6 +132,7 @@ impl<'ast> Visit<'ast> for Finder<'_> {
             if is_session && let Some(root) = chain_root(&call.receiver, self.names.root) {
                 self.found.session_call = Some(self.source.start_of(call.dot_token.span));
                 self.found.root_end = Some(self.source.end_of(root.span()));
+                self.found.chain_fn = Some(self.current_fn);
             }
         }
         syn::visit::visit_expr_method_call(self, call);
@@ -135,16 +159,25 @@ fn chain_root<'a>(mut expr: &'a syn::Expr, root: &str) -> Option<&'a syn::ExprCa
 }
 
 fn wire_file(source: SourceFile, names: &Names, framework: Framework, model: &str) -> Option<Wiring> {
-    let mut finder = Finder { source: &source, names, found: Found::default() };
+    let mut finder = Finder { source: &source, names, found: Found::default(), functions: 0, current_fn: 0 };
     finder.visit_file(&source.syntax);
     let found = finder.found;
     let (session_call, root_end) = (found.session_call?, found.root_end?);
-    let Some((db, db_end)) = found.db else {
+    let Some((db, db_end, db_fn)) = found.db else {
         return Some(Wiring::NotFound(format!(
             "{}: no `let db = Database::connect(..)` found to build the config from: add the wiring by hand (below).",
             source.path.display()
         )));
     };
+    // The config goes after the connection and is used in the chain: both
+    // must be in one function, the connection first.
+    if found.chain_fn != Some(db_fn) || db_end > root_end {
+        return Some(Wiring::NotFound(format!(
+            "{}: the database connection and the app are not built in one function, the connection first: \
+             add the wiring by hand (below), passing the config to where the app is built.",
+            source.path.display()
+        )));
+    }
     let (config_type, routes, token) = match framework {
         Framework::Actix => (
             "multi_account_actix::MultiAccountConfig",
@@ -256,5 +289,21 @@ mod tests {
         let text = "fn main() {\n    let db = Database::connect(url);\n    let app = App::new().route(\"/\", web::get().to(home));\n}\n";
         let source = SourceFile::parse(std::path::Path::new("main.rs"), text.to_owned()).unwrap();
         assert!(wire_file(source, &names(Framework::Actix), Framework::Actix, "crate::user::Model").is_none());
+    }
+
+    #[test]
+    fn an_app_built_in_another_function_than_the_connection_is_left_to_do() {
+        let text = "fn app(db: DatabaseConnection) -> Router {\n    Router::new().layer(SessionManagerLayer::new(store)).with_state(db)\n}\n\n\
+                    async fn main() {\n    let db = Database::connect(url).await.unwrap();\n    serve(app(db)).await;\n}\n";
+        let source = SourceFile::parse(std::path::Path::new("main.rs"), text.to_owned()).unwrap();
+        let wiring = wire_file(source, &names(Framework::Axum), Framework::Axum, "crate::user::Model");
+        assert!(
+            matches!(&wiring, Some(Wiring::NotFound(message)) if message.contains("not built in one function")),
+            "{}",
+            match wiring {
+                Some(Wiring::Wired { after, .. }) => after,
+                _ => "not wired, but no reason given".to_owned(),
+            }
+        );
     }
 }
