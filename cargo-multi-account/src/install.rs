@@ -323,13 +323,20 @@ fn enum_variants(project: &Project, name: &str) -> Vec<String> {
     Vec::new()
 }
 
-/// The one call the sign-in handler needs, for this app's user type.
+/// The one call the sign-in handler needs, for this app's user type, and
+/// where the add-account flow sends the browser to sign in.
 fn sign_in_step(framework: Framework, model: &str) -> String {
-    let call = match framework {
-        Framework::Actix => "multi_account_actix::session::sign_in(&session, &user)?;",
-        Framework::Axum => "multi_account_axum::session::sign_in(&session, &user).await?;",
+    let (adapter, call) = match framework {
+        Framework::Actix => ("multi_account_actix", "multi_account_actix::session::sign_in(&session, &user)?;"),
+        Framework::Axum => ("multi_account_axum", "multi_account_axum::session::sign_in(&session, &user).await?;"),
     };
-    format!("In your sign-in handler, once the password (or other proof) passed:\n\n    {call} // user: {model}")
+    format!(
+        "In your sign-in handler, once the password (or other proof) passed:\n\n    {call} // user: {model}\n\n\
+         \"Add another account\" sends the browser to `/sign-in?return_to=<the link page>`: once signed in, \
+         redirect to `return_to` when `{adapter}::local_path(&return_to)` accepts it, and the link completes. \
+         A sign-in page elsewhere: implement `{adapter}::MultiAccountHandlers::sign_in_path` and pass it to \
+         `MultiAccountConfig::with_handlers`."
+    )
 }
 
 /// Reading who is signed in, and the switcher for the app's templates.
