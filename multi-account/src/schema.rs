@@ -52,7 +52,14 @@ pub fn linked_accounts_schema<L: EntityTrait + Default>(
 /// # fn main() {}
 /// ```
 pub async fn create_linked_accounts_table<L: EntityTrait + Default>(db: &impl ConnectionTrait) -> Result<(), DbErr> {
-    let (table, indexes) = linked_accounts_schema::<L>(db.get_database_backend());
+    create(db, linked_accounts_schema::<L>(db.get_database_backend())).await
+}
+
+/// Runs a `CREATE TABLE` and its `CREATE INDEX`es.
+async fn create(
+    db: &impl ConnectionTrait,
+    (table, indexes): (TableCreateStatement, Vec<IndexCreateStatement>),
+) -> Result<(), DbErr> {
     db.execute(&table).await?;
     for index in indexes {
         db.execute(&index).await?;
@@ -61,12 +68,11 @@ pub async fn create_linked_accounts_table<L: EntityTrait + Default>(db: &impl Co
 }
 
 /// The linked-accounts table described without its entity: by the users
-/// table's name (in the default schema), its key column and the key type `K`. It is the table
-/// [`linked_accounts_schema`] makes for the entity `#[derive(LinkedAccount)]`
-/// generates, for a migration
-/// crate that cannot name the app's entities — the layout `sea-orm-cli`
-/// generates, where the app depends on its `migration` crate and not the
-/// other way around.
+/// table's name (in the default schema), its key column and the key type `K`.
+/// It is the table [`linked_accounts_schema`] makes for the entity
+/// `#[derive(LinkedAccount)]` generates, for a migration crate that cannot
+/// name the app's entities — the layout `sea-orm-cli` generates, where the app
+/// depends on its `migration` crate and not the other way around.
 ///
 /// ```
 /// use sea_orm_migration::prelude::*;
@@ -171,12 +177,7 @@ impl<K: AccountId> LinkedAccountsTable<K> {
 
     /// Creates the table and its indexes.
     pub async fn create_table(&self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
-        let (table, indexes) = self.schema();
-        db.execute(&table).await?;
-        for index in indexes {
-            db.execute(&index).await?;
-        }
-        Ok(())
+        create(db, self.schema()).await
     }
 
     /// Drops the table.
