@@ -105,7 +105,67 @@ pub(crate) fn plan(options: &Options, cwd: &Path) -> Result<Outcome, InstallErro
 
     // The migration.
     let module_path = module_path(&user, &src);
-    match migration::find(&project)? {
+    plan_migration(&project, &user, entity_package, &module_path, linked_table, &mut outcome, &mut wanted)?;
+    for (package, crates) in wanted {
+        let before = outcome.changes.text_of(&package.manifest_path).map(str::to_owned);
+        let package_now;
+        let package = match &before {
+            Some(text) => {
+                package_now = crate::project::Package {
+                    manifest: text.parse().unwrap_or_else(|_| package.manifest.clone()),
+                    ..package.clone()
+                };
+                &package_now
+            }
+            None => package,
+        };
+        let (after, added) = manifest::add_dependencies(package, &crates, &source);
+        if !added.is_empty() {
+            let original =
+                std::fs::read_to_string(&package.manifest_path).map_err(InstallError::io(&package.manifest_path))?;
+            outcome.changes.push(Change { path: package.manifest_path.clone(), before: Some(original), after });
+            outcome.done.push(format!("{}: added {}", project.display(&package.manifest_path), added.join(", ")));
+        }
+    }
+
+    // Seen from the server's code.
+    let crate_path = if server.manifest_path == entity_package.manifest_path {
+        "crate".to_owned()
+    } else {
+        entity_package.crate_name()
+    };
+    let model = format!("{crate_path}::{module_path}{}::Model", user.module());
+    match server::wire(server, framework, &model)? {
+        Wiring::Wired { source, after, done } => {
+            outcome.changes.push(Change { path: source.path.clone(), before: Some(source.text.clone()), after });
+            outcome.done.extend(done.into_iter().map(|line| line.replace(&format!("{}/", project.root.display()), "")));
+        }
+        Wiring::Already(path) => outcome.done.push(format!("{} is wired already", project.display(&path))),
+        Wiring::NotFound(message) => outcome.manual.push(format!(
+            "{message}
+
+{}",
+            server::manual_wiring(framework, &model)
+        )),
+    }
+    outcome.manual.push(sign_in_step(framework, &model));
+    outcome.manual.push(switcher_step(framework, &model));
+    Ok(outcome)
+}
+
+/// The migration: a new file registered in the app's `Migrator`, from the
+/// entity where the migrator can name it, else from the users table; or the
+/// manual step. The packages that then need `multi-account` go in `wanted`.
+fn plan_migration<'a>(
+    project: &'a Project,
+    user: &UserEntity,
+    entity_package: &'a crate::project::Package,
+    module_path: &str,
+    linked_table: Option<String>,
+    outcome: &mut Outcome,
+    wanted: &mut Vec<(&'a crate::project::Package, Vec<&'static str>)>,
+) -> Result<(), InstallError> {
+    match migration::find(project)? {
         Some(migrator) if migrator.has_linked_accounts() => {
             outcome.done.push(format!(
                 "{} registers the linked-accounts migration already",
@@ -172,51 +232,7 @@ pub(crate) fn plan(options: &Options, cwd: &Path) -> Result<Outcome, InstallErro
              multi_account::migration::LinkedAccountsMigration::<crate::{module_path}linked_account::Entity>::boxed(),"
         )),
     }
-    for (package, crates) in wanted {
-        let before = outcome.changes.text_of(&package.manifest_path).map(str::to_owned);
-        let package_now;
-        let package = match &before {
-            Some(text) => {
-                package_now = crate::project::Package {
-                    manifest: text.parse().unwrap_or_else(|_| package.manifest.clone()),
-                    ..package.clone()
-                };
-                &package_now
-            }
-            None => package,
-        };
-        let (after, added) = manifest::add_dependencies(package, &crates, &source);
-        if !added.is_empty() {
-            let original =
-                std::fs::read_to_string(&package.manifest_path).map_err(InstallError::io(&package.manifest_path))?;
-            outcome.changes.push(Change { path: package.manifest_path.clone(), before: Some(original), after });
-            outcome.done.push(format!("{}: added {}", project.display(&package.manifest_path), added.join(", ")));
-        }
-    }
-
-    // Seen from the server's code.
-    let crate_path = if server.manifest_path == entity_package.manifest_path {
-        "crate".to_owned()
-    } else {
-        entity_package.crate_name()
-    };
-    let model = format!("{crate_path}::{module_path}{}::Model", user.module());
-    match server::wire(server, framework, &model)? {
-        Wiring::Wired { source, after, done } => {
-            outcome.changes.push(Change { path: source.path.clone(), before: Some(source.text.clone()), after });
-            outcome.done.extend(done.into_iter().map(|line| line.replace(&format!("{}/", project.root.display()), "")));
-        }
-        Wiring::Already(path) => outcome.done.push(format!("{} is wired already", project.display(&path))),
-        Wiring::NotFound(message) => outcome.manual.push(format!(
-            "{message}
-
-{}",
-            server::manual_wiring(framework, &model)
-        )),
-    }
-    outcome.manual.push(sign_in_step(framework, &model));
-    outcome.manual.push(switcher_step(framework, &model));
-    Ok(outcome)
+    Ok(())
 }
 
 fn summarize_proposal(proposal: &Proposal, done: &mut Vec<String>) {
