@@ -321,6 +321,11 @@ mod tests {
             "vec![Box::new(m1::Migration), Box::new(m2::Migration)]"
         );
         assert_eq!(registered("vec![]"), "vec![Box::new(m2::Migration)]");
+        // The last token a `>`, not a comma.
+        assert_eq!(
+            registered("vec![Box::new(m1::Migration) as Box<dyn MigrationTrait>]"),
+            "vec![Box::new(m1::Migration) as Box<dyn MigrationTrait>, Box::new(m2::Migration)]"
+        );
         assert_eq!(registered("vec![/* none yet */]"), "vec![Box::new(m2::Migration)/* none yet */]");
         assert_eq!(
             registered("vec![\n            Box::new(m1::Migration) // the users\n        ]"),
@@ -343,6 +348,7 @@ mod tests {
             _ => None,
         };
         assert_eq!(key("i32"), Some("i32"));
+        assert_eq!(key("i64"), Some("i64"));
         assert_eq!(key("String"), Some("String"));
         assert_eq!(key("uuid::Uuid"), Some("sea_orm_migration::sea_orm::prelude::Uuid"));
         assert_eq!(key("Uuid"), Some("sea_orm_migration::sea_orm::prelude::Uuid"));

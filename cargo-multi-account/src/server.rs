@@ -293,17 +293,40 @@ mod tests {
 
     #[test]
     fn an_app_built_in_another_function_than_the_connection_is_left_to_do() {
-        let text = "fn app(db: DatabaseConnection) -> Router {\n    Router::new().layer(SessionManagerLayer::new(store)).with_state(db)\n}\n\n\
-                    async fn main() {\n    let db = Database::connect(url).await.unwrap();\n    serve(app(db)).await;\n}\n";
-        let source = SourceFile::parse(std::path::Path::new("main.rs"), text.to_owned()).unwrap();
+        let chain = "Router::new().layer(SessionManagerLayer::new(store))";
+        let cases = [
+            // The app's function first, or after the connection's.
+            format!(
+                "fn app() -> Router {{\n    {chain}\n}}\n\nasync fn main() {{\n    let db = Database::connect(url).await;\n}}\n"
+            ),
+            format!(
+                "async fn main() {{\n    let db = Database::connect(url).await;\n}}\n\nfn app() -> Router {{\n    {chain}\n}}\n"
+            ),
+            // Two methods of one impl.
+            format!(
+                "impl Server {{\n    async fn db(&self) {{\n        let db = Database::connect(url).await;\n    }}\n\n    \
+                 fn app(&self) -> Router {{\n        {chain}\n    }}\n}}\n"
+            ),
+            // One function, the app before the connection.
+            format!("async fn main() {{\n    let app = {chain};\n    let db = Database::connect(url).await;\n}}\n"),
+        ];
+        for text in cases {
+            let source = SourceFile::parse(std::path::Path::new("main.rs"), text.clone()).unwrap();
+            let wiring = wire_file(source, &names(Framework::Axum), Framework::Axum, "crate::user::Model");
+            assert!(
+                matches!(&wiring, Some(Wiring::NotFound(message)) if message.contains("not built in one function")),
+                "{text}\n{}",
+                match wiring {
+                    Some(Wiring::Wired { after, .. }) => after,
+                    _ => "not wired, but no reason given".to_owned(),
+                }
+            );
+        }
+        // One function, the connection first: wired.
+        let text =
+            format!("async fn main() {{\n    let db = Database::connect(url).await;\n    let app = {chain};\n}}\n");
+        let source = SourceFile::parse(std::path::Path::new("main.rs"), text).unwrap();
         let wiring = wire_file(source, &names(Framework::Axum), Framework::Axum, "crate::user::Model");
-        assert!(
-            matches!(&wiring, Some(Wiring::NotFound(message)) if message.contains("not built in one function")),
-            "{}",
-            match wiring {
-                Some(Wiring::Wired { after, .. }) => after,
-                _ => "not wired, but no reason given".to_owned(),
-            }
-        );
+        assert!(matches!(wiring, Some(Wiring::Wired { .. })));
     }
 }

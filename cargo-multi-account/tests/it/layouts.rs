@@ -82,6 +82,12 @@ fn actix_with_sea_orm_cli_entities_and_a_migration_crate() {
         ],
     );
     assert!(summary.contains("multi_account_actix::session::sign_in(&session, &user)?"), "{summary}");
+    assert!(
+        summary.contains(
+            "async fn accounts(accounts: multi_account_actix::SignedInAccounts<crate::entities::user::Model>)"
+        ) && summary.contains("actix_web::web::Json(accounts.switcher())"),
+        "{summary}"
+    );
 }
 
 #[test]
@@ -124,6 +130,7 @@ fn axum_with_models_a_uuid_key_a_status_enum_and_an_in_crate_migrator() {
         ],
     );
     assert!(summary.contains("multi_account_axum::session::sign_in(&session, &user).await?"), "{summary}");
+    assert!(summary.contains(".route(\"/accounts\", axum::routing::get(accounts))"), "{summary}");
     assert!(summary.contains("proposed from the fields"), "{summary}");
 }
 
@@ -279,4 +286,66 @@ fn a_migration_crate_that_cannot_see_the_entities_describes_only_what_it_can() {
         migration.contains("LinkedAccountsTable::new(\"users\", \"id\").with_table_name(\"account_links\");"),
         "{migration}"
     );
+}
+
+/// The actix fixture with its user entity's text changed by `edit`, installed.
+fn installed_with_user(edit: impl Fn(String) -> String) -> (App, crate::support::Run) {
+    let app = App::fixture("actix-sea-orm-cli");
+    let user = edit(app.read("src/entities/user.rs"));
+    std::fs::write(app.path("src/entities/user.rs"), user).unwrap();
+    let run = app.install(&[]);
+    assert!(run.success, "{run:?}");
+    (app, run)
+}
+
+#[test]
+fn the_key_column_is_the_one_sea_orm_names() {
+    // `column_name`, and a snake-case field name, are the column.
+    let (app, _) = installed_with_user(|user| {
+        user.replace(
+            "#[sea_orm(primary_key)]\n    pub id: i32,",
+            "#[sea_orm(primary_key, column_name = \"user_id\")]\n    pub id: i32,",
+        )
+    });
+    let migration = app.read(&format!("migration/src/{}.rs", new_migration(&app.read("migration/src/lib.rs"))));
+    assert!(migration.contains("LinkedAccountsTable::new(\"users\", \"user_id\");"), "{migration}");
+    let (app, _) = installed_with_user(|user| user.replace("pub id: i32,", "pub user_id: i32,"));
+    let migration = app.read(&format!("migration/src/{}.rs", new_migration(&app.read("migration/src/lib.rs"))));
+    assert!(migration.contains("LinkedAccountsTable::new(\"users\", \"user_id\");"), "{migration}");
+
+    // Where SeaORM renames it, the table is left to the app.
+    for edit in [(|user: String| user.replace("pub id: i32,", "pub ID: i32,")) as fn(String) -> String, |user| {
+        user.replace(
+            "#[sea_orm(table_name = \"users\")]",
+            "#[sea_orm(table_name = \"users\", rename_all = \"camelCase\")]",
+        )
+    }] {
+        let before = App::fixture("actix-sea-orm-cli").read("migration/src/lib.rs");
+        let (app, run) = installed_with_user(edit);
+        assert_eq!(app.read("migration/src/lib.rs"), before);
+        assert!(run.stdout.contains("create_linked_accounts_table::<"), "{}", run.stdout);
+    }
+}
+
+#[test]
+fn a_table_migration_written_by_hand_counts_as_installed() {
+    let app = App::fixture("actix-sea-orm-cli");
+    let lib = app.read("migration/src/lib.rs").replace(
+        "mod m20220101_000001_create_table;",
+        "mod m20220101_000001_create_table;\nmod m20250101_000001_links;",
+    );
+    let lib = lib.replace(
+        "vec![Box::new(m20220101_000001_create_table::Migration)]",
+        "vec![Box::new(m20220101_000001_create_table::Migration), Box::new(m20250101_000001_links::Migration)]",
+    );
+    std::fs::write(app.path("migration/src/lib.rs"), &lib).unwrap();
+    std::fs::write(
+        app.path("migration/src/m20250101_000001_links.rs"),
+        "const LINKS: multi_account::LinkedAccountsTable<i32> = multi_account::LinkedAccountsTable::new(\"users\", \"id\");\n",
+    )
+    .unwrap();
+    let run = app.install(&[]);
+    assert!(run.success, "{run:?}");
+    assert_eq!(app.read("migration/src/lib.rs"), lib);
+    assert!(run.stdout.contains("registers the linked-accounts migration already"), "{}", run.stdout);
 }
