@@ -71,16 +71,11 @@ impl Migrator {
                 _ => None,
             })
             .ok_or_else(|| unexpected("expected `fn migrations()` in `impl MigratorTrait for Migrator`"))?;
-        let vec = migrations
-            .block
-            .stmts
-            .iter()
-            .find_map(|stmt| match stmt {
-                syn::Stmt::Expr(syn::Expr::Macro(mac), _) if mac.mac.path.is_ident("vec") => Some(&mac.mac),
-                syn::Stmt::Macro(mac) if mac.mac.path.is_ident("vec") => Some(&mac.mac),
-                _ => None,
-            })
-            .ok_or_else(|| unexpected("expected `fn migrations()` to return `vec![..]`"))?;
+        // The function's value: its last expression, without a `;`.
+        let vec = match migrations.block.stmts.last() {
+            Some(syn::Stmt::Expr(syn::Expr::Macro(mac), None)) if mac.mac.path.is_ident("vec") => &mac.mac,
+            _ => return Err(unexpected("expected `fn migrations()` to return `vec![..]`")),
+        };
         let syn::MacroDelimiter::Bracket(bracket) = &vec.delimiter else {
             return Err(unexpected("expected `vec![..]` with square brackets"));
         };
@@ -298,7 +293,7 @@ mod tests {
 
     fn registered(vec: &str) -> String {
         let text = format!(
-            "mod m1;\n\npub struct Migrator;\n\nimpl MigratorTrait for Migrator {{\n    \
+            "mod m1;\n#[cfg(test)]\nmod tests {{}}\n\npub struct Migrator;\n\nimpl MigratorTrait for Migrator {{\n    \
              fn migrations() -> Vec<Box<dyn MigrationTrait>> {{\n        {vec}\n    }}\n}}\n"
         );
         let source = SourceFile::parse(Path::new("lib.rs"), text).unwrap();
@@ -307,6 +302,7 @@ mod tests {
         let after = migrator.register("m2", &file);
         let start = after.find("vec![").unwrap();
         let end = after[start..].find("\n    }").unwrap();
+        assert!(after.starts_with("mod m1;\nmod m2;\n#[cfg(test)]\nmod tests {}"), "{after}");
         after[start..start + end].to_owned()
     }
 
@@ -361,5 +357,19 @@ mod tests {
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(civil_from_days(20_790), (2026, 12, 3));
         assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+        assert_eq!(civil_from_days(47_541), (2100, 3, 1));
+        assert_eq!(civil_from_days(-25_508), (1900, 3, 1));
+    }
+
+    #[test]
+    fn today_is_the_systems_date() {
+        let date = || {
+            let output = std::process::Command::new("date").args(["-u", "+%Y%m%d"]).output().unwrap();
+            String::from_utf8(output.stdout).unwrap().trim().to_owned()
+        };
+        // Read between two readings of the system's date (which may straddle midnight).
+        let (before, today, after) = (date(), today(), date());
+        assert!(today == before || today == after, "{today}, the system says {before} / {after}");
     }
 }

@@ -120,6 +120,10 @@ mod tests {
         assert_eq!(options.display_fields.unwrap(), ["name", "email"]);
         assert_eq!(options.active_check.unwrap(), ("status".into(), "Status::Active".into()));
         assert_eq!(parse(&["install", "--auth-hash", "none"]).unwrap().auth_hash, Some(None));
+        let options = parse(&["install", "--manifest-path=app/Cargo.toml", "--help"]).unwrap();
+        assert_eq!(options.manifest_path.unwrap(), PathBuf::from("app/Cargo.toml"));
+        assert!(options.help);
+        assert!(parse(&["install", "-h"]).unwrap().help);
     }
 
     #[test]
@@ -129,5 +133,7 @@ mod tests {
         {
             assert!(matches!(parse(args), Err(InstallError::Usage(_))), "{args:?}");
         }
+        // Only `--name=value` is split at `=`: `-h=x` is no `-h`.
+        assert!(matches!(parse(&["install", "-h=x"]), Err(InstallError::Usage(_))));
     }
 }

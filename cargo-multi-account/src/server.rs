@@ -272,6 +272,47 @@ mod tests {
     }
 
     #[test]
+    fn the_connection_is_the_let_that_calls_database_connect() {
+        let chain = "HttpServer::new(move || App::new().wrap(SessionMiddleware::new(store(), key.clone())));";
+        for text in [
+            format!(
+                "fn main() {{\n    let pool = connect_metrics();\n    let db = Database::connect(url);\n    {chain}\n}}\n"
+            ),
+            format!(
+                "fn main() {{\n    let db = Database::connect(url);\n    let pool = connect_metrics();\n    {chain}\n}}\n"
+            ),
+        ] {
+            let after = wired(Framework::Actix, &text);
+            assert!(after.contains("MultiAccountConfig::new(db.clone());"), "{after}");
+        }
+    }
+
+    #[test]
+    fn no_connection_no_wiring() {
+        let text = "fn main() {\n    let key = Key::generate();\n    \
+                    HttpServer::new(move || App::new().wrap(SessionMiddleware::new(store(), key.clone())));\n}\n";
+        let source = SourceFile::parse(std::path::Path::new("main.rs"), text.to_owned()).unwrap();
+        let wiring = wire_file(source, &names(Framework::Actix), Framework::Actix, "crate::user::Model");
+        assert!(
+            matches!(wiring, Some(Wiring::NotFound(message)) if message.contains("no `let db = Database::connect(..)`"))
+        );
+    }
+
+    #[test]
+    fn only_the_apps_own_root_is_wired() {
+        // A session middleware on a `Scope`, not on `App::new()`: not the app.
+        let text = "fn main() {\n    let db = Database::connect(url);\n    \
+                    let scope = web::Scope::new(\"/x\").wrap(SessionMiddleware::new(store(), key.clone()));\n}\n";
+        let source = SourceFile::parse(std::path::Path::new("main.rs"), text.to_owned()).unwrap();
+        assert!(wire_file(source, &names(Framework::Actix), Framework::Actix, "crate::user::Model").is_none());
+        // Nor a bare `new()`.
+        let text = "fn main() {\n    let db = Database::connect(url);\n    \
+                    let app = new().wrap(SessionMiddleware::new(store(), key.clone()));\n}\n";
+        let source = SourceFile::parse(std::path::Path::new("main.rs"), text.to_owned()).unwrap();
+        assert!(wire_file(source, &names(Framework::Actix), Framework::Actix, "crate::user::Model").is_none());
+    }
+
+    #[test]
     fn a_chain_on_one_line_gets_its_calls_on_that_line() {
         let text = "fn main() {\n    let db = sea_orm::Database::connect(url).await.unwrap();\n    \
                     HttpServer::new(move || App::new().wrap(SessionMiddleware::new(store(), key.clone())));\n}\n";

@@ -73,3 +73,57 @@ fn no_framework_no_manifest_and_an_undeclared_module() {
     assert!(refused(&bad, &["--user", "src/main.rs"]).stderr.contains("expected a SeaORM entity"));
     assert!(refused(&bad, &["--frobnicate"]).stderr.contains("unknown argument"));
 }
+
+#[test]
+fn a_linked_account_file_that_holds_something_else() {
+    let users = entity("users");
+    let app = App::of(&[
+        ("Cargo.toml", MANIFEST),
+        ("src/main.rs", "mod user;\nfn main() {}\n"),
+        ("src/user.rs", &users),
+        ("src/linked_account.rs", "// the links of a social network\npub struct Link;\n"),
+    ]);
+    let run = refused(&app, &[]);
+    assert!(
+        run.stderr.contains("src/linked_account.rs") && run.stderr.contains("it holds something else"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_migrator_that_returns_no_vec() {
+    let users = entity("users");
+    let migrator = |body: &str| {
+        format!(
+            "pub struct Migrator;\n\nimpl MigratorTrait for Migrator {{\n    \
+             fn migration_table_name() -> DynIden {{\n        \"migrations\".into_iden()\n    }}\n\n    \
+             fn migrations() -> Vec<Box<dyn MigrationTrait>> {{\n        {body}\n    }}\n}}\n"
+        )
+    };
+    let app = |body: &str| {
+        App::of(&[
+            ("Cargo.toml", MANIFEST),
+            ("src/main.rs", "mod migrator;\nmod user;\nfn main() {}\n"),
+            ("src/user.rs", &users),
+            ("src/migrator.rs", &migrator(body)),
+        ])
+    };
+    let run = refused(&app("all_migrations!()"), &[]);
+    assert!(
+        run.stderr.contains("src/migrator.rs")
+            && run.stderr.contains("expected `fn migrations()` to return `vec![..]`"),
+        "{}",
+        run.stderr
+    );
+    // `fn migrations()` after another function, its `vec![..]` found.
+    let ok = app("vec![]");
+    let run = ok.install(&[]);
+    assert!(run.success, "{run:?}");
+    let migrator = ok.read("src/migrator.rs");
+    assert!(migrator.contains("vec![Box::new(m"), "{migrator}");
+    assert!(migrator.starts_with("mod m"), "{migrator}");
+    // `src/migrator.rs`'s modules live in `src/migrator/`.
+    let module = migrator.lines().next().unwrap().trim_start_matches("mod ").trim_end_matches(';');
+    assert!(ok.path(&format!("src/migrator/{module}.rs")).exists(), "{migrator}");
+}

@@ -249,6 +249,28 @@ fn a_dirty_git_tree_gets_a_warning() {
     let run = app.install(&[]);
     assert!(run.success, "{run:?}");
     assert!(run.stderr.contains("warning: the git tree has uncommitted changes"), "{}", run.stderr);
+    assert!(run.stderr.contains("review the install's 7 file(s)"), "{}", run.stderr);
+}
+
+#[test]
+fn a_clean_git_tree_gets_no_warning() {
+    let app = App::fixture("axum-models");
+    let git = |args: &[&str]| {
+        let status = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(app.dir.path())
+            .output()
+            .unwrap()
+            .status;
+        assert!(status.success(), "git {args:?}");
+    };
+    git(&["init", "-q", "."]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "the app"]);
+    let run = app.install(&[]);
+    assert!(run.success, "{run:?}");
+    assert!(!run.stderr.contains("warning"), "{}", run.stderr);
 }
 
 #[test]
@@ -348,4 +370,101 @@ fn a_table_migration_written_by_hand_counts_as_installed() {
     assert!(run.success, "{run:?}");
     assert_eq!(app.read("migration/src/lib.rs"), lib);
     assert!(run.stdout.contains("registers the linked-accounts migration already"), "{}", run.stdout);
+}
+
+/// A one-crate actix app with `files` besides its manifest and `main.rs`.
+fn actix_app(mods: &str, files: &[(&str, &str)]) -> App {
+    let manifest = "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[dependencies]\n\
+                    actix-web = \"4\"\nsea-orm = \"2\"\n";
+    let main = format!("{mods}\nfn main() {{}}\n");
+    let mut all = vec![("Cargo.toml", manifest), ("src/main.rs", main.as_str())];
+    all.extend_from_slice(files);
+    App::of(&all)
+}
+
+const PEOPLE: &str = "use sea_orm::entity::prelude::*;\n\n\
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]\n#[sea_orm(table_name = \"people\")]\n\
+    pub struct Model {\n    #[sea_orm(primary_key)]\n    pub id: i32,\n    pub status: Status,\n}\n\n\
+    #[derive(Clone, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]\n\
+    #[sea_orm(rs_type = \"String\", db_type = \"String(StringLen::N(8))\")]\n\
+    pub enum Status {\n    #[sea_orm(string_value = \"pending\")]\n    Pending,\n    \
+    #[sea_orm(string_value = \"banned\")]\n    Banned,\n}\n";
+
+#[test]
+fn the_user_entity_is_found_by_its_table_or_its_file() {
+    // By the table: `member.rs` maps `users`.
+    let users = PEOPLE.replace("\"people\"", "\"users\"");
+    let app = actix_app("mod member;", &[("src/member.rs", &users)]);
+    let run = app.install(&[]);
+    assert!(run.success && app.read("src/member.rs").contains("MultiAccountUser"), "{run:?}");
+    // By the file: `user.rs` maps `people`.
+    let app = actix_app("mod user;", &[("src/user.rs", PEOPLE)]);
+    let run = app.install(&[]);
+    assert!(run.success && app.read("src/user.rs").contains("MultiAccountUser"), "{run:?}");
+    // A status enum without `Active` proposes no active check.
+    assert!(!app.read("src/user.rs").contains("active_check"), "{}", app.read("src/user.rs"));
+}
+
+#[test]
+fn the_attribute_goes_under_the_table_and_the_derive_into_the_derive() {
+    // The table attribute first, a doc comment, and a struct before `Model`.
+    let user = "use sea_orm::entity::prelude::*;\n\n/// What a token claims.\npub struct Claims {\n    pub sub: i32,\n}\n\n\
+                /// A user.\n#[sea_orm(table_name = \"users\")]\n#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]\n\
+                pub struct Model {\n    #[sea_orm(primary_key)]\n    pub id: i32,\n    pub email: String,\n}\n";
+    let app = actix_app("mod user;", &[("src/user.rs", user)]);
+    let run = app.install(&[]);
+    assert!(run.success, "{run:?}");
+    let after = app.read("src/user.rs");
+    assert!(
+        after.contains(
+            "/// A user.\n#[sea_orm(table_name = \"users\")]\n#[multi_account(\n    linked_account = super::linked_account::Entity,"
+        ) && after.contains("#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, multi_account::MultiAccountUser)]"),
+        "{after}"
+    );
+    assert!(after.contains("pub struct Claims {\n    pub sub: i32,\n}"), "{after}");
+}
+
+#[test]
+fn a_user_entity_derived_by_hand_is_left_as_it_is() {
+    let user = "use sea_orm::entity::prelude::*;\n\n\
+                #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, multi_account::MultiAccountUser)]\n\
+                #[sea_orm(table_name = \"users\")]\npub struct Model {\n    #[sea_orm(primary_key)]\n    pub id: i32,\n}\n";
+    let app = actix_app("mod user;", &[("src/user.rs", user)]);
+    let run = app.install(&[]);
+    assert!(run.success, "{run:?}");
+    assert_eq!(app.read("src/user.rs"), user);
+    assert!(run.stdout.contains("MultiAccountUser is derived already"), "{}", run.stdout);
+}
+
+#[test]
+fn a_server_that_holds_the_migrator_gets_each_dependency_once() {
+    let entity = "use sea_orm::entity::prelude::*;\n\n#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]\n\
+                  #[sea_orm(table_name = \"users\")]\npub struct Model {\n    #[sea_orm(primary_key)]\n    pub id: i32,\n}\n";
+    let migrator = "pub struct Migrator;\n\nimpl MigratorTrait for Migrator {\n    \
+                    fn migrations() -> Vec<Box<dyn MigrationTrait>> {\n        vec![]\n    }\n}\n";
+    let app = App::of(&[
+        ("Cargo.toml", "[workspace]\nresolver = \"3\"\nmembers = [\"entity\", \"server\"]\n"),
+        (
+            "entity/Cargo.toml",
+            "[package]\nname = \"entity\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[dependencies]\nsea-orm = \"2\"\n",
+        ),
+        ("entity/src/lib.rs", "pub mod user;\n"),
+        ("entity/src/user.rs", entity),
+        (
+            "server/Cargo.toml",
+            "[package]\nname = \"server\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[dependencies]\n\
+             entity = { path = \"../entity\" }\nactix-web = \"4\"\nsea-orm-migration = \"2\"\n",
+        ),
+        ("server/src/main.rs", "mod migrator;\nfn main() {}\n"),
+        ("server/src/migrator.rs", migrator),
+    ]);
+    let run = app.install(&[]);
+    assert!(run.success, "{run:?}");
+    let server = app.read("server/Cargo.toml");
+    assert_eq!(server.matches("multi-account = ").count(), 1, "{server}");
+    assert_eq!(server.matches("multi-account-actix = ").count(), 1, "{server}");
+    // The migrator names the entity through the entity crate.
+    let module = new_migration(&app.read("server/src/migrator.rs"));
+    let migration = app.read(&format!("server/src/migrator/{module}.rs"));
+    assert!(migration.contains("LinkedAccountsMigration<entity::linked_account::Entity>"), "{migration}");
 }
