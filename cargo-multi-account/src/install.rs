@@ -227,12 +227,33 @@ fn plan_migration<'a>(
                 )),
             }
         }
-        None => outcome.manual.push(format!(
-            "No sea-orm-migration Migrator found. Add this line to your migrations, after the users table:\n\n    \
-             multi_account::migration::LinkedAccountsMigration::<crate::{module_path}linked_account::Entity>::boxed(),"
-        )),
+        None => outcome.manual.push(no_migrator_step(project, entity_package, module_path)),
     }
     Ok(())
+}
+
+/// The manual step without a `Migrator`: the migration's line, naming the
+/// entity from wherever the migrations will be. In a workspace they may be in
+/// another crate than the entities, so the entity crate's name comes first.
+fn no_migrator_step(project: &Project, entity_package: &crate::project::Package, module_path: &str) -> String {
+    let line = |root: &str| {
+        format!(
+            "multi_account::migration::LinkedAccountsMigration::<{root}::{module_path}linked_account::Entity>::boxed(),"
+        )
+    };
+    let intro = "No sea-orm-migration Migrator found. Add this line to your migrations, after the users table:";
+    if project.packages.len() > 1 {
+        let crate_name = entity_package.crate_name();
+        format!(
+            "{intro}\n\n    {}\n\n(in the `{}` package itself, `crate::` in place of `{crate_name}::`; another package \
+             needs `multi-account` and `{}` among its dependencies)",
+            line(&crate_name),
+            entity_package.name,
+            entity_package.name,
+        )
+    } else {
+        format!("{intro}\n\n    {}", line("crate"))
+    }
 }
 
 fn summarize_proposal(proposal: &Proposal, done: &mut Vec<String>) {

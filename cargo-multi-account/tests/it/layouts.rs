@@ -175,6 +175,43 @@ fn a_workspace_with_the_entities_in_their_own_crate() {
 }
 
 #[test]
+fn without_a_migrator_the_migration_line_names_the_entity_from_where_the_migrations_can_be() {
+    // A workspace: the migrations may be in another crate than the entities.
+    let app = App::fixture("workspace-entity-crate");
+    std::fs::remove_dir_all(app.path("migration")).unwrap();
+    let root = app.read("Cargo.toml").replace("\"entity\", \"migration\", \"server\"", "\"entity\", \"server\"");
+    std::fs::write(app.path("Cargo.toml"), root).unwrap();
+    let run = app.install(&[]);
+    assert!(run.success, "{run:?}");
+    assert!(
+        run.stdout.contains("LinkedAccountsMigration::<entity::linked_account::Entity>::boxed(),")
+            && run.stdout.contains("(in the `entity` package itself, `crate::` in place of `entity::`"),
+        "{}",
+        run.stdout
+    );
+
+    // One package: the migrations are in the entities' crate.
+    let entity = "use sea_orm::entity::prelude::*;\n\n#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]\n\
+                  #[sea_orm(table_name = \"users\")]\npub struct Model {\n    #[sea_orm(primary_key)]\n    pub id: i32,\n}\n";
+    let manifest = "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[dependencies]\n\
+                    actix-web = \"4\"\nsea-orm = \"2\"\n";
+    let app = App::of(&[
+        ("Cargo.toml", manifest),
+        ("src/main.rs", "mod entities;\nfn main() {}\n"),
+        ("src/entities/mod.rs", "pub mod user;\n"),
+        ("src/entities/user.rs", entity),
+    ]);
+    let run = app.install(&[]);
+    assert!(run.success, "{run:?}");
+    assert!(
+        run.stdout.contains("LinkedAccountsMigration::<crate::entities::linked_account::Entity>::boxed(),")
+            && !run.stdout.contains("in place of"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn no_session_middleware_is_left_to_do_with_the_code() {
     let entity = "use sea_orm::entity::prelude::*;\n\n#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]\n\
                   #[sea_orm(table_name = \"users\")]\npub struct Model {\n    #[sea_orm(primary_key)]\n    pub id: i32,\n}\n";
