@@ -158,7 +158,9 @@ impl<U: MultiAccountUser, S: Send + Sync> FromRequestParts<S> for SignedInAccoun
         let mut csrf_token = String::new();
         if accounts.current.is_some() {
             let session = session(parts)?;
-            let (token, writes) = multi_account::session::csrf_token(&session_state::read(&session).await?);
+            // The token is all the decision reads (the load above read the rest).
+            let state = session_state::read_keys(&session, &[multi_account::session::keys::CSRF_TOKEN]).await?;
+            let (token, writes) = multi_account::session::csrf_token(&state);
             session_state::apply(&session, &writes).await?;
             csrf_token = token;
         }

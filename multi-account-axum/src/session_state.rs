@@ -19,13 +19,20 @@ pub(crate) const KEYS: [&str; 7] = [
 
 /// Reads the session's multi-account entries (one store load, then memory).
 pub(crate) async fn read(session: &Session) -> Result<SessionState, MultiAccountError> {
-    let mut values = Vec::with_capacity(KEYS.len());
-    for key in KEYS {
+    read_keys(session, &KEYS).await
+}
+
+/// Reads only `keys`, for a decision that looks at nothing else; the other
+/// entries read as absent.
+pub(crate) async fn read_keys(session: &Session, keys: &[&'static str]) -> Result<SessionState, MultiAccountError> {
+    let mut values = Vec::with_capacity(keys.len());
+    for &key in keys {
         if let Some(value) = session.get_value(key).await? {
             values.push((key, value));
         }
     }
-    Ok(SessionState::read(None, |key| values.iter().find(|(name, _)| *name == key).map(|(_, value)| value.clone())))
+    // The core asks for each key once: hand the values over.
+    Ok(SessionState::read(None, |key| values.iter_mut().find(|(name, _)| *name == key).map(|(_, value)| value.take())))
 }
 
 /// Applies `writes` in order.

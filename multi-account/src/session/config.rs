@@ -123,7 +123,7 @@ impl SessionConfig {
     }
 
     /// Reads `state` the way this config's identity layer needs.
-    pub fn read_state(&self, get: impl Fn(&str) -> Option<serde_json::Value>) -> SessionState {
+    pub fn read_state(&self, get: impl FnMut(&str) -> Option<serde_json::Value>) -> SessionState {
         SessionState::read(self.identity_key, get)
     }
 

@@ -24,8 +24,9 @@ impl SessionState {
     /// Reads the multi-account keys (and the identity layer's id under
     /// `identity_key`, when the adapter has one) through `get`, which returns an
     /// entry's JSON value. An entry that is not JSON should come back as
-    /// [`Value::Null`]: present, but unreadable.
-    pub fn read(identity_key: Option<&'static str>, get: impl Fn(&str) -> Option<Value>) -> Self {
+    /// [`Value::Null`]: present, but unreadable. `get` is asked once per key,
+    /// so it may hand its values over instead of cloning them.
+    pub fn read(identity_key: Option<&'static str>, mut get: impl FnMut(&str) -> Option<Value>) -> Self {
         let mut values = BTreeMap::new();
         let identity = identity_key.into_iter();
         for key in [
