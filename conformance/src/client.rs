@@ -40,6 +40,10 @@ pub struct Options {
     pub link_intent_ttl: Option<Duration>,
     /// Handlers whose `after_switch_path` is this path.
     pub after_switch_path: Option<&'static str>,
+    /// Handlers whose `after_link_path` is this path.
+    pub after_link_path: Option<&'static str>,
+    /// Handlers whose `sign_out_path` is this path.
+    pub sign_out_path: Option<&'static str>,
     /// `with_paths`.
     pub paths: Option<multi_account::session::Paths>,
 }

@@ -120,6 +120,10 @@ macro_rules! each_case {
                 switch_remove_and_sign_out_all_need_the_csrf_token
                 a_csrf_token_from_before_a_switch_is_rejected_after_it
                 the_extractors_debug_output_names_the_accounts_and_not_the_csrf_token
+                the_apps_own_forms_share_the_sessions_token
+                the_apps_session_helpers_read_and_write_what_the_routes_do
+                each_flow_lands_on_its_default_page
+                a_form_of_up_to_16_kib_is_read_and_a_larger_one_is_no_token
                 every_state_change_refuses_every_bad_token
                 tokens_from_before_unlink_and_sign_out_all_are_dead
                 link_start_needs_the_token_and_a_get_writes_nothing

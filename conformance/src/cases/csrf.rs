@@ -445,3 +445,34 @@ pub async fn the_extractors_debug_output_names_the_accounts_and_not_the_csrf_tok
     }
     assert!(!token.is_empty() && !debug.body.contains(&token), "the CSRF token leaked: {}", debug.body);
 }
+
+/// The app's own forms (a sign-in or sign-out form) carry the same token as
+/// the multi-account routes: the adapter's `csrf` helpers hand it out, check it
+/// and rotate it, and `SignedInAccounts::csrf_token` is that token too.
+pub async fn the_apps_own_forms_share_the_sessions_token<U: SuiteUser>(harness: &impl Harness) {
+    let (db, _guard) = database(2).await;
+    let mut client = harness.client::<U>(&db, &Options::default()).await;
+    client.sign_in(1).await;
+    let token = client.get("/own-form").await.body;
+    assert_eq!(token.len(), 64, "a real token: {token:?}");
+    assert_eq!(token, client.csrf().await, "the routes' token");
+    assert_eq!(client.get("/accounts-view").await.body, format!("multi=false;token={token}"));
+
+    assert_eq!(client.post_form("/own-form", &[("csrf_token", &token)]).await.status, 204, "this session's token");
+    for (wrong, what) in [(None, "no token"), (Some(""), "an empty token"), (Some(WRONG_TOKEN), "a wrong token")] {
+        let fields: Vec<(&str, &str)> = wrong.map(|wrong| vec![("csrf_token", wrong)]).unwrap_or_default();
+        assert_eq!(client.post_form("/own-form", &fields).await.status, 403, "{what}");
+    }
+
+    client.complete_link(1, 2).await;
+    let token = client.csrf().await;
+    assert_eq!(client.get("/accounts-view").await.body, format!("multi=true;token={token}"));
+
+    let rotated = client.post_form("/own-form/rotate", &[]).await.body;
+    assert_eq!(rotated.len(), 64, "a real token: {rotated:?}");
+    assert_ne!(rotated, token);
+    assert_eq!(client.post_form("/own-form", &[("csrf_token", &token)]).await.status, 403, "the old token is spent");
+    assert_eq!(client.post_form("/own-form", &[("csrf_token", &rotated)]).await.status, 204, "the new one");
+    assert_eq!(client.csrf().await, rotated, "and the routes take the new one");
+    assert_eq!(client.get("/accounts-view").await.body, format!("multi=true;token={rotated}"));
+}

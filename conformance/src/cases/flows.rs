@@ -264,3 +264,34 @@ pub async fn the_session_is_steady_right_after_sign_in<U: SuiteUser>(harness: &i
     assert_eq!(after.len(), 32, "{after}");
     assert_ne!(before, after);
 }
+
+/// Without a page to return to (no `Referer`, no custom handlers), a completed
+/// link, a switch, a removal and sign-out-all each land on the default page,
+/// `/`; an app's handlers move the link's and sign-out-all's landing pages.
+pub async fn each_flow_lands_on_its_default_page<U: SuiteUser>(harness: &impl Harness) {
+    let (db, _guard) = database(3).await;
+    let mut client = harness.client::<U>(&db, &Options::default()).await;
+    client.sign_in(1).await;
+    let linked = client.complete_link(1, 2).await;
+    assert_eq!((linked.status, linked.location.as_deref()), (303, Some("/")), "link: {linked:?}");
+    client.complete_link(1, 3).await;
+    let switched = client.switch(1).await;
+    assert_eq!((switched.status, switched.location.as_deref()), (303, Some("/")), "switch: {switched:?}");
+    let removed = client.post_with_csrf("/link/remove/2").await;
+    assert_eq!((removed.status, removed.location.as_deref()), (303, Some("/")), "remove: {removed:?}");
+    let signed_out = client.post_with_csrf("/link/sign-out-all").await;
+    assert_eq!((signed_out.status, signed_out.location.as_deref()), (303, Some("/")), "sign-out-all: {signed_out:?}");
+
+    // The app's own handlers choose them.
+    let options = Options { after_link_path: Some("/linked"), sign_out_path: Some("/bye"), ..Options::default() };
+    let mut client = harness.client::<U>(&db, &options).await;
+    client.sign_in(1).await;
+    let linked = client.complete_link(1, 2).await;
+    assert_eq!((linked.status, linked.location.as_deref()), (303, Some("/linked")), "link: {linked:?}");
+    let signed_out = client.post_with_csrf("/link/sign-out-all").await;
+    assert_eq!(
+        (signed_out.status, signed_out.location.as_deref()),
+        (303, Some("/bye")),
+        "sign-out-all: {signed_out:?}"
+    );
+}

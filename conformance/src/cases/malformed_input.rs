@@ -410,3 +410,26 @@ pub async fn bad_input_is_a_4xx_never_a_500<U: SuiteUser>(harness: &impl Harness
     assert_eq!(anonymous.get("/link/p/1").await.status, 401);
     assert_eq!(anonymous.get("/me").await.body, "");
 }
+
+/// The routes read a form of up to 16 KiB (actix-web's form limit, on both
+/// adapters): a token with a long field beside it still counts; a larger body
+/// is no token, a 403 that writes nothing.
+pub async fn a_form_of_up_to_16_kib_is_read_and_a_larger_one_is_no_token<U: SuiteUser>(harness: &impl Harness) {
+    let (db, _guard) = database(2).await;
+    let mut client = harness.client::<U>(&db, &Options::default()).await;
+    client.sign_in(1).await;
+    client.complete_link(1, 2).await;
+    let token = client.csrf().await;
+    let padding = "x".repeat(10 * 1024);
+    let read = client.post_form("/link/switch_to/1", &[("csrf_token", &token), ("padding", &padding)]).await;
+    assert_eq!(read.status, 303, "10 KiB: {read:?}");
+    assert_eq!(client.state().await, "current=1;primary=1;group=1,2");
+
+    let token = client.csrf().await;
+    let padding = "x".repeat(17 * 1024);
+    let before = client.session_entries().await;
+    let refused = client.post_form("/link/switch_to/2", &[("csrf_token", &token), ("padding", &padding)]).await;
+    assert_eq!(refused.status, 403, "17 KiB: {refused:?}");
+    assert_eq!(client.session_entries().await, before, "nothing written");
+    assert_eq!(client.state().await, "current=1;primary=1;group=1,2");
+}

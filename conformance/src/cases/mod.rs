@@ -2,6 +2,7 @@
 //! proves one rule through the adapter's real HTTP surface; the list the
 //! adapters run is [`crate::each_case!`].
 
+mod app_helpers;
 mod audit_events;
 mod csrf;
 mod fixation;
@@ -16,6 +17,7 @@ mod replay;
 mod seams;
 mod tampering;
 
+pub use app_helpers::*;
 pub use audit_events::*;
 pub use csrf::*;
 pub use fixation::*;

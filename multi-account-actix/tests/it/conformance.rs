@@ -56,12 +56,25 @@ async fn switcher<U: MultiAccountUser>(accounts: SignedInAccounts<U>) -> actix_w
     actix_web::HttpResponse::Ok().json(accounts.switcher())
 }
 
-/// Handlers whose `after_switch_path` is the given path.
-struct AfterSwitch(&'static str);
+/// Handlers whose landing pages are the given paths (`/` where not given, the
+/// defaults).
+struct Landings {
+    after_switch: Option<&'static str>,
+    after_link: Option<&'static str>,
+    sign_out: Option<&'static str>,
+}
 
-impl multi_account_actix::MultiAccountHandlers for AfterSwitch {
+impl multi_account_actix::MultiAccountHandlers for Landings {
     fn after_switch_path(&self, _req: &actix_web::HttpRequest) -> String {
-        self.0.to_owned()
+        self.after_switch.unwrap_or("/").to_owned()
+    }
+
+    fn after_link_path(&self, _req: &actix_web::HttpRequest) -> String {
+        self.after_link.unwrap_or("/").to_owned()
+    }
+
+    fn sign_out_path(&self, _req: &actix_web::HttpRequest) -> String {
+        self.sign_out.unwrap_or("/").to_owned()
     }
 }
 
@@ -83,6 +96,44 @@ async fn flash(session: actix_session::Session) -> String {
 
 async fn sign_out(session: actix_session::Session) -> actix_web::HttpResponse {
     multi_account_actix::session::sign_out(&session);
+    actix_web::HttpResponse::NoContent().finish()
+}
+
+/// The app's own form: its token from the `csrf` helper.
+async fn own_form(session: actix_session::Session) -> Result<String, multi_account_actix::MultiAccountError> {
+    multi_account_actix::csrf::csrf_token(&session)
+}
+
+/// The app's own form posted: 204 with this session's token, 403 without.
+async fn own_form_post(
+    session: actix_session::Session,
+    web::Form(fields): web::Form<BTreeMap<String, String>>,
+) -> actix_web::HttpResponse {
+    let presented = fields.get(multi_account_actix::csrf::CSRF_FIELD).map(String::as_str);
+    if multi_account_actix::csrf::verify(&session, presented) {
+        actix_web::HttpResponse::NoContent().finish()
+    } else {
+        actix_web::HttpResponse::Forbidden().finish()
+    }
+}
+
+async fn own_form_rotate(session: actix_session::Session) -> Result<String, multi_account_actix::MultiAccountError> {
+    multi_account_actix::csrf::rotate(&session)
+}
+
+async fn accounts_view<U: MultiAccountUser>(accounts: SignedInAccounts<U>) -> String {
+    format!("multi={};token={}", accounts.is_multi_account(), accounts.csrf_token())
+}
+
+/// `user=<get_user_id>;pending=<pending_link>`.
+fn helpers<U: MultiAccountUser>(config: &MultiAccountConfig, session: &actix_session::Session) -> String {
+    let text = |id: Option<U::Id>| id.map(|id| id.to_string()).unwrap_or_default();
+    let user = multi_account_actix::session::get_user_id::<U>(session);
+    format!("user={};pending={}", text(user), text(config.pending_link::<U>(session)))
+}
+
+async fn put_flash(session: actix_session::Session) -> actix_web::HttpResponse {
+    multi_account_actix::put_flash(&session, "from the app");
     actix_web::HttpResponse::NoContent().finish()
 }
 
@@ -109,8 +160,12 @@ impl Harness for Actix {
         if let Some(ttl) = options.link_intent_ttl {
             config = config.with_link_intent_ttl(ttl);
         }
-        if let Some(path) = options.after_switch_path {
-            config = config.with_handlers(AfterSwitch(path));
+        if options.after_switch_path.is_some() || options.after_link_path.is_some() || options.sign_out_path.is_some() {
+            config = config.with_handlers(Landings {
+                after_switch: options.after_switch_path,
+                after_link: options.after_link_path,
+                sign_out: options.sign_out_path,
+            });
         }
         if let Some(paths) = options.paths.clone() {
             config = config.with_paths(paths);
@@ -128,6 +183,25 @@ impl Harness for Actix {
             .route("/plain", web::get().to(plain))
             .route("/sign-out", web::post().to(sign_out))
             .route("/flash", web::get().to(flash))
+            .route("/own-form", web::get().to(own_form))
+            .route("/own-form", web::post().to(own_form_post))
+            .route("/own-form/rotate", web::post().to(own_form_rotate))
+            .route("/accounts-view", web::get().to(accounts_view::<U>))
+            .route("/helpers", {
+                let config = config.clone();
+                web::get().to(move |session: actix_session::Session| {
+                    let text = helpers::<U>(&config, &session);
+                    async move { text }
+                })
+            })
+            .route("/helpers/flash", web::post().to(put_flash))
+            .route("/helpers/sign-out-all", {
+                let config = config.clone();
+                web::post().to(move |session: actix_session::Session| {
+                    let config = config.clone();
+                    async move { config.sign_out_all::<U>(&session).await.map(|removed| removed.to_string()) }
+                })
+            })
             .wrap(SessionToken);
         let service: Service = match self {
             Self::Cookie => boxed(test::init_service(app.wrap(test_support::cookie_session())).await),

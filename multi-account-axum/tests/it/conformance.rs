@@ -63,12 +63,25 @@ async fn switcher<U: MultiAccountUser>(
     axum::Json(accounts.switcher())
 }
 
-/// Handlers whose `after_switch_path` is the given path.
-struct AfterSwitch(&'static str);
+/// Handlers whose landing pages are the given paths (`/` where not given, the
+/// defaults).
+struct Landings {
+    after_switch: Option<&'static str>,
+    after_link: Option<&'static str>,
+    sign_out: Option<&'static str>,
+}
 
-impl multi_account_axum::MultiAccountHandlers for AfterSwitch {
+impl multi_account_axum::MultiAccountHandlers for Landings {
     fn after_switch_path(&self, _parts: &axum::http::request::Parts) -> String {
-        self.0.to_owned()
+        self.after_switch.unwrap_or("/").to_owned()
+    }
+
+    fn after_link_path(&self, _parts: &axum::http::request::Parts) -> String {
+        self.after_link.unwrap_or("/").to_owned()
+    }
+
+    fn sign_out_path(&self, _parts: &axum::http::request::Parts) -> String {
+        self.sign_out.unwrap_or("/").to_owned()
     }
 }
 
@@ -95,6 +108,57 @@ async fn sign_out(
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
+/// The app's own form: its token from the `csrf` helper.
+async fn own_form(session: tower_sessions::Session) -> Result<String, multi_account_axum::MultiAccountError> {
+    multi_account_axum::csrf::csrf_token(&session).await
+}
+
+/// The app's own form posted: 204 with this session's token, 403 without.
+async fn own_form_post(
+    session: tower_sessions::Session,
+    axum::Form(fields): axum::Form<BTreeMap<String, String>>,
+) -> Result<axum::http::StatusCode, multi_account_axum::MultiAccountError> {
+    let presented = fields.get(multi_account_axum::csrf::CSRF_FIELD).map(String::as_str);
+    Ok(if multi_account_axum::csrf::verify(&session, presented).await? {
+        axum::http::StatusCode::NO_CONTENT
+    } else {
+        axum::http::StatusCode::FORBIDDEN
+    })
+}
+
+async fn own_form_rotate(session: tower_sessions::Session) -> Result<String, multi_account_axum::MultiAccountError> {
+    multi_account_axum::csrf::rotate(&session).await
+}
+
+async fn accounts_view<U: MultiAccountUser>(accounts: SignedInAccounts<U>) -> String {
+    format!("multi={};token={}", accounts.is_multi_account(), accounts.csrf_token())
+}
+
+/// `user=<get_user_id>;pending=<pending_link>`.
+async fn helpers<U: MultiAccountUser>(
+    config: MultiAccountConfig,
+    session: tower_sessions::Session,
+) -> Result<String, multi_account_axum::MultiAccountError> {
+    let user = multi_account_axum::session::get_user_id::<U>(&session).await?;
+    let pending = config.pending_link::<U>(&session).await?;
+    let text = |id: Option<U::Id>| id.map(|id| id.to_string()).unwrap_or_default();
+    Ok(format!("user={};pending={}", text(user), text(pending)))
+}
+
+async fn put_flash(
+    session: tower_sessions::Session,
+) -> Result<axum::http::StatusCode, multi_account_axum::MultiAccountError> {
+    multi_account_axum::session::put_flash(&session, "from the app").await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+async fn sign_out_all<U: MultiAccountUser>(
+    config: MultiAccountConfig,
+    session: tower_sessions::Session,
+) -> Result<String, multi_account_axum::MultiAccountError> {
+    Ok(config.sign_out_all::<U>(&session).await?.to_string())
+}
+
 impl Harness for Axum {
     type Client = AxumClient;
 
@@ -118,8 +182,12 @@ impl Harness for Axum {
         if let Some(ttl) = options.link_intent_ttl {
             config = config.with_link_intent_ttl(ttl);
         }
-        if let Some(path) = options.after_switch_path {
-            config = config.with_handlers(AfterSwitch(path));
+        if options.after_switch_path.is_some() || options.after_link_path.is_some() || options.sign_out_path.is_some() {
+            config = config.with_handlers(Landings {
+                after_switch: options.after_switch_path,
+                after_link: options.after_link_path,
+                sign_out: options.sign_out_path,
+            });
         }
         if let Some(paths) = options.paths.clone() {
             config = config.with_paths(paths);
@@ -137,6 +205,24 @@ impl Harness for Axum {
             .route("/plain", get(plain))
             .route("/sign-out", axum::routing::post(sign_out))
             .route("/flash", get(flash))
+            .route("/own-form", get(own_form).post(own_form_post))
+            .route("/own-form/rotate", axum::routing::post(own_form_rotate))
+            .route("/accounts-view", get(accounts_view::<U>))
+            .route(
+                "/helpers",
+                get({
+                    let config = config.clone();
+                    move |session| helpers::<U>(config, session)
+                }),
+            )
+            .route("/helpers/flash", axum::routing::post(put_flash))
+            .route(
+                "/helpers/sign-out-all",
+                axum::routing::post({
+                    let config = config.clone();
+                    move |session| sign_out_all::<U>(config, session)
+                }),
+            )
             .layer(config.layer());
         let router = match self {
             Self::Memory => router.layer(SessionManagerLayer::new(MemoryStore::default()).with_secure(false)),
