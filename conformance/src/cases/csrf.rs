@@ -22,12 +22,14 @@ pub async fn every_state_change_needs_the_token_and_a_same_origin_request<U: Sui
             let fields: Vec<(&str, &str)> = token.iter().map(|token| ("csrf_token", token.as_str())).collect();
             let refused = client.post_form(path, &fields).await;
             assert_eq!(refused.status, 403, "{path} {token:?}: {refused:?}");
+            assert_eq!(refused.body, "missing or invalid CSRF token", "{path} {token:?}");
         }
         let token = client.csrf().await;
         for (name, value) in [("Sec-Fetch-Site", "cross-site"), ("Origin", "http://evil.example")] {
             client.set_headers(vec![(name.to_owned(), value.to_owned())]);
             let refused = client.post_form(path, &[("csrf_token", &token)]).await;
             assert_eq!(refused.status, 403, "{path} {name}: {refused:?}");
+            assert_eq!(refused.body, "forbidden", "{path} {name}: the reason stays in the logs");
             client.set_headers(Vec::new());
         }
     }
