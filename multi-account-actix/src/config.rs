@@ -3,14 +3,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_session::Session;
-use multi_account::MultiAccountUser;
 use multi_account::session::{COOKIE_SESSION_BUDGET, Paths, SessionConfig};
 use sea_orm::DatabaseConnection;
 
-use crate::error::MultiAccountError;
 use crate::handlers::{DefaultHandlers, MultiAccountHandlers};
-use crate::session_state;
 
 /// Everything multi-account needs at run time: the database, the paths, the
 /// handler hooks and the on/off switch. Cheap to clone (shared state inside).
@@ -157,21 +153,5 @@ impl MultiAccountConfig {
     /// config (and so every worker).
     pub fn set_enabled(&self, enabled: bool) {
         self.core.set_enabled(enabled);
-    }
-
-    /// The primary that is adding an account in this session, while its link
-    /// intent is fresh: your sign-in page can say "Add another account" then.
-    pub fn pending_link<U: MultiAccountUser>(&self, session: &Session) -> Option<U::Id> {
-        self.core.pending_link::<U>(&session_state::read_for(self, session))
-    }
-
-    /// Signs out of every account in this browser: deletes this session's links,
-    /// then clears the session. Call it from your own sign-out handler (the
-    /// sign-out-all route does the same). On a database error nothing is cleared.
-    pub async fn sign_out_all<U: MultiAccountUser>(&self, session: &Session) -> Result<u64, MultiAccountError> {
-        let state = session_state::read_for(self, session);
-        let (writes, removed) = self.core.sign_out_all::<U>(&state).await?;
-        session_state::apply(session, &writes)?;
-        Ok(removed)
     }
 }

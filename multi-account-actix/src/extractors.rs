@@ -62,7 +62,7 @@ impl<U: MultiAccountUser> FromRequest for CurrentUser<U> {
         let req = req.clone();
         Box::pin(async move {
             let accounts = load::<U>(&req).await?;
-            accounts.current.clone().map(CurrentUser).ok_or(MultiAccountError::Unauthorized)
+            accounts.current.clone().map(CurrentUser).ok_or(MultiAccountError::Refused(multi_account::session::Refusal::Unauthorized))
         })
     }
 }
@@ -81,7 +81,7 @@ impl<U: MultiAccountUser> FromRequest for PrimaryUser<U> {
         Box::pin(async move {
             let accounts = load::<U>(&req).await?;
             let primary = accounts.group.as_ref().map(|group| group.primary().clone());
-            primary.map(PrimaryUser).ok_or(MultiAccountError::Unauthorized)
+            primary.map(PrimaryUser).ok_or(MultiAccountError::Refused(multi_account::session::Refusal::Unauthorized))
         })
     }
 }

@@ -141,7 +141,6 @@ fn apply(
         Response::AutoSubmit(auto_submit) => Ok(config.handlers.render_auto_submit(req, &form(auto_submit))),
         Response::LinkStart(start) => Ok(config.handlers.render_link_start(req, &form(start))),
         Response::Refused(refusal) => Err(refusal.into()),
-        _ => Err(MultiAccountError::Forbidden("unknown response")),
     }
 }
 

@@ -1,5 +1,5 @@
 //! Reading the multi-account session, and the two writes an app makes itself:
-//! [`sign_in`] and [`sign_out`]. Every other write goes through the routes, so
+//! [`MultiAccountConfig::sign_in`] and [`sign_out`]. Every other write goes through the routes, so
 //! none skips the renewal, the CSRF rotation or the sign-in record.
 //!
 //! Readers never fail: a missing, tampered or malformed value reads as `None`,
@@ -9,6 +9,7 @@ use actix_session::Session;
 use multi_account::MultiAccountUser;
 use multi_account::session::SessionState;
 
+use crate::config::MultiAccountConfig;
 use crate::error::MultiAccountError;
 use crate::session_state;
 
@@ -57,19 +58,42 @@ pub fn is_multi_account_session<U: MultiAccountUser>(session: &Session) -> bool 
     multi_account_session::<U>(session).is_some()
 }
 
-/// Signs `user` in: writes the `"user"` subject, renews the session id and rotates
-/// the CSRF token (a privilege change), and records the sign-in (with the
-/// account's `auth_hash` fingerprint, if it has one). While a link is pending
-/// (after "Add another account", within its time limit) the group is kept, so
-/// this sign-in completes the link; otherwise it starts a new group. Call it from
-/// your sign-in handler after the password (or other) check succeeded.
-pub fn sign_in<U: MultiAccountUser>(session: &Session, user: &U) -> Result<(), MultiAccountError> {
-    session_state::apply(session, &multi_account::session::sign_in(&state(session), user))
-}
-
 /// Signs out of everything in this browser: removes every key. To also delete
 /// this session's links, use the sign-out-all route or
 /// [`MultiAccountConfig::sign_out_all`](crate::MultiAccountConfig::sign_out_all).
 pub fn sign_out(session: &Session) {
     session.purge();
+}
+
+impl MultiAccountConfig {
+    /// Signs `user` in: writes the `"user"` subject, renews the session id and
+    /// rotates the CSRF token (a privilege change), and records the sign-in
+    /// (with the account's `auth_hash` fingerprint, if it has one). While a link
+    /// is pending (after "Add another account", within its time limit) the
+    /// group is kept, so this sign-in completes the link; otherwise it starts a
+    /// new group and revokes the one this browser had (its links are deleted,
+    /// so no copy of the session reaches them). Call it from your sign-in
+    /// handler after the password (or other) check succeeded. On a database
+    /// error nothing is written.
+    pub async fn sign_in<U: MultiAccountUser>(&self, session: &Session, user: &U) -> Result<(), MultiAccountError> {
+        let state = session_state::read_for(self, session);
+        let writes = self.core.sign_in(&state, user).await?;
+        session_state::apply(session, &writes)
+    }
+
+    /// The primary that is adding an account in this session, while its link
+    /// intent is fresh: your sign-in page can say "Add another account" then.
+    pub fn pending_link<U: MultiAccountUser>(&self, session: &Session) -> Option<U::Id> {
+        self.core.pending_link::<U>(&session_state::read_for(self, session))
+    }
+
+    /// Signs out of every account in this browser: deletes this session's links,
+    /// then clears the session. Call it from your own sign-out handler (the
+    /// sign-out-all route does the same). On a database error nothing is cleared.
+    pub async fn sign_out_all<U: MultiAccountUser>(&self, session: &Session) -> Result<u64, MultiAccountError> {
+        let state = session_state::read_for(self, session);
+        let (writes, removed) = self.core.sign_out_all::<U>(&state).await?;
+        session_state::apply(session, &writes)?;
+        Ok(removed)
+    }
 }

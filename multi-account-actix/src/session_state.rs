@@ -39,7 +39,6 @@ pub(crate) fn apply(session: &Session, writes: &[SessionWrite]) -> Result<(), Mu
             }
             SessionWrite::Renew => session.renew(),
             SessionWrite::Purge => session.purge(),
-            _ => {}
         }
     }
     Ok(())

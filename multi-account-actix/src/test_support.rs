@@ -63,7 +63,7 @@ use multi_account::{AccountId, MultiAccountUser};
 use crate::csrf::{CSRF_FIELD, csrf_token};
 use crate::error::MultiAccountError;
 use crate::loader::config;
-use crate::session::sign_in;
+
 
 /// Sign in as any active user, without a password.
 pub const SIGN_IN_PATH: &str = "/__test/sign-in/{user_id}";
@@ -88,12 +88,12 @@ async fn test_sign_in<U: MultiAccountUser>(
     path: web::Path<String>,
 ) -> Result<HttpResponse, MultiAccountError> {
     let config = config(&req)?;
-    let id = U::Id::parse_canonical(&path).ok_or(MultiAccountError::MalformedId)?;
+    let id = U::Id::parse_canonical(&path).ok_or(MultiAccountError::Refused(multi_account::session::Refusal::MalformedId))?;
     let user = multi_account::LinkService::<U>::active_user(config.db(), &id)
         .await
-        .map_err(|_| MultiAccountError::Unavailable)?;
-    let user = user.ok_or(MultiAccountError::Unauthorized)?;
-    sign_in(&req.get_session(), &user)?;
+        .map_err(|_| MultiAccountError::Refused(multi_account::session::Refusal::Unavailable))?;
+    let user = user.ok_or(MultiAccountError::Refused(multi_account::session::Refusal::Unauthorized))?;
+    config.sign_in(&req.get_session(), &user).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

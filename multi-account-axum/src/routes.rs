@@ -107,7 +107,6 @@ async fn apply(config: &MultiAccountConfig, parts: &Parts, decision: Decision) -
         FlowResponse::AutoSubmit(form) => Ok(config.handlers.render_auto_submit(parts, &form)),
         FlowResponse::LinkStart(form) => Ok(config.handlers.render_link_start(parts, &form)),
         FlowResponse::Refused(refusal) => Err(refusal.into()),
-        _ => Err(MultiAccountError::Forbidden("unknown response")),
     }
 }
 

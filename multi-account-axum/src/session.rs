@@ -1,6 +1,7 @@
 //! Reading the multi-account session, and the writes an app makes itself:
-//! [`sign_in`] and [`sign_out`]. Every other write goes through the routes, so
-//! none skips the renewal, the CSRF rotation or the sign-in record.
+//! [`MultiAccountConfig::sign_in`] and [`sign_out`]. Every other write goes
+//! through the routes, so none skips the renewal, the CSRF rotation or the
+//! sign-in record.
 
 use multi_account::MultiAccountUser;
 use tower_sessions::Session;
@@ -8,17 +9,6 @@ use tower_sessions::Session;
 use crate::config::MultiAccountConfig;
 use crate::error::MultiAccountError;
 use crate::session_state;
-
-/// Signs `user` in: writes the `"user"` subject, cycles the session id and
-/// rotates the CSRF token (a privilege change), and records the sign-in (with
-/// the account's `auth_hash` fingerprint, if it has one). While a link is
-/// pending (after "Add another account", within its time limit) the group is
-/// kept, so this sign-in completes the link; otherwise it starts a new group.
-/// Call it from your sign-in handler after the password (or other) check.
-pub async fn sign_in<U: MultiAccountUser>(session: &Session, user: &U) -> Result<(), MultiAccountError> {
-    let state = session_state::read(session).await?;
-    session_state::apply(session, &multi_account::session::sign_in(&state, user)).await
-}
 
 /// Signs out of everything in this browser: the whole session goes. To also
 /// delete this session's links, use the sign-out-all route or
@@ -34,6 +24,21 @@ pub async fn get_user_id<U: MultiAccountUser>(session: &Session) -> Result<Optio
 }
 
 impl MultiAccountConfig {
+    /// Signs `user` in: writes the `"user"` subject, cycles the session id and
+    /// rotates the CSRF token (a privilege change), and records the sign-in
+    /// (with the account's `auth_hash` fingerprint, if it has one). While a link
+    /// is pending (after "Add another account", within its time limit) the
+    /// group is kept, so this sign-in completes the link; otherwise it starts a
+    /// new group and revokes the one this browser had (its links are deleted,
+    /// so no copy of the session reaches them). Call it from your sign-in
+    /// handler after the password (or other) check. On a database error
+    /// nothing is written.
+    pub async fn sign_in<U: MultiAccountUser>(&self, session: &Session, user: &U) -> Result<(), MultiAccountError> {
+        let state = session_state::read(session).await?;
+        let writes = self.core.sign_in(&state, user).await?;
+        session_state::apply(session, &writes).await
+    }
+
     /// Signs out of every account in this browser: deletes this session's links,
     /// then clears the session. Call it from your own sign-out handler (the
     /// sign-out-all route does the same). On a database error nothing is cleared.

@@ -47,7 +47,6 @@ pub(crate) async fn apply(session: &Session, writes: &[SessionWrite]) -> Result<
             }
             SessionWrite::Renew => session.cycle_id().await?,
             SessionWrite::Purge => session.flush().await?,
-            _ => {}
         }
     }
     Ok(())

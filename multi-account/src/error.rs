@@ -22,6 +22,9 @@ pub enum LinkError {
     /// session's group.
     #[error("the account is not part of this session's account group")]
     NotInGroup,
+    /// The account being linked is an active member of the group already.
+    #[error("the account is already in this session's account group")]
+    AlreadyInGroup,
     /// The account exists but fails its `active_check`.
     #[error("the account is not active")]
     Inactive,
@@ -43,6 +46,7 @@ impl LinkError {
             LinkError::SelfLink => "self_link",
             LinkError::TooManyLinkedAccounts { .. } => "too_many_linked_accounts",
             LinkError::NotInGroup => "not_in_group",
+            LinkError::AlreadyInGroup => "already_in_group",
             LinkError::Inactive => "inactive",
             LinkError::NotFound => "not_found",
             LinkError::InvalidSessionToken => "invalid_session_token",

@@ -107,7 +107,9 @@ impl<U: MultiAccountUser> LinkService<U> {
     /// earlier useless: its token finds no group afterwards, and since the group
     /// must exist, the copy cannot complete a link of its own either. Fails with
     /// [`LinkError::NotInGroup`] when `from_token` has no open group (signed out,
-    /// expired, or already moved by another request).
+    /// expired, or already moved by another request), and with
+    /// [`LinkError::AlreadyInGroup`] when `linked_id` is an active member already
+    /// (nothing moves).
     pub async fn complete_link<C>(
         db: &C,
         primary_id: &U::Id,
@@ -213,6 +215,24 @@ impl<U: MultiAccountUser> LinkService<U> {
         Ok(row.is_some())
     }
 
+    /// Whether `linked_id` has an active link in the group of (`primary_id`,
+    /// `session_token`).
+    async fn is_active_member(
+        txn: &DatabaseTransaction,
+        primary_id: &U::Id,
+        linked_id: &U::Id,
+        session_token: &str,
+    ) -> Result<bool, LinkError> {
+        let row = <Link<U>>::find()
+            .filter(column::<U>(Col::PrimaryUserId).eq(primary_id.clone()))
+            .filter(column::<U>(Col::SessionToken).eq(session_token))
+            .filter(column::<U>(Col::LinkedUserId).eq(linked_id.clone()))
+            .filter(column::<U>(Col::Status).eq(LinkStatus::Active))
+            .one(txn)
+            .await?;
+        Ok(row.is_some())
+    }
+
     /// Writes the group's own row, or refreshes it.
     async fn ensure_group_row(
         txn: &DatabaseTransaction,
@@ -298,6 +318,11 @@ impl<U: MultiAccountUser> LinkService<U> {
                 Self::delete_expired(txn, primary_id, from_token).await?;
                 if !Self::group_is_open(txn, primary_id, from_token).await? {
                     return Err(LinkError::NotInGroup);
+                }
+                // A member's completion would move the group for nothing (and to a
+                // token only this copy of the session holds): refused first.
+                if Self::is_active_member(txn, primary_id, linked_id, from_token).await? {
+                    return Err(LinkError::AlreadyInGroup);
                 }
                 if from_token != session_token {
                     let moved = Query::update()

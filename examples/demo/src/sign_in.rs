@@ -158,9 +158,9 @@ pub(crate) enum Next {
     /// It was to be added, but the link intent is gone (expired, or the
     /// feature switched off meanwhile): sign nobody in, say so on `/`.
     AddExpired,
-    /// Sign it in (after signing everybody out, when `replace`), then go to
-    /// `redirect`.
-    SignIn { replace: bool, redirect: String },
+    /// Sign it in (outside "add account" the library replaces the group
+    /// this browser had), then go to `redirect`.
+    SignIn { redirect: String },
 }
 
 /// How a sign-in stands towards "Add another account".
@@ -190,15 +190,14 @@ impl Adding {
 /// does adding once the intent is gone (the person may have spent too long at
 /// a provider, or in their inbox); a plain sign-in replaces whoever was signed
 /// in in this browser.
-pub(crate) fn next(user: &User, adding: Adding, here: &[&User], signed_in: bool, return_to: Option<&str>) -> Next {
+pub(crate) fn next(user: &User, adding: Adding, here: &[&User], return_to: Option<&str>) -> Next {
     if adding != Adding::No && here.iter().any(|account| account.id == user.id) {
         return Next::AlreadyHere(already_here(&user.email));
     }
     if adding == Adding::Expired {
         return Next::AddExpired;
     }
-    let adding = adding == Adding::Pending;
-    Next::SignIn { replace: !adding && signed_in, redirect: return_to.unwrap_or("/").to_owned() }
+    Next::SignIn { redirect: return_to.unwrap_or("/").to_owned() }
 }
 
 /// The account a provider (or an email link) vouched for: its verified email

@@ -13,7 +13,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{App, HttpResponse, cookie::Key, web};
 use multi_account_actix::{MultiAccountConfig, SessionToken, SignedInAccounts};
-use multi_account_actix::{csrf, local_path, redirect, session, take_flash};
+use multi_account_actix::{csrf, local_path, redirect, take_flash};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
 /// The whole app: your routes, the multi-account routes and the two middlewares.
@@ -71,14 +71,11 @@ async fn sign_in_page(session: Session, query: web::Query<SignInQuery>) -> HttpR
     let Ok(csrf_token) = csrf::csrf_token(&session) else {
         return HttpResponse::InternalServerError().finish();
     };
-    render(
-        SIGN_IN,
-        minijinja::context! {
-            csrf_token,
-            return_to => query.return_to,
-            error => query.error.is_some(),
-        },
-    )
+    sign_in_form(&csrf_token, query.return_to.as_deref(), query.error.is_some())
+}
+
+fn sign_in_form(csrf_token: &str, return_to: Option<&str>, error: bool) -> HttpResponse {
+    render(SIGN_IN, minijinja::context! { csrf_token, return_to, error })
 }
 
 const SIGN_IN: &str = r#"<!doctype html>
@@ -102,18 +99,30 @@ struct SignInForm {
     csrf_token: String,
 }
 
-async fn sign_in(db: web::Data<DatabaseConnection>, session: Session, form: web::Form<SignInForm>) -> HttpResponse {
+async fn sign_in(
+    db: web::Data<DatabaseConnection>,
+    multi_account: web::Data<MultiAccountConfig>,
+    session: Session,
+    form: web::Form<SignInForm>,
+) -> HttpResponse {
     if !csrf::verify(&session, Some(&form.csrf_token)) {
         return HttpResponse::Forbidden().finish();
     }
+    let return_to = form.return_to.as_deref().and_then(local_path);
     let Some(user) = find_user_by_email_and_password(&db, &form.email, &form.password).await else {
-        return redirect("/sign-in?error=1");
+        // One form, one guess: the token is spent. The form comes back with
+        // `return_to`, so the next try still adds the account.
+        let Ok(csrf_token) = csrf::rotate(&session) else {
+            return HttpResponse::InternalServerError().finish();
+        };
+        let mut page = sign_in_form(&csrf_token, return_to, true);
+        *page.status_mut() = actix_web::http::StatusCode::UNAUTHORIZED;
+        return page;
     };
-    if session::sign_in(&session, &user).is_err() {
-        return HttpResponse::InternalServerError().finish();
+    if multi_account.sign_in(&session, &user).await.is_err() {
+        return HttpResponse::ServiceUnavailable().finish();
     }
-    let target = form.return_to.as_deref().and_then(local_path).unwrap_or("/");
-    redirect(target)
+    redirect(return_to.unwrap_or("/"))
 }
 
 async fn find_user_by_email_and_password(db: &DatabaseConnection, email: &str, password: &str) -> Option<user::Model> {

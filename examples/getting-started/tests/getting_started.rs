@@ -79,7 +79,12 @@ async fn ann_adds_bob_switches_removes_and_signs_out() {
     let wrong = client
         .post_form("/sign-in", &[("csrf_token", &csrf), ("email", "ann@example.com"), ("password", "wrong")])
         .await;
-    assert_eq!(wrong.location.as_deref(), Some("/sign-in?error=1"));
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.body.contains("Wrong email or password"), "{}", wrong.body);
+    let spent = client
+        .post_form("/sign-in", &[("csrf_token", &csrf), ("email", "ann@example.com"), ("password", "password")])
+        .await;
+    assert_eq!(spent.status, StatusCode::FORBIDDEN, "one form, one guess: the token is spent");
     let forged = client
         .post_form("/sign-in", &[("csrf_token", "forged"), ("email", "ann@example.com"), ("password", "password")])
         .await;
@@ -114,12 +119,22 @@ async fn ann_adds_bob_switches_removes_and_signs_out() {
     let sign_in_url = started.location.expect("redirect to sign in");
     assert!(sign_in_url.starts_with("/sign-in?return_to="), "{sign_in_url}");
 
-    // Bob signs in on the page the link flow sent us to; it returns to the link.
+    // Bob mistypes his password on the page the link flow sent us to: the form
+    // comes back with `return_to`, and his next try returns to the link.
     let page = client.get(&sign_in_url).await;
     assert_eq!(page.status, StatusCode::OK);
     let csrf = hidden(&page.body, "csrf_token").expect("csrf token");
     let return_to = hidden(&page.body, "return_to").expect("return_to field");
     assert_eq!(return_to, link);
+    let page = client
+        .post_form(
+            "/sign-in",
+            &[("csrf_token", &csrf), ("return_to", &return_to), ("email", "bob@example.com"), ("password", "wrong")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNAUTHORIZED);
+    let csrf = hidden(&page.body, "csrf_token").expect("a new csrf token");
+    assert_eq!(hidden(&page.body, "return_to").as_deref(), Some(link.as_str()), "return_to is kept");
     let signed_in = client
         .post_form(
             "/sign-in",

@@ -4,9 +4,10 @@ use serde_json::Value;
 
 use super::state::SessionState;
 
-/// One write to the session. Apply a decision's writes in order.
+/// One write to the session. Apply a decision's writes in order. Not
+/// `non_exhaustive`: a new kind of write is a compile error in each adapter
+/// until it applies it.
 #[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
 pub enum SessionWrite {
     /// Set `key` to `value`.
     Insert {

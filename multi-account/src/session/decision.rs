@@ -12,9 +12,9 @@ pub struct Decision {
     pub writes: Vec<SessionWrite>,
 }
 
-/// The response a flow gives.
+/// The response a flow gives. Not `non_exhaustive`: a new kind of response is
+/// a compile error in each adapter until it applies it.
 #[derive(Debug, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum Response {
     /// 303 See Other to this local path.
     Redirect(String),
@@ -35,29 +35,86 @@ pub struct Form {
     pub csrf_token: String,
 }
 
-/// Why a flow was refused. Each is a 4xx, or a 503 when the database is down.
+/// Why a flow was refused: the one refusal type every adapter answers with.
+/// Each has a stable [`code`](Self::code) (snake_case, never renamed within a
+/// major version) and an HTTP [`status`](Self::status):
+///
+/// | variant | `code()` | `status()` |
+/// |---|---|---|
+/// | [`Unauthorized`](Self::Unauthorized) | `unauthorized` | 401 |
+/// | [`Csrf`](Self::Csrf) | `csrf` | 403 |
+/// | [`Forbidden`](Self::Forbidden) | `forbidden` | 403 |
+/// | [`NotInGroup`](Self::NotInGroup) | `not_in_group` | 403 |
+/// | [`AlreadyInGroup`](Self::AlreadyInGroup) | `already_in_group` | 409 |
+/// | [`MalformedId`](Self::MalformedId) | `malformed_id` | 400 |
+/// | [`Disabled`](Self::Disabled) | `disabled` | 404 |
+/// | [`Unavailable`](Self::Unavailable) | `unavailable` | 503 |
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Refusal {
-    /// Nobody is signed in (401).
+    /// Nobody is signed in.
     #[error("not signed in")]
     Unauthorized,
-    /// The CSRF token is missing or wrong (403).
+    /// The CSRF token is missing or wrong.
     #[error("missing or invalid CSRF token")]
     Csrf,
-    /// Not allowed in this session: a forged link, a switch outside the group,
-    /// a cross-site request (403). The reason is for logs.
+    /// Not allowed in this session: a forged link, a cross-site request. The
+    /// reason is for logs; a response says only `forbidden`.
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
-    /// An account id in the path is malformed (400).
+    /// The account is not in this session's signed-in group (a switch to it, or
+    /// its removal).
+    #[error("the account is not in this session's group")]
+    NotInGroup,
+    /// The account being added is in the group already: nothing changed.
+    #[error("the account is already in this session's group")]
+    AlreadyInGroup,
+    /// An account id in the path is malformed.
     #[error("malformed account id")]
     MalformedId,
-    /// Multi-account is switched off (404).
+    /// Multi-account is switched off.
     #[error("multi-account is disabled")]
     Disabled,
-    /// The database failed (503); nothing was changed.
+    /// The database failed; nothing was changed.
     #[error("the account service is unavailable")]
     Unavailable,
+}
+
+impl Refusal {
+    /// The stable machine-readable code (see the table above).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthorized => "unauthorized",
+            Self::Csrf => "csrf",
+            Self::Forbidden(_) => "forbidden",
+            Self::NotInGroup => "not_in_group",
+            Self::AlreadyInGroup => "already_in_group",
+            Self::MalformedId => "malformed_id",
+            Self::Disabled => "disabled",
+            Self::Unavailable => "unavailable",
+        }
+    }
+
+    /// The HTTP status to answer with.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Unauthorized => 401,
+            Self::Csrf | Self::Forbidden(_) | Self::NotInGroup => 403,
+            Self::AlreadyInGroup => 409,
+            Self::MalformedId => 400,
+            Self::Disabled => 404,
+            Self::Unavailable => 503,
+        }
+    }
+
+    /// What a response body may say: the message, but for
+    /// [`Forbidden`](Self::Forbidden), whose reason stays in the logs.
+    pub fn public_message(&self) -> String {
+        match self {
+            Self::Forbidden(_) => "forbidden".to_owned(),
+            other => other.to_string(),
+        }
+    }
 }
 
 /// The app's redirect targets, asked only when a flow needs one (the adapter

@@ -116,7 +116,9 @@ impl SessionConfig {
         state.primary_id::<U>().as_ref() == Some(primary_id)
             && current_id != primary_id
             && accounts.group.as_ref().is_some_and(|group| group.is_open() && !group.contains(current_id))
-            && self.fresh_intent::<U>(state, primary_id).is_some()
+            && self
+                .fresh_intent::<U>(state, primary_id)
+                .is_some_and(|intent| intent.was_signed_in_by(&current_id.to_string()))
     }
 
     /// `GET` link: reads only (but for a CSRF token on first use). As the
@@ -262,6 +264,17 @@ impl SessionConfig {
         let Some(intent) = self.fresh_intent::<U>(change.state(), &primary_id) else {
             return Err(forbid("no_fresh_link_intent"));
         };
+        // Completing for a member would move the whole group to this copy of the
+        // session's token (a fork): refused, and nothing moves.
+        if accounts.group.as_ref().is_some_and(|group| group.contains(&current_id)) {
+            refused("link", "already_in_group", &primary_id, &current_id);
+            return Err(Refusal::AlreadyInGroup);
+        }
+        // Only the account that signed in during this intent completes it: an
+        // account whose link died (deactivated, expired) needs a new sign-in.
+        if !intent.was_signed_in_by(&current_id.to_string()) {
+            return Err(forbid("not_signed_in_during_intent"));
+        }
         let back_to_primary = |change: &mut SessionChange, message: &str| {
             change.remove(keys::LINK_INTENT);
             change.forget_sign_in(&current_id);
@@ -295,6 +308,11 @@ impl SessionConfig {
             // The group left this token meanwhile (signed out, or moved by another
             // tab completing a link): nothing to complete.
             Err(LinkError::NotInGroup) => Err(forbid("group_closed")),
+            // Linked meanwhile (by another tab): nothing moved.
+            Err(LinkError::AlreadyInGroup) => {
+                refused("link", "already_in_group", &primary_id, &current_id);
+                Err(Refusal::AlreadyInGroup)
+            }
             Err(error) => {
                 // Refused by the rules (full group, inactive account, ..): back to
                 // the primary with a message.
@@ -336,7 +354,7 @@ impl SessionConfig {
             // The token was good but is spent: a probe with it (from a leaked
             // link) learns one answer, not many.
             change.rotate_csrf();
-            return Err(Refusal::Forbidden("switch: the account is not in this session's group"));
+            return Err(Refusal::NotInGroup);
         }
         change.set_user::<U>(&target_id);
         change.renew_privileges();
@@ -382,7 +400,7 @@ impl SessionConfig {
             Ok(true) => {}
             Ok(false) => {
                 refused("remove", "not_linked", &primary_id, &target_id);
-                return Err(Refusal::Forbidden("remove: the account is not linked in this session"));
+                return Err(Refusal::NotInGroup);
             }
             Err(error) => {
                 tracing::error!(%error, "multi-account: remove failed");

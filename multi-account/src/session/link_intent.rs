@@ -20,6 +20,10 @@ pub(crate) struct LinkIntent {
     pub(crate) expires_at: u64,
     /// Local path to return to once the link completes.
     pub(crate) return_to: String,
+    /// The account that signed in during this intent (canonical id): the only
+    /// one that may complete it, or stay current outside the group meanwhile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) signed_in: Option<String>,
 }
 
 /// Unix seconds now, by the system clock.
@@ -30,7 +34,18 @@ pub(crate) fn system_now() -> u64 {
 impl LinkIntent {
     pub(crate) fn new(primary: String, return_to: String, now: u64, ttl: Duration) -> Self {
         let expires_at = system_now().saturating_add(ttl.as_secs());
-        Self { primary, created_at: now, expires_at, return_to }
+        Self { primary, created_at: now, expires_at, return_to, signed_in: None }
+    }
+
+    /// The same intent, completed by a sign-in of `id` (the latest one counts).
+    pub(crate) fn signed_in_as(mut self, id: String) -> Self {
+        self.signed_in = Some(id);
+        self
+    }
+
+    /// Whether `id` signed in during this intent.
+    pub(crate) fn was_signed_in_by(&self, id: &str) -> bool {
+        self.signed_in.as_deref() == Some(id)
     }
 
     pub(crate) fn to_value(&self) -> serde_json::Value {
@@ -79,7 +94,8 @@ mod tests {
 
     #[test]
     fn fresh_until_its_ttl_and_never_from_the_future() {
-        let intent = LinkIntent { primary: "1".into(), created_at: 100, expires_at: 0, return_to: "/".into() };
+        let intent =
+            LinkIntent { primary: "1".into(), created_at: 100, expires_at: 0, return_to: "/".into(), signed_in: None };
         let ttl = Duration::from_secs(10);
         assert!(intent.is_fresh(ttl, 100));
         assert!(intent.is_fresh(ttl, 109));

@@ -90,6 +90,7 @@ impl SessionConfig {
                 tracing::info!(primary = %primary_id, "multi-account: primary's sign-in no longer holds; signing out");
                 change.clear_multi_account();
                 change.forget_user();
+                change.retain_sign_ins(&[]);
                 return Accounts::signed_out();
             }
             Ok(None) => {
@@ -98,6 +99,7 @@ impl SessionConfig {
                 change.clear_multi_account();
                 if user_id == primary_id {
                     change.forget_user();
+                    change.retain_sign_ins(&[]);
                     return Accounts::signed_out();
                 }
                 return self.standard::<U>(change, &records, &user_id, adopted).await;
@@ -106,23 +108,29 @@ impl SessionConfig {
         };
 
         group.retain_linked(|user| verified(&records, change, user, adopted));
+        // An account that left the group (inactive, deleted, unlinked, expired, a
+        // new password) leaves its sign-in behind: coming back takes a new one.
+        let mut members: Vec<String> = group.iter().map(|user| user.id().to_string()).collect();
         if let Some(current) = group.get(&user_id) {
             let current = current.clone();
+            change.retain_sign_ins(&members);
             return Accounts::signed_in(current, Some(group));
         }
-        // Not in the group: either it just signed in to complete a pending link,
-        // or it was removed, expired or deactivated and the session returns to
-        // the primary. A group signed out of (its row gone, in any copy of this
-        // session) takes nobody new: the copy of a pending link is back on its
-        // primary.
+        // Not in the group: either it signed in during the pending link intent to
+        // complete it, or it was removed, expired or deactivated and the session
+        // returns to the primary. A group signed out of (its row gone, in any copy
+        // of this session) takes nobody new: the copy of a pending link is back on
+        // its primary.
         let pending = group.is_open()
-            && change
-                .state()
-                .link_intent()
-                .is_some_and(|intent| intent.is_fresh_for(&primary_id.to_string(), self.link_intent_ttl, self.now()));
+            && change.state().link_intent().is_some_and(|intent| {
+                intent.is_fresh_for(&primary_id.to_string(), self.link_intent_ttl, self.now())
+                    && intent.was_signed_in_by(&user_id.to_string())
+            });
         if pending && user_id != primary_id {
             match LinkService::<U>::active_user(&self.db, &user_id).await {
                 Ok(Some(current)) if verified(&records, change, &current, adopted) => {
+                    members.push(user_id.to_string());
+                    change.retain_sign_ins(&members);
                     return Accounts::signed_in(current, Some(group));
                 }
                 Ok(_) => {}
@@ -130,6 +138,7 @@ impl SessionConfig {
             }
         }
         tracing::info!(user = %user_id, primary = %primary_id, "multi-account: current account left the group; back to the primary");
+        change.retain_sign_ins(&members);
         change.set_user::<U>(&primary_id);
         Accounts::signed_in(group.primary().clone(), Some(group))
     }
@@ -147,6 +156,8 @@ impl SessionConfig {
             Ok(Some(current)) if verified(records, change, &current, adopted) => Accounts::signed_in(current, None),
             Ok(_) => {
                 change.forget_user();
+                // Gone, inactive or a new password: its sign-in goes too.
+                change.forget_sign_in(id);
                 Accounts::signed_out()
             }
             Err(error) => Accounts::database_failure(&error),

@@ -1,9 +1,11 @@
 //! Signing in, and the writes of the signed-in account's id.
 
 use super::change::{SessionChange, SessionWrite};
+use super::config::SessionConfig;
+use super::decision::Refusal;
 use super::keys;
 use super::state::SessionState;
-use crate::{MultiAccountUser, format_subject};
+use crate::{LinkService, MultiAccountUser, format_subject};
 
 impl SessionChange {
     /// Makes `id` the signed-in account (the `"user"` subject, and the identity
@@ -32,16 +34,19 @@ impl SessionChange {
         }
     }
 
-    /// A sign-in outside a running link flow starts over: the group of whoever
-    /// used this browser before is left behind (a new session token, so its
-    /// links are not found again, and no sign-in records but the new one), so a
-    /// later "Add another account" cannot bring those accounts back. With a link
-    /// intent pending and not stale (by the system clock: the sign-in helper has
-    /// no config), the group stays: this sign-in completes a link.
-    pub(crate) fn start_sign_in(&mut self) {
+    /// A sign-in of `id` outside a running link flow starts over: the group of
+    /// whoever used this browser before is left behind (a new session token, so
+    /// its links are not found again, and no sign-in records but the new one),
+    /// so a later "Add another account" cannot bring those accounts back. With a
+    /// link intent pending and not stale (by the system clock: the identity
+    /// layer's adoption has no config), the group stays: this sign-in completes
+    /// a link, and the intent records that `id` signed in during it. Returns
+    /// whether the sign-in continues a link.
+    pub(crate) fn start_sign_in(&mut self, id: &str) -> bool {
         let now = super::link_intent::system_now();
-        if self.state().link_intent().is_some_and(|intent| intent.continues_at(now)) {
-            return;
+        if let Some(intent) = self.state().link_intent().filter(|intent| intent.continues_at(now)) {
+            self.insert(keys::LINK_INTENT, intent.signed_in_as(id.to_owned()).to_value());
+            return true;
         }
         self.remove(keys::LINK_INTENT);
         self.remove(keys::PRIMARY_USER_ID);
@@ -49,6 +54,7 @@ impl SessionChange {
         // Every signed-in session has a token; writing it here (not on the next
         // request, in the middleware) leaves the session steady after the sign-in.
         self.insert(keys::SESSION_TOKEN, super::new_session_token());
+        false
     }
 
     /// An id the app just signed in through the identity layer (it differs from
@@ -60,7 +66,7 @@ impl SessionChange {
         if self.state().subject_id::<U>().as_ref() == Some(&identity) {
             return None;
         }
-        self.start_sign_in();
+        self.start_sign_in(&identity.to_string());
         self.insert(keys::VIA_IDENTITY, true);
         self.insert(keys::USER, format_subject(U::SHORT_NAME, &identity));
         self.rotate_csrf();
@@ -68,20 +74,39 @@ impl SessionChange {
     }
 }
 
-/// The writes that sign `user` in: the `"user"` subject, a new session id and
-/// CSRF token (a privilege change), and the sign-in record (with the account's
-/// `auth_hash` fingerprint, if it has one). While a link is pending (after "Add
-/// another account", within its time limit) the group is kept, so this sign-in
-/// completes the link; otherwise it starts a new group. Adapters call it from
-/// their `sign_in` helper, after the app checked the password (or other proof).
-pub fn sign_in<U: MultiAccountUser>(state: &SessionState, user: &U) -> Vec<SessionWrite> {
-    let mut change = SessionChange::new(state);
-    change.start_sign_in();
-    change.remove(keys::VIA_IDENTITY);
-    change.insert(keys::USER, format_subject(U::SHORT_NAME, &user.id()));
-    change.remember(user);
-    change.renew_privileges();
-    change.into_writes()
+impl SessionConfig {
+    /// Signs `user` in, after the app checked its password (or other proof): the
+    /// `"user"` subject, a new session id and CSRF token (a privilege change),
+    /// and the sign-in record (with the account's `auth_hash` fingerprint, if it
+    /// has one). While a link is pending (after "Add another account", within
+    /// its time limit) the group is kept, so this sign-in completes the link.
+    /// Otherwise it starts a new group, and the group this browser had before is
+    /// revoked in the database first, so no copy of the session reaches it
+    /// again. Unavailable (and nothing to write) when the database fails.
+    pub async fn sign_in<U: MultiAccountUser>(
+        &self,
+        state: &SessionState,
+        user: &U,
+    ) -> Result<Vec<SessionWrite>, Refusal> {
+        let mut change = SessionChange::new(state);
+        let id = user.id();
+        if !change.start_sign_in(&id.to_string()) {
+            if let Some(token) = state.session_token() {
+                let revoked = LinkService::<U>::unlink_session(&self.db, token).await.map_err(|error| {
+                    tracing::error!(%error, "multi-account: revoking the previous group at sign-in failed");
+                    Refusal::Unavailable
+                })?;
+                if revoked > 0 {
+                    tracing::info!(target: super::AUDIT_TARGET, event = "group_replaced", user = %id, links_removed = revoked);
+                }
+            }
+        }
+        change.remove(keys::VIA_IDENTITY);
+        change.insert(keys::USER, format_subject(U::SHORT_NAME, &id));
+        change.remember(user);
+        change.renew_privileges();
+        Ok(change.into_writes())
+    }
 }
 
 /// The writes of signing out of everything in this browser: the whole session

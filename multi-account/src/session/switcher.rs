@@ -36,8 +36,15 @@ pub struct SwitcherAccount<D> {
     pub user: D,
     /// This is the account acting now.
     pub current: bool,
-    /// This is the primary account.
+    /// This is the primary account. Before the first link and after the last
+    /// removal alike, the one signed-in account is its own primary.
     pub primary: bool,
+    /// Signed in during "Add another account" but not linked yet: not a member
+    /// of the group. [`finish_form`](Self::finish_form) completes the link.
+    pub pending: bool,
+    /// For a pending account: the form that completes its link (the same
+    /// CSRF-protected step the auto-submit page posts); `None` otherwise.
+    pub finish_form: Option<FormAction>,
     /// The switch as a POST form; `None` for the current account. Prefer it.
     pub switch_form: Option<FormAction>,
     /// A GET link that switches to this account (CSRF token in the query), only
@@ -74,7 +81,9 @@ impl<D> AccountSwitcher<D> {
     {
         let token = csrf_token;
         let current_id = accounts.current.as_ref().map(MultiAccountUser::id);
-        let primary_id = accounts.primary().map(MultiAccountUser::id);
+        // Alone, the signed-in account is its own primary (as it is again after
+        // the last removal).
+        let primary_id = accounts.primary().map(MultiAccountUser::id).or_else(|| current_id.clone());
         let group = accounts.group.as_ref();
         let listed = accounts
             .listed()
@@ -84,11 +93,16 @@ impl<D> AccountSwitcher<D> {
                 let text = id.to_string();
                 let current = current_id.as_ref() == Some(&id);
                 let primary = primary_id.as_ref() == Some(&id);
+                let pending = group.is_some_and(|group| !group.contains(&id));
                 let switch_path = paths.switch_url(&text);
                 SwitcherAccount {
                     user: user.display(),
                     current,
                     primary,
+                    pending,
+                    finish_form: pending
+                        .then(|| primary_id.as_ref().map(|primary| FormAction::post(paths.link_url(primary), token)))
+                        .flatten(),
                     switch_url: (!current && get_switch)
                         .then(|| format!("{switch_path}?{CSRF_FIELD}={}", percent_encode(token, false))),
                     switch_form: (!current).then(|| FormAction::post(switch_path.clone(), token)),
@@ -98,7 +112,7 @@ impl<D> AccountSwitcher<D> {
                 }
             })
             .collect();
-        let anchor = primary_id.or(current_id);
+        let anchor = primary_id;
         Self {
             accounts: listed,
             add_account_form: anchor.as_ref().map(|id| FormAction::post(paths.link_start_url(id), token)),

@@ -7,7 +7,7 @@ use actix_web::http::{StatusCode, header};
 use actix_web::web::{self, Data};
 use actix_web::{HttpRequest, HttpResponse};
 use multi_account_actix::{
-    AutoSubmitForm, DefaultHandlers, MultiAccountConfig, MultiAccountHandlers, SignedInAccounts, csrf, session,
+    AutoSubmitForm, DefaultHandlers, MultiAccountConfig, MultiAccountHandlers, SignedInAccounts, csrf,
 };
 
 use multi_account::MultiAccountUser;
@@ -144,7 +144,7 @@ async fn finish_sign_in(
     method: &'static str,
 ) -> Result<HttpResponse, PageError> {
     let adding = state.adding(return_to, multi_account.pending_link::<User>(session), multi_account.is_enabled());
-    match crate::sign_in::next(user, adding, &accounts.accounts(), accounts.current().is_some(), return_to) {
+    match crate::sign_in::next(user, adding, &accounts.accounts(), return_to) {
         Next::AlreadyHere(message) => {
             multi_account_actix::put_flash(session, &message);
             Ok(see_other("/"))
@@ -154,11 +154,9 @@ async fn finish_sign_in(
             multi_account_actix::put_flash(session, ADD_EXPIRED);
             Ok(see_other("/"))
         }
-        Next::SignIn { replace, redirect } => {
-            if replace {
-                multi_account.sign_out_all::<User>(session).await?;
-            }
-            session::sign_in(session, user)?;
+        Next::SignIn { redirect } => {
+            // Outside "add account", this replaces (and revokes) the group.
+            multi_account.sign_in(session, user).await?;
             tracing::info!(email = %user.email, ?adding, method, "signed in");
             Ok(see_other(&redirect))
         }

@@ -137,7 +137,7 @@ async fn finish_sign_in(
 ) -> Result<Response, PageError> {
     let pending = demo.multi_account.pending_link::<User>(session).await?;
     let adding = demo.app.adding(return_to, pending, demo.multi_account.is_enabled());
-    match crate::sign_in::next(user, adding, &accounts.accounts(), accounts.current().is_some(), return_to) {
+    match crate::sign_in::next(user, adding, &accounts.accounts(), return_to) {
         Next::AlreadyHere(message) => {
             session::put_flash(session, &message).await?;
             Ok(Redirect::to("/").into_response())
@@ -147,11 +147,9 @@ async fn finish_sign_in(
             session::put_flash(session, ADD_EXPIRED).await?;
             Ok(Redirect::to("/").into_response())
         }
-        Next::SignIn { replace, redirect } => {
-            if replace {
-                demo.multi_account.sign_out_all::<User>(session).await?;
-            }
-            session::sign_in(session, user).await?;
+        Next::SignIn { redirect } => {
+            // Outside "add account", this replaces (and revokes) the group.
+            demo.multi_account.sign_in(session, user).await?;
             tracing::info!(email = %user.email, ?adding, method, "signed in");
             Ok(Redirect::to(&redirect).into_response())
         }
