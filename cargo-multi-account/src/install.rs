@@ -363,12 +363,20 @@ fn enum_variants(project: &Project, name: &str) -> Vec<String> {
 /// The one call the sign-in handler needs, for this app's user type, and
 /// where the add-account flow sends the browser to sign in.
 fn sign_in_step(framework: Framework, model: &str) -> String {
-    let (adapter, call) = match framework {
-        Framework::Actix => ("multi_account_actix", "multi_account_actix::session::sign_in(&session, &user)?;"),
-        Framework::Axum => ("multi_account_axum", "multi_account_axum::session::sign_in(&session, &user).await?;"),
+    let (adapter, parameter) = match framework {
+        Framework::Actix => {
+            ("multi_account_actix", "multi_account: actix_web::web::Data<multi_account_actix::MultiAccountConfig>,")
+        }
+        Framework::Axum => (
+            "multi_account_axum",
+            "axum::Extension(multi_account): axum::Extension<multi_account_axum::MultiAccountConfig>,",
+        ),
     };
     format!(
-        "In your sign-in handler, once the password (or other proof) passed:\n\n    {call} // user: {model}\n\n\
+        "Your sign-in handler takes the config (the routes or the layer put it there):\n\n    {parameter}\n\n\
+         and once the password (or other proof) passed, signs the account in (a sign-in outside \"Add another \
+         account\" replaces the browser's group and deletes its links):\n\n    \
+         multi_account.sign_in(&session, &user).await?; // user: {model}\n\n\
          \"Add another account\" sends the browser to `/sign-in?return_to=<the link page>`: once signed in, \
          redirect to `return_to` when `{adapter}::local_path(&return_to)` accepts it, and the link completes. \
          A sign-in page elsewhere: implement `{adapter}::MultiAccountHandlers::sign_in_path` and pass it to \

@@ -241,7 +241,7 @@ impl MigrationFile {
                  \n\
                  use sea_orm_migration::prelude::*;\n\
                  \n\
-                 /// The accounts linked in each browser session, for users in `{users_table}`.\n\
+                 /// The accounts linked in each browser session, for users in the table {users_table:?}.\n\
                  const LINKED_ACCOUNTS: multi_account::LinkedAccountsTable<{key_type}> =\n    \
                  multi_account::LinkedAccountsTable::new({users_table:?}, {user_id_column:?}){};\n\
                  \n\
@@ -350,6 +350,24 @@ mod tests {
         assert_eq!(key("Uuid"), Some("sea_orm_migration::sea_orm::prelude::Uuid"));
         assert_eq!(key("u64"), None, "not a key type multi-account supports");
         assert_eq!(key("(i32,i32)"), None);
+    }
+
+    #[test]
+    fn names_read_from_the_app_are_written_as_escaped_literals() {
+        let hostile = "users\n}\nfn injected() {}\n// \"";
+        let file = MigrationFile::of_the_table(hostile, "id\"\n", "i64", Some("links\n#[x]".to_owned())).unwrap();
+        let text = file.text();
+        let parsed = syn::parse_file(&text).unwrap_or_else(|error| panic!("{error}: {text}"));
+        let names: Vec<String> = parsed
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                syn::Item::Fn(function) => Some(function.sig.ident.to_string()),
+                _ => None,
+            })
+            .collect();
+        assert!(names.is_empty(), "no function was injected: {text}");
+        assert_eq!(text.lines().count(), MigrationFile::of_the_table("users", "id", "i64", Some("links".into())).unwrap().text().lines().count());
     }
 
     #[test]

@@ -51,7 +51,8 @@ fn installed_apps_sign_in_add_an_account_and_switch() {
 fn follow_the_printed_steps(app: &App, fixture: &Fixture, summary: &str) {
     let steps = summary.split("Left for you to do:").nth(1).unwrap_or_else(|| panic!("no steps: {summary}"));
     let code: Vec<&str> = steps.lines().filter_map(|line| line.strip_prefix("    ")).collect();
-    let sign_in = code.iter().find(|line| line.contains("::session::sign_in(")).expect("the sign-in call");
+    let sign_in = code.iter().find(|line| line.contains(".sign_in(&session, &user)")).expect("the sign-in call");
+    let parameter = code.iter().find(|line| line.ends_with("MultiAccountConfig>,")).expect("the config parameter");
     let handler_start = code.iter().position(|line| line.starts_with("async fn accounts(")).expect("the handler");
     let handler_end = handler_start + code[handler_start..].iter().position(|line| *line == "}").expect("its end");
     let handler = code[handler_start..=handler_end].join("\n");
@@ -62,6 +63,9 @@ fn follow_the_printed_steps(app: &App, fixture: &Fixture, summary: &str) {
     let write = text.lines().find(|line| line.contains("session.insert(\"user_id\"")).expect("the app's session write");
     let indent = &write[..write.len() - write.trim_start().len()];
     text = text.replacen(write, &format!("{indent}{sign_in}"), 1);
+    let handler = text.find("async fn sign_in(").expect("the app's sign-in handler");
+    let session = handler + text[handler..].find("session: Session,").expect("its session parameter");
+    text.insert_str(session, &format!("{parameter}\n    "));
     let chain = if text.contains("App::new()") { "App::new()" } else { "Router::new()" };
     text = text.replacen(chain, &format!("{chain}{route}"), 1);
     text.push('\n');

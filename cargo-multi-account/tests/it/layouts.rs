@@ -81,7 +81,8 @@ fn actix_with_sea_orm_cli_entities_and_a_migration_crate() {
             ".wrap(multi_account_actix::SessionToken)\n            ",
         ],
     );
-    assert!(summary.contains("multi_account_actix::session::sign_in(&session, &user)?"), "{summary}");
+    assert!(summary.contains("multi_account.sign_in(&session, &user).await?"), "{summary}");
+    assert!(summary.contains("web::Data<multi_account_actix::MultiAccountConfig>,"), "{summary}");
     assert!(
         summary.contains(
             "async fn accounts(accounts: multi_account_actix::SignedInAccounts<crate::entities::user::Model>)"
@@ -129,7 +130,8 @@ fn axum_with_models_a_uuid_key_a_status_enum_and_an_in_crate_migrator() {
             "\n        .layer(multi_account.layer())",
         ],
     );
-    assert!(summary.contains("multi_account_axum::session::sign_in(&session, &user).await?"), "{summary}");
+    assert!(summary.contains("multi_account.sign_in(&session, &user).await?"), "{summary}");
+    assert!(summary.contains("axum::Extension<multi_account_axum::MultiAccountConfig>,"), "{summary}");
     assert!(summary.contains(".route(\"/accounts\", axum::routing::get(accounts))"), "{summary}");
     assert!(summary.contains("proposed from the fields"), "{summary}");
 }
