@@ -181,9 +181,12 @@ pub fn form_token(page: &str) -> Option<String> {
     Some(page[start..start + end].to_owned())
 }
 
-/// Links `linked` to `primary` again after it dropped out of the session (a
-/// password change): its link row still exists, so the page after its sign-in
-/// is a member's (the start form), whose token completes the pending link.
+/// Adds `linked` to `primary`'s group again after it dropped out of the
+/// session (a password change, a deactivated link or account): "Add another
+/// account" and a new sign-in. Its link row may still exist and be active, so
+/// the page after the sign-in is a member's (the start form) and completing is
+/// refused (409: it is in the group already, nothing moves); otherwise the
+/// auto-submit page completes the link. Returns the last reply.
 pub async fn link_again(client: &mut impl Client, primary: i64, linked: i64) -> Reply {
     let started = client.start_link(primary).await;
     assert_eq!(started.status, 303, "starting the link: {started:?}");
@@ -191,7 +194,13 @@ pub async fn link_again(client: &mut impl Client, primary: i64, linked: i64) -> 
     let page = client.get(&format!("/link/p/{primary}")).await;
     assert_eq!(page.status, 200, "{page:?}");
     let token = form_token(&page.body).expect("a form with the CSRF token");
-    client.post_form(&format!("/link/p/{primary}"), &[("csrf_token", &token)]).await
+    let completed = client.post_form(&format!("/link/p/{primary}"), &[("csrf_token", &token)]).await;
+    if auto_submit_token(&page.body).is_some() {
+        assert_eq!(completed.status, 303, "completing the link: {completed:?}");
+    } else {
+        assert_eq!(completed.status, 409, "a member's completion is refused: {completed:?}");
+    }
+    completed
 }
 
 /// Whether `MULTI_ACCOUNT_TEST_REDIS_URL` names a Redis for the suite.

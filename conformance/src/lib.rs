@@ -182,6 +182,11 @@ macro_rules! each_case {
                 an_account_seen_inactive_stays_signed_out_after_it_is_reactivated
                 replay_through_sign_out_all
                 replay_through_sign_out
+                a_copy_cannot_fork_the_group_by_completing_for_a_member
+                a_sign_in_over_a_group_replaces_it_and_revokes_its_links
+                an_account_that_leaves_the_group_loses_its_sign_in_here
+                a_pending_link_does_not_revive_a_dead_one
+                a_sign_in_without_return_to_is_pending_until_finished
             ]
             [
                 a_new_password_signs_the_account_out

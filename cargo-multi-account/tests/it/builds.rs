@@ -63,8 +63,8 @@ fn follow_the_printed_steps(app: &App, fixture: &Fixture, summary: &str) {
     let write = text.lines().find(|line| line.contains("session.insert(\"user_id\"")).expect("the app's session write");
     let indent = &write[..write.len() - write.trim_start().len()];
     text = text.replacen(write, &format!("{indent}{sign_in}"), 1);
-    let handler = text.find("async fn sign_in(").expect("the app's sign-in handler");
-    let session = handler + text[handler..].find("session: Session,").expect("its session parameter");
+    let sign_in_fn = text.find("async fn sign_in(").expect("the app's sign-in handler");
+    let session = sign_in_fn + text[sign_in_fn..].find("session: Session,").expect("its session parameter");
     text.insert_str(session, &format!("{parameter}\n    "));
     let chain = if text.contains("App::new()") { "App::new()" } else { "Router::new()" };
     text = text.replacen(chain, &format!("{chain}{route}"), 1);

@@ -110,18 +110,25 @@ pub async fn every_state_change_logs_one_audit_event<U: SuiteUser>(harness: &imp
         "link",
     );
 
-    // Linking the same account again is idempotent, and says so.
+    // Completing a link for a member is refused (nothing moves), and says why.
     let started = client.start_link(1).await;
     assert_eq!(started.status, 303);
     assert_one(&recorder, &[("level", "INFO"), ("event", "link_started"), ("primary", "1"), ("user", "2")], "restart");
     client.sign_in(2).await;
-    // 2 is a member already: its page is the start form, whose token completes.
+    // 2 is a member already: its page is the start form.
     let page = client.get("/link/p/1").await;
     let token = form_token(&page.body).expect("a form with the CSRF token");
-    assert_eq!(client.post_form("/link/p/1", &[("csrf_token", &token)]).await.status, 303);
+    assert_eq!(client.post_form("/link/p/1", &[("csrf_token", &token)]).await.status, 409);
     assert_one(
         &recorder,
-        &[("level", "INFO"), ("event", "link"), ("primary", "1"), ("user", "2"), ("outcome", "AlreadyLinked")],
+        &[
+            ("level", "WARN"),
+            ("event", "refused"),
+            ("action", "link"),
+            ("reason", "already_in_group"),
+            ("primary", "1"),
+            ("user", "2"),
+        ],
         "link again",
     );
 
