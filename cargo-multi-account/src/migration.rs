@@ -367,7 +367,10 @@ mod tests {
             })
             .collect();
         assert!(names.is_empty(), "no function was injected: {text}");
-        assert_eq!(text.lines().count(), MigrationFile::of_the_table("users", "id", "i64", Some("links".into())).unwrap().text().lines().count());
+        assert_eq!(
+            text.lines().count(),
+            MigrationFile::of_the_table("users", "id", "i64", Some("links".into())).unwrap().text().lines().count()
+        );
     }
 
     #[test]

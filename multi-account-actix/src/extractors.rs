@@ -62,7 +62,11 @@ impl<U: MultiAccountUser> FromRequest for CurrentUser<U> {
         let req = req.clone();
         Box::pin(async move {
             let accounts = load::<U>(&req).await?;
-            accounts.current.clone().map(CurrentUser).ok_or(MultiAccountError::Refused(multi_account::session::Refusal::Unauthorized))
+            accounts
+                .current
+                .clone()
+                .map(CurrentUser)
+                .ok_or(MultiAccountError::Refused(multi_account::session::Refusal::Unauthorized))
         })
     }
 }

@@ -64,7 +64,6 @@ use crate::csrf::{CSRF_FIELD, csrf_token};
 use crate::error::MultiAccountError;
 use crate::loader::config;
 
-
 /// Sign in as any active user, without a password.
 pub const SIGN_IN_PATH: &str = "/__test/sign-in/{user_id}";
 /// Returns the session's CSRF token as the body.
@@ -88,7 +87,8 @@ async fn test_sign_in<U: MultiAccountUser>(
     path: web::Path<String>,
 ) -> Result<HttpResponse, MultiAccountError> {
     let config = config(&req)?;
-    let id = U::Id::parse_canonical(&path).ok_or(MultiAccountError::Refused(multi_account::session::Refusal::MalformedId))?;
+    let id = U::Id::parse_canonical(&path)
+        .ok_or(MultiAccountError::Refused(multi_account::session::Refusal::MalformedId))?;
     let user = multi_account::LinkService::<U>::active_user(config.db(), &id)
         .await
         .map_err(|_| MultiAccountError::Refused(multi_account::session::Refusal::Unavailable))?;

@@ -61,7 +61,11 @@ impl<U: MultiAccountUser, S: Send + Sync> FromRequestParts<S> for CurrentUser<U>
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let accounts = load::<U>(parts).await?;
-        accounts.current.clone().map(CurrentUser).ok_or(MultiAccountError::Refused(multi_account::session::Refusal::Unauthorized))
+        accounts
+            .current
+            .clone()
+            .map(CurrentUser)
+            .ok_or(MultiAccountError::Refused(multi_account::session::Refusal::Unauthorized))
     }
 }
 
@@ -83,7 +87,11 @@ impl<U: MultiAccountUser, S: Send + Sync> FromRequestParts<S> for PrimaryUser<U>
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let accounts = load::<U>(parts).await?;
-        accounts.primary().cloned().map(PrimaryUser).ok_or(MultiAccountError::Refused(multi_account::session::Refusal::Unauthorized))
+        accounts
+            .primary()
+            .cloned()
+            .map(PrimaryUser)
+            .ok_or(MultiAccountError::Refused(multi_account::session::Refusal::Unauthorized))
     }
 }
 

@@ -45,8 +45,11 @@ async fn test_sign_in<U: MultiAccountUser>(
     parts: Parts,
 ) -> Result<Response, MultiAccountError> {
     let config = config(&parts)?;
-    let id = U::Id::parse_canonical(&id).ok_or(MultiAccountError::Refused(multi_account::session::Refusal::MalformedId))?;
-    let user = LinkService::<U>::active_user(config.db(), &id).await.map_err(|_| MultiAccountError::Refused(multi_account::session::Refusal::Unavailable))?;
+    let id =
+        U::Id::parse_canonical(&id).ok_or(MultiAccountError::Refused(multi_account::session::Refusal::MalformedId))?;
+    let user = LinkService::<U>::active_user(config.db(), &id)
+        .await
+        .map_err(|_| MultiAccountError::Refused(multi_account::session::Refusal::Unavailable))?;
     let user = user.ok_or(MultiAccountError::Refused(multi_account::session::Refusal::Unauthorized))?;
     config.sign_in(&session(&parts)?, &user).await?;
     Ok(StatusCode::NO_CONTENT.into_response())

@@ -26,33 +26,38 @@ pub async fn a_copy_cannot_fork_the_group_by_completing_for_a_member<U: SuiteUse
     assert_eq!(owner.state().await, "current=3;primary=1;group=1,2,3");
     let rows = link_rows_with_tokens(&db).await;
 
-    let mut copy = harness.client::<U>(&db, &Options::default()).await;
-    copy.set_cookies(owner.cookies());
-    assert_eq!(copy.switch(2).await.status, 303);
-    assert_eq!(copy.start_link(1).await.status, 303);
-    let page = copy.get("/link/p/1").await;
+    // One client plays both holders (a server-side store lives in its app).
+    let owners = owner.cookies();
+    let browser = &mut owner;
+    assert_eq!(browser.switch(2).await.status, 303);
+    assert_eq!(browser.start_link(1).await.status, 303);
+    let page = browser.get("/link/p/1").await;
     assert_eq!(page.status, 200, "{page:?}");
     assert!(auto_submit_token(&page.body).is_none(), "a member's page does not complete: {page:?}");
     let token = form_token(&page.body).expect("the start form's token");
-    let completed = copy.post_form("/link/p/1", &[("csrf_token", &token)]).await;
+    let completed = browser.post_form("/link/p/1", &[("csrf_token", &token)]).await;
     assert_eq!(completed.status, 409, "{completed:?}");
     assert_eq!(link_rows_with_tokens(&db).await, rows, "nothing moved");
+    let copies = browser.cookies();
 
+    browser.set_cookies(owners);
     if harness.server_side() {
         // One session behind both cookies: the copy's switch renewed its id, so
         // the owner's cookie is dead; the copy's own sign-out-all ends it all.
-        assert_eq!(owner.state().await, SIGNED_OUT);
-        assert_eq!(copy.post_with_csrf("/link/sign-out-all").await.status, 303);
+        assert_eq!(browser.state().await, SIGNED_OUT);
+        browser.set_cookies(copies);
+        assert_eq!(browser.post_with_csrf("/link/sign-out-all").await.status, 303);
         assert!(link_rows_with_tokens(&db).await.is_empty());
         return;
     }
-    assert_eq!(owner.state().await, "current=3;primary=1;group=1,2,3", "the owner's switcher is whole");
-    assert_eq!(owner.post_with_csrf("/link/sign-out-all").await.status, 303);
+    assert_eq!(browser.state().await, "current=3;primary=1;group=1,2,3", "the owner's switcher is whole");
+    assert_eq!(browser.post_with_csrf("/link/sign-out-all").await.status, 303);
     assert!(link_rows_with_tokens(&db).await.is_empty(), "sign-out-all reached every link");
-    let state = copy.state().await;
+    browser.set_cookies(copies);
+    let state = browser.state().await;
     assert!(state.ends_with(";group=") || state.ends_with(";group=1"), "the copy keeps no linked account: {state}");
     for target in [2, 3] {
-        assert!(copy.switch(target).await.is_client_error(), "the copy cannot switch to {target}");
+        assert!(browser.switch(target).await.is_client_error(), "the copy cannot switch to {target}");
     }
 }
 
@@ -78,11 +83,13 @@ pub async fn a_sign_in_over_a_group_replaces_it_and_revokes_its_links<U: SuiteUs
     assert_eq!(recorded(&mut client).await, vec!["3".to_owned()]);
 
     // A copy from before the sign-in reaches none of the previous group's links.
-    let mut old = harness.client::<U>(&db, &Options::default()).await;
-    old.set_cookies(copy);
-    let state = old.state().await;
+    let now = client.cookies();
+    client.set_cookies(copy);
+    let state = client.state().await;
     assert!(!state.contains("group=1,2"), "{state}");
-    assert!(old.switch(2).await.is_client_error() || old.get("/me").await.body != "2");
+    assert!(client.switch(2).await.is_client_error(), "the copy cannot switch to 2");
+    assert_ne!(client.get("/me").await.body, "2");
+    client.set_cookies(now);
 
     // Within "Add another account" the same sign-in adds instead.
     client.complete_link(3, 1).await;
