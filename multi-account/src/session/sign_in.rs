@@ -90,15 +90,14 @@ impl SessionConfig {
     ) -> Result<Vec<SessionWrite>, Refusal> {
         let mut change = SessionChange::new(state);
         let id = user.id();
-        if !change.start_sign_in(&id.to_string()) {
-            if let Some(token) = state.session_token() {
-                let revoked = LinkService::<U>::unlink_session(&self.db, token).await.map_err(|error| {
-                    tracing::error!(%error, "multi-account: revoking the previous group at sign-in failed");
-                    Refusal::Unavailable
-                })?;
-                if revoked > 0 {
-                    tracing::info!(target: super::AUDIT_TARGET, event = "group_replaced", user = %id, links_removed = revoked);
-                }
+        let continues = change.start_sign_in(&id.to_string());
+        if let Some(token) = state.session_token().filter(|_| !continues) {
+            let revoked = LinkService::<U>::unlink_session(&self.db, token).await.map_err(|error| {
+                tracing::error!(%error, "multi-account: revoking the previous group at sign-in failed");
+                Refusal::Unavailable
+            })?;
+            if revoked > 0 {
+                tracing::info!(target: super::AUDIT_TARGET, event = "group_replaced", user = %id, links_removed = revoked);
             }
         }
         change.remove(keys::VIA_IDENTITY);
