@@ -46,6 +46,8 @@ pub struct Options {
     pub sign_out_path: Option<&'static str>,
     /// `with_paths`.
     pub paths: Option<multi_account::session::Paths>,
+    /// `with_session_budget(Some(..))`.
+    pub session_budget: Option<usize>,
 }
 
 impl Options {

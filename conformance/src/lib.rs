@@ -187,6 +187,7 @@ macro_rules! each_case {
                 an_account_that_leaves_the_group_loses_its_sign_in_here
                 a_pending_link_does_not_revive_a_dead_one
                 a_sign_in_without_return_to_is_pending_until_finished
+                a_budgeted_session_refuses_the_link_that_would_overflow_it
             ]
             [
                 a_new_password_signs_the_account_out

@@ -54,8 +54,8 @@ async fn grow_to(db: &DatabaseConnection, total: i64) {
     let group_links = GROUP as i64 - 1;
     let (first, last) = (have - group_links, total - group_links - 1);
     db.execute_unprepared(&format!(
-        "INSERT INTO linked_accounts (primary_user_id, session_token, linked_user_id, status, inserted_at, updated_at) \
-         SELECT (g / 10) % {USERS} + 1, 'session-' || (g / 10), ((g / 10) + g % 10 + 1) % {USERS} + 1, 'active', now(), now() \
+        "INSERT INTO linked_accounts (primary_user_id, session_token, group_id, linked_user_id, status, inserted_at, updated_at) \
+         SELECT (g / 10) % {USERS} + 1, 'session-' || (g / 10), 'session-' || (g / 10), ((g / 10) + g % 10 + 1) % {USERS} + 1, 'active', now(), now() \
          FROM generate_series({first}, {last}) AS g"
     ))
     .await

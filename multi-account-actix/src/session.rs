@@ -1,5 +1,5 @@
 //! Reading the multi-account session, and the two writes an app makes itself:
-//! [`MultiAccountConfig::sign_in`] and [`sign_out`]. Every other write goes through the routes, so
+//! [`MultiAccountConfig::sign_in`] and [`forget_session`]. Every other write goes through the routes, so
 //! none skips the renewal, the CSRF rotation or the sign-in record.
 //!
 //! Readers never fail: a missing, tampered or malformed value reads as `None`,
@@ -58,11 +58,13 @@ pub fn is_multi_account_session<U: MultiAccountUser>(session: &Session) -> bool 
     multi_account_session::<U>(session).is_some()
 }
 
-/// Signs out of everything in this browser: removes every key. To also delete
-/// this session's links, use the sign-out-all route or
-/// [`MultiAccountConfig::sign_out_all`](crate::MultiAccountConfig::sign_out_all).
-pub fn sign_out(session: &Session) {
+/// Forgets this browser's session: every key goes, the links stay in the
+/// database (a copy of a cookie-store session still reaches them). To sign out
+/// of every account and delete the links, use the sign-out-all route or
+/// [`MultiAccountConfig::sign_out_all`].
+pub fn forget_session(session: &Session) -> Result<(), MultiAccountError> {
     session.purge();
+    Ok(())
 }
 
 impl MultiAccountConfig {

@@ -13,7 +13,7 @@
 //!   one load per request, one query in multi-account mode;
 //! - [`MultiAccountConfig::router`] — link, switch, remove and sign-out-all;
 //! - [`MultiAccountHandlers`] — redirect paths and the link pages;
-//! - [`session`] — `sign_in` for your sign-in handler, `sign_out`, flash messages;
+//! - [`session`] — `forget_session`, flash messages (sign in with `MultiAccountConfig::sign_in`);
 //! - [`csrf`] — the CSRF token for your own forms.
 //!
 //! Any tower-sessions store works; the session's keys are the core's

@@ -1,5 +1,5 @@
 //! Reading the multi-account session, and the writes an app makes itself:
-//! [`MultiAccountConfig::sign_in`] and [`sign_out`]. Every other write goes
+//! [`MultiAccountConfig::sign_in`] and [`forget_session`]. Every other write goes
 //! through the routes, so none skips the renewal, the CSRF rotation or the
 //! sign-in record.
 
@@ -10,11 +10,11 @@ use crate::config::MultiAccountConfig;
 use crate::error::MultiAccountError;
 use crate::session_state;
 
-/// Signs out of everything in this browser: the whole session goes. To also
-/// delete this session's links, use the sign-out-all route or
-/// [`MultiAccountConfig::sign_out_all`].
-pub async fn sign_out(session: &Session) -> Result<(), MultiAccountError> {
-    session_state::apply(session, &multi_account::session::sign_out()).await
+/// Forgets this browser's session: the whole session goes, the links stay in
+/// the database. To sign out of every account and delete the links, use the
+/// sign-out-all route or [`MultiAccountConfig::sign_out_all`].
+pub async fn forget_session(session: &Session) -> Result<(), MultiAccountError> {
+    session_state::apply(session, &multi_account::session::forget_session()).await
 }
 
 /// The signed-in account's id, from the `"user"` subject. It does not check the

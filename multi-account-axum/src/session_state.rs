@@ -4,13 +4,15 @@
 use multi_account::session::{SessionState, SessionWrite, keys};
 use tower_sessions::Session;
 
+use crate::config::MultiAccountConfig;
 use crate::error::MultiAccountError;
 
 /// The keys the core reads (it asks for nothing else).
-pub(crate) const KEYS: [&str; 7] = [
+pub(crate) const KEYS: [&str; 8] = [
     keys::USER,
     keys::PRIMARY_USER_ID,
     keys::SESSION_TOKEN,
+    keys::GROUP_ID,
     keys::CSRF_TOKEN,
     keys::LINK_INTENT,
     keys::AUTH_FINGERPRINTS,
@@ -33,6 +35,24 @@ pub(crate) async fn read_keys(session: &Session, keys: &[&'static str]) -> Resul
     }
     // The core asks for each key once: hand the values over.
     Ok(SessionState::read(None, |key| values.iter_mut().find(|(name, _)| *name == key).map(|(_, value)| value.take())))
+}
+
+/// [`read`], measured when the config sets a session budget: tower-sessions
+/// does not list a session's entries, so the budget counts multi-account's own
+/// (these keys and the flash), as actix-session's cookie store would serialize
+/// them; leave room in the budget for the app's own keys.
+pub(crate) async fn read_for(config: &MultiAccountConfig, session: &Session) -> Result<SessionState, MultiAccountError> {
+    if config.core.session_budget().is_none() {
+        return read(session).await;
+    }
+    let mut entries = std::collections::BTreeMap::new();
+    for key in KEYS.into_iter().chain([keys::FLASH]) {
+        if let Some(value) = session.get_value(key).await? {
+            entries.insert(key, value.to_string());
+        }
+    }
+    let size = serde_json::to_string(&entries).map_or(usize::MAX, |text| text.len());
+    Ok(read(session).await?.with_size(size))
 }
 
 /// Applies `writes` in order.

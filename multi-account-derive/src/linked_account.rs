@@ -83,6 +83,9 @@ fn expand(user: Option<&Path>, table_name: &str) -> TokenStream {
                     fn link_status(model: &Model) -> #private::LinkStatus {
                         model.status
                     }
+                    fn group_id(model: &Model) -> &str {
+                        &model.group_id
+                    }
                     fn linked_user_id(model: &Model) -> &UserId {
                         &model.linked_user_id
                     }
@@ -111,6 +114,9 @@ fn expand(user: Option<&Path>, table_name: &str) -> TokenStream {
                     }
                     fn link_status(model: &Model) -> #private::LinkStatus {
                         model.status
+                    }
+                    fn group_id(model: &Model) -> &str {
+                        &model.group_id
                     }
                     fn linked_user_id(_: &Model) -> &#private::UserIdOf<U> {
                         ::core::unreachable!("`#[derive(LinkedAccount)]` failed to expand")
@@ -154,6 +160,11 @@ fn expand(user: Option<&Path>, table_name: &str) -> TokenStream {
                 /// The browser session the link belongs to.
                 #[sea_orm(unique_key = "group", column_type = "String(StringLen::N(64))")]
                 pub session_token: String,
+                /// The group's identity: set when the group opens, kept when its
+                /// links move to a new session token, so signing out of all
+                /// accounts reaches every row of the group.
+                #[sea_orm(column_type = "String(StringLen::N(64))", indexed)]
+                pub group_id: String,
                 /// The linked account.
                 #[sea_orm(unique_key = "group", indexed)]
                 pub linked_user_id: UserId,
@@ -194,6 +205,13 @@ fn expand(user: Option<&Path>, table_name: &str) -> TokenStream {
                         if self.status.is_not_set() {
                             self.status = sea_orm::ActiveValue::Set(#private::LinkStatus::Active);
                         }
+                        // A row written by hand joins the group of its token,
+                        // as it would have before groups had an identity.
+                        if self.group_id.is_not_set() {
+                            if let Some(token) = self.session_token.try_as_ref() {
+                                self.group_id = sea_orm::ActiveValue::Set(token.clone());
+                            }
+                        }
                     }
                     self.updated_at = sea_orm::ActiveValue::Set(now);
                     Ok(self)
@@ -212,6 +230,7 @@ fn expand(user: Option<&Path>, table_name: &str) -> TokenStream {
                     #private::LinkedAccountColumn::Id => Column::Id,
                     #private::LinkedAccountColumn::PrimaryUserId => Column::PrimaryUserId,
                     #private::LinkedAccountColumn::SessionToken => Column::SessionToken,
+                    #private::LinkedAccountColumn::GroupId => Column::GroupId,
                     #private::LinkedAccountColumn::LinkedUserId => Column::LinkedUserId,
                     #private::LinkedAccountColumn::Status => Column::Status,
                     #private::LinkedAccountColumn::InsertedAt => Column::InsertedAt,

@@ -79,6 +79,9 @@ fn check_token(session_token: &str) -> Result<(), LinkError> {
 
 impl<U: MultiAccountUser> LinkService<U> {
     /// Links `linked_id` to `primary_id` in the browser session `session_token`.
+    /// It writes the row only: an account is in a session's group only with its
+    /// sign-in in that session (`MultiAccountConfig::sign_in`, checked on every
+    /// request), so a row written here brings nobody into any browser by itself.
     ///
     /// Refuses a self-link, an unknown or inactive account on either side, and a
     /// link beyond `max_linked_accounts` active links; linking twice is
@@ -124,20 +127,29 @@ impl<U: MultiAccountUser> LinkService<U> {
         Self::write_link(db, primary_id, linked_id, to_token, LinkMode::Move { from_token }).await
     }
 
-    /// Opens the group of `primary_id` in the browser session `session_token`:
-    /// writes the group's own row (`linked_user_id = primary_user_id`), without
-    /// which [`Self::group`] finds no group. Idempotent; refreshes the row's
-    /// `updated_at` (and so its `link_ttl`). [`Self::unlink_session`] deletes it.
-    pub async fn open_group<C>(db: &C, primary_id: &U::Id, session_token: &str) -> Result<(), LinkError>
+    /// Opens the group of `primary_id` in the browser session `session_token`
+    /// under the identity `group_id`: writes the group's own row
+    /// (`linked_user_id = primary_user_id`), without which [`Self::group`]
+    /// finds no group. Idempotent (an open group keeps the identity it has);
+    /// refreshes the row's `updated_at` (and so its `link_ttl`). Returns the
+    /// group's identity. Fails with [`LinkError::NotInGroup`] for a group that
+    /// was signed out of ([`Self::revoke_group`]).
+    pub async fn open_group<C>(
+        db: &C,
+        primary_id: &U::Id,
+        session_token: &str,
+        group_id: &str,
+    ) -> Result<String, LinkError>
     where
         C: TransactionTrait<Transaction = DatabaseTransaction>,
     {
         check_token(session_token)?;
+        check_token(group_id)?;
         let txn = begin_write(db).await?;
         let opened = async {
             Self::lock_active_primary(&txn, primary_id).await?;
             Self::delete_expired(&txn, primary_id, session_token).await?;
-            Self::ensure_group_row(&txn, primary_id, session_token).await
+            Self::ensure_group_row(&txn, primary_id, session_token, Some(group_id)).await
         }
         .await;
         finish(txn, opened).await
@@ -205,14 +217,20 @@ impl<U: MultiAccountUser> LinkService<U> {
             .add(column::<U>(Col::LinkedUserId).eq(primary_id.clone()))
     }
 
-    /// Whether the group's own row exists (expired rows are deleted before).
-    async fn group_is_open(
+    /// The identity of the open group of (`primary_id`, `session_token`): its
+    /// own row, active (expired rows are deleted before; a signed-out group's
+    /// row is inactive).
+    async fn open_group_id(
         txn: &DatabaseTransaction,
         primary_id: &U::Id,
         session_token: &str,
-    ) -> Result<bool, LinkError> {
-        let row = <Link<U>>::find().filter(Self::group_row(primary_id, session_token)).one(txn).await?;
-        Ok(row.is_some())
+    ) -> Result<Option<String>, LinkError> {
+        let row = <Link<U>>::find()
+            .filter(Self::group_row(primary_id, session_token))
+            .filter(column::<U>(Col::Status).eq(LinkStatus::Active))
+            .one(txn)
+            .await?;
+        Ok(row.map(|row| <Link<U> as LinkedAccountOf<U::UserEntity>>::group_id(&row).to_owned()))
     }
 
     /// Whether `linked_id` has an active link in the group of (`primary_id`,
@@ -233,24 +251,33 @@ impl<U: MultiAccountUser> LinkService<U> {
         Ok(row.is_some())
     }
 
-    /// Writes the group's own row, or refreshes it.
+    /// Refreshes the group's own row, or writes it under `group_id` (a new
+    /// identity when `None`); returns the group's identity. A signed-out group
+    /// (its row inactive) is not opened again.
     async fn ensure_group_row(
         txn: &DatabaseTransaction,
         primary_id: &U::Id,
         session_token: &str,
-    ) -> Result<(), LinkError> {
+        group_id: Option<&str>,
+    ) -> Result<String, LinkError> {
         let now = chrono::Utc::now();
         let col = <Link<U> as LinkedAccountOf<U::UserEntity>>::column;
+        let row = <Link<U>>::find().filter(Self::group_row(primary_id, session_token)).one(txn).await?;
+        let Some(row) = row else {
+            let group_id = group_id.map_or_else(crate::session::new_session_token, str::to_owned);
+            Self::insert_row(txn, primary_id, primary_id, session_token, &group_id, now).await?;
+            return Ok(group_id);
+        };
+        if <Link<U> as LinkedAccountOf<U::UserEntity>>::link_status(&row) != LinkStatus::Active {
+            return Err(LinkError::NotInGroup);
+        }
         let refresh = Query::update()
             .table(<Link<U> as Default>::default())
-            .value(col(Col::Status), LinkStatus::Active)
             .value(col(Col::UpdatedAt), now)
-            .cond_where(Self::group_row(primary_id, session_token))
+            .and_where(column::<U>(Col::Id).eq(<Link<U> as LinkedAccountOf<U::UserEntity>>::link_id(&row)))
             .to_owned();
-        if txn.execute(&refresh).await?.rows_affected() == 0 {
-            Self::insert_row(txn, primary_id, primary_id, session_token, now).await?;
-        }
-        Ok(())
+        txn.execute(&refresh).await?;
+        Ok(<Link<U> as LinkedAccountOf<U::UserEntity>>::group_id(&row).to_owned())
     }
 
     async fn insert_row(
@@ -258,6 +285,7 @@ impl<U: MultiAccountUser> LinkService<U> {
         primary_id: &U::Id,
         linked_id: &U::Id,
         session_token: &str,
+        group_id: &str,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<(), LinkError> {
         let col = <Link<U> as LinkedAccountOf<U::UserEntity>>::column;
@@ -267,6 +295,7 @@ impl<U: MultiAccountUser> LinkService<U> {
             .columns([
                 col(Col::PrimaryUserId),
                 col(Col::SessionToken),
+                col(Col::GroupId),
                 col(Col::LinkedUserId),
                 col(Col::Status),
                 col(Col::InsertedAt),
@@ -275,6 +304,7 @@ impl<U: MultiAccountUser> LinkService<U> {
             .values([
                 Expr::val(primary_id.clone()),
                 Expr::val(session_token),
+                Expr::val(group_id),
                 Expr::val(linked_id.clone()),
                 Expr::val(LinkStatus::Active),
                 Expr::val(now),
@@ -303,22 +333,20 @@ impl<U: MultiAccountUser> LinkService<U> {
             return Err(LinkError::Inactive);
         }
 
-        match mode {
+        let group_id = match mode {
             LinkMode::Create => {
                 Self::delete_expired(txn, primary_id, session_token).await?;
-                Self::ensure_group_row(txn, primary_id, session_token).await?;
+                Self::ensure_group_row(txn, primary_id, session_token, None).await?
             }
             LinkMode::Existing => {
                 Self::delete_expired(txn, primary_id, session_token).await?;
-                if !Self::group_is_open(txn, primary_id, session_token).await? {
-                    return Err(LinkError::NotFound);
-                }
+                Self::open_group_id(txn, primary_id, session_token).await?.ok_or(LinkError::NotFound)?
             }
             LinkMode::Move { from_token } => {
                 Self::delete_expired(txn, primary_id, from_token).await?;
-                if !Self::group_is_open(txn, primary_id, from_token).await? {
+                let Some(group_id) = Self::open_group_id(txn, primary_id, from_token).await? else {
                     return Err(LinkError::NotInGroup);
-                }
+                };
                 // A member's completion would move the group for nothing (and to a
                 // token only this copy of the session holds): refused first.
                 if Self::is_active_member(txn, primary_id, linked_id, from_token).await? {
@@ -333,9 +361,9 @@ impl<U: MultiAccountUser> LinkService<U> {
                         .to_owned();
                     txn.execute(&moved).await?;
                 }
-                Self::ensure_group_row(txn, primary_id, session_token).await?;
+                Self::ensure_group_row(txn, primary_id, session_token, Some(&group_id)).await?
             }
-        }
+        };
         // Only plain values leave this block, so the future stays `Send` for any
         // user type (models are not known to be `Sync` in generic code).
         let (existing, active) = {
@@ -379,7 +407,7 @@ impl<U: MultiAccountUser> LinkService<U> {
             txn.execute(&update).await?;
             return Ok(LinkOutcome::Reactivated);
         }
-        Self::insert_row(txn, primary_id, linked_id, session_token, now).await?;
+        Self::insert_row(txn, primary_id, linked_id, session_token, &group_id, now).await?;
         Ok(LinkOutcome::Linked)
     }
 
@@ -393,7 +421,7 @@ impl<U: MultiAccountUser> LinkService<U> {
     ) -> Result<bool, LinkError> {
         check_token(session_token)?;
         if primary_id == linked_id {
-            // The group's own row goes only with the whole group (unlink_session).
+            // The group's own row goes only with the whole group (revoke_group).
             return Ok(false);
         }
         let delete = Query::delete()
@@ -405,26 +433,67 @@ impl<U: MultiAccountUser> LinkService<U> {
         Ok(db.execute(&delete).await?.rows_affected() > 0)
     }
 
-    /// Removes every link made in the browser session `session_token`, and the
-    /// group itself (sign out of all accounts): every copy of the session loses
-    /// the links. Returns how many links were removed (the group's own row is not
-    /// one).
-    pub async fn unlink_session<C: ConnectionTrait>(db: &C, session_token: &str) -> Result<u64, LinkError> {
-        check_token(session_token)?;
-        let delete = |own_rows: bool| {
-            let own_row = column::<U>(Col::LinkedUserId).equals((
-                <Link<U> as Default>::default(),
-                <Link<U> as LinkedAccountOf<U::UserEntity>>::column(Col::PrimaryUserId),
-            ));
-            Query::delete()
+    /// Signs the group `group_id` out of all accounts, wherever its rows are
+    /// (under whichever session token a completed link moved them to): deletes
+    /// its links and marks its own rows signed out, so no copy of the session
+    /// finds a linked account or opens the group again, and a request that
+    /// still names the group resolves to nobody ([`Self::is_group_revoked`]).
+    /// Returns how many links were removed (the group's own rows are not links).
+    pub async fn revoke_group<C>(db: &C, group_id: &str) -> Result<u64, LinkError>
+    where
+        C: TransactionTrait<Transaction = DatabaseTransaction>,
+    {
+        check_token(group_id)?;
+        let txn = begin_write(db).await?;
+        let revoked = async {
+            let links = Query::delete()
                 .from_table(<Link<U> as Default>::default())
-                .and_where(column::<U>(Col::SessionToken).eq(session_token))
-                .and_where(if own_rows { own_row } else { own_row.not() })
-                .to_owned()
-        };
-        let links = db.execute(&delete(false)).await?.rows_affected();
-        db.execute(&delete(true)).await?;
-        Ok(links)
+                .and_where(column::<U>(Col::GroupId).eq(group_id))
+                .and_where(own_row::<U>().not())
+                .to_owned();
+            let removed = txn.execute(&links).await?.rows_affected();
+            let signed_out = Query::update()
+                .table(<Link<U> as Default>::default())
+                .value(<Link<U> as LinkedAccountOf<U::UserEntity>>::column(Col::Status), LinkStatus::Inactive)
+                .value(<Link<U> as LinkedAccountOf<U::UserEntity>>::column(Col::UpdatedAt), chrono::Utc::now())
+                .and_where(column::<U>(Col::GroupId).eq(group_id))
+                .and_where(own_row::<U>())
+                .to_owned();
+            txn.execute(&signed_out).await?;
+            Ok(removed)
+        }
+        .await;
+        finish(txn, revoked).await
+    }
+
+    /// Whether the group `group_id` was signed out of all accounts
+    /// ([`Self::revoke_group`]). One query.
+    pub async fn is_group_revoked<C: ConnectionTrait>(db: &C, group_id: &str) -> Result<bool, LinkError> {
+        check_token(group_id)?;
+        let row = <Link<U>>::find()
+            .filter(column::<U>(Col::GroupId).eq(group_id))
+            .filter(own_row::<U>())
+            .filter(column::<U>(Col::Status).eq(LinkStatus::Inactive))
+            .one(db)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    /// Deletes the marks of groups signed out of at or before `before` (see
+    /// [`Self::revoke_group`]); run it now and then with your sessions' longest
+    /// lifetime, after which no cookie names those groups. Returns how many
+    /// went.
+    pub async fn purge_signed_out<C: ConnectionTrait>(
+        db: &C,
+        before: chrono::DateTime<chrono::Utc>,
+    ) -> Result<u64, LinkError> {
+        let delete = Query::delete()
+            .from_table(<Link<U> as Default>::default())
+            .and_where(own_row::<U>())
+            .and_where(column::<U>(Col::Status).eq(LinkStatus::Inactive))
+            .and_where(column::<U>(Col::UpdatedAt).lte(before))
+            .to_owned();
+        Ok(db.execute(&delete).await?.rows_affected())
     }
 
     /// Deletes every expired link (`link_ttl`) of every session; run it now and
@@ -463,7 +532,9 @@ impl<U: MultiAccountUser> LinkService<U> {
     }
 
     /// Re-activates a deactivated link, under the same rules (and the same lock) as
-    /// [`LinkService::link`]. Fails with [`LinkError::NotFound`] when there is no
+    /// [`LinkService::link`]. Like it, it brings nobody back into a browser by
+    /// itself: the account left the group's sessions with its sign-in, and
+    /// needs a new one there. Fails with [`LinkError::NotFound`] when there is no
     /// such link.
     pub async fn activate<C>(
         db: &C,
@@ -480,7 +551,7 @@ impl<U: MultiAccountUser> LinkService<U> {
     /// The session's group: the primary, then its active linked accounts in link
     /// order, in one database round trip. `None` when the primary does not exist
     /// or fails `active_check`. A group this session never opened, or signed out
-    /// of with [`Self::unlink_session`], is the primary alone
+    /// of with [`Self::revoke_group`], is the primary alone
     /// ([`AccountGroup::is_open`] is false).
     pub async fn group<C: ConnectionTrait>(
         db: &C,
@@ -497,19 +568,14 @@ impl<U: MultiAccountUser> LinkService<U> {
     pub async fn active_user<C: ConnectionTrait>(db: &C, id: &U::Id) -> Result<Option<U>, LinkError> {
         Ok(find_active::<U, C>(db, id).await?)
     }
+}
 
-    /// Checks that the session may switch to `target_id`: the target must be the
-    /// primary or an active linked account of this session's group, and active.
-    /// Returns the target user. One query.
-    pub async fn can_switch<C: ConnectionTrait>(
-        db: &C,
-        primary_id: &U::Id,
-        target_id: &U::Id,
-        session_token: &str,
-    ) -> Result<U, LinkError> {
-        let group = Self::group(db, primary_id, session_token).await?.ok_or(LinkError::NotInGroup)?;
-        group.get(target_id).cloned().ok_or(LinkError::NotInGroup)
-    }
+/// The condition "this is a group's own row" (`linked_user_id = primary_user_id`).
+fn own_row<U: MultiAccountUser>() -> sea_orm::sea_query::SimpleExpr {
+    column::<U>(Col::LinkedUserId).equals((
+        <Link<U> as Default>::default(),
+        <Link<U> as LinkedAccountOf<U::UserEntity>>::column(Col::PrimaryUserId),
+    ))
 }
 
 /// Which group a link goes into.

@@ -29,6 +29,8 @@ pub enum LinkedAccountColumn {
     PrimaryUserId,
     /// The browser session's token.
     SessionToken,
+    /// The group's identity (kept when the group moves to a new token).
+    GroupId,
     /// The linked account's id.
     LinkedUserId,
     /// [`LinkStatus`].
@@ -57,6 +59,8 @@ pub trait LinkedAccountOf<U: EntityTrait<PrimaryKey: PrimaryKeyTrait<ValueType: 
     fn link_status(model: &Self::Model) -> LinkStatus;
     /// The linked user's id.
     fn linked_user_id(model: &Self::Model) -> &crate::__private::UserIdOf<U>;
+    /// The group's identity.
+    fn group_id(model: &Self::Model) -> &str;
 }
 
 /// The primary-key type of the entity `E`.

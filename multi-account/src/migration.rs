@@ -2,7 +2,7 @@
 
 use std::marker::PhantomData;
 
-use sea_orm::EntityTrait;
+use sea_orm::{EntityName, EntityTrait};
 use sea_orm::sea_query::Table;
 use sea_orm_migration::{DbErr, MigrationName, MigrationTrait, SchemaManager, async_trait};
 
@@ -96,5 +96,56 @@ impl<L: EntityTrait + Default> MigrationTrait for LinkedAccountsMigration<L> {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager.drop_table(Table::drop().table(L::default()).to_owned()).await
+    }
+}
+
+/// Upgrades the linked-accounts table of the entity `L` from multi-account 0.1
+/// to 0.2: adds `group_id` (the group's identity, kept when its links move to a
+/// new session token), fills it with each row's session token and indexes it.
+/// A no-op on a table [`LinkedAccountsMigration`] created with 0.2, so add it
+/// after that migration in every app, new or upgraded:
+///
+/// ```ignore
+/// vec![
+///     Box::new(m20240101_000001_create_users::Migration),
+///     multi_account::migration::LinkedAccountsMigration::<linked_account::Entity>::boxed(),
+///     multi_account::migration::LinkedAccountsUpgrade::<linked_account::Entity>::boxed(),
+/// ]
+/// ```
+///
+/// Its `down` keeps the column (0.1 ignores it).
+pub struct LinkedAccountsUpgrade<L>(PhantomData<fn() -> L>);
+
+impl<L> LinkedAccountsUpgrade<L> {
+    /// The migration, boxed for `MigratorTrait::migrations`.
+    pub fn boxed() -> Box<dyn MigrationTrait>
+    where
+        L: EntityTrait + Default,
+    {
+        Box::new(Self(PhantomData))
+    }
+}
+
+impl<L> Default for LinkedAccountsUpgrade<L> {
+    fn default() -> Self {
+        Self(PhantomData)
+    }
+}
+
+impl<L> MigrationName for LinkedAccountsUpgrade<L> {
+    fn name(&self) -> &str {
+        "m20261206_000001_multi_account_linked_accounts_group_id"
+    }
+}
+
+#[async_trait::async_trait]
+#[allow(elided_lifetimes_in_paths)] // the trait is declared this way upstream
+impl<L: EntityTrait + Default> MigrationTrait for LinkedAccountsUpgrade<L> {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        crate::schema::add_group_id(manager.get_connection(), L::default().table_name()).await
+    }
+
+    async fn down(&self, _manager: &SchemaManager) -> Result<(), DbErr> {
+        Ok(())
     }
 }

@@ -150,6 +150,7 @@ impl<K: AccountId> LinkedAccountsTable<K> {
             .col(id)
             .col(column("primary_user_id", key.clone()))
             .col(column("session_token", ColumnType::String(StringLen::N(64))))
+            .col(column("group_id", ColumnType::String(StringLen::N(64))))
             .col(column("linked_user_id", key))
             .col(column("status", ColumnType::String(StringLen::N(16))))
             .col(column("inserted_at", ColumnType::TimestampWithTimeZone))
@@ -158,6 +159,7 @@ impl<K: AccountId> LinkedAccountsTable<K> {
             .foreign_key(&mut belongs_to_user("linked_user_id"))
             .take();
         let indexes = vec![
+            group_id_index(self.table),
             Index::create()
                 .name(format!("idx-{}-linked_user_id", self.table))
                 .table(Alias::new(self.table))
@@ -180,10 +182,71 @@ impl<K: AccountId> LinkedAccountsTable<K> {
         create(db, self.schema()).await
     }
 
+    /// Upgrades the table from multi-account 0.1 (adds and fills `group_id`);
+    /// a no-op on a table created by 0.2. Run it from a migration of its own.
+    pub async fn upgrade_to_0_2(&self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
+        add_group_id(db, self.table).await
+    }
+
     /// Drops the table.
     pub async fn drop_table(&self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
         db.execute(&Table::drop().table(Alias::new(self.table)).take()).await.map(drop)
     }
+}
+
+/// The index on `group_id`, as the entity's `indexed` attribute names it.
+pub(crate) fn group_id_index(table: &str) -> IndexCreateStatement {
+    Index::create()
+        .name(format!("idx-{table}-group_id"))
+        .table(Alias::new(table))
+        .col(Alias::new("group_id"))
+        .take()
+}
+
+/// Upgrades a linked-accounts table `table` written by multi-account 0.1: adds
+/// `group_id`, sets it to each row's session token (in 0.1 a group lived under
+/// one token, so that is its identity), and indexes it. Does nothing when the
+/// column is there (a table created by 0.2).
+pub(crate) async fn add_group_id(db: &impl ConnectionTrait, table: &str) -> Result<(), DbErr> {
+    use sea_orm::sea_query::{Expr, Query};
+    if has_column(db, table, "group_id").await? {
+        return Ok(());
+    }
+    let mut column = ColumnDef::new_with_type(Alias::new("group_id"), ColumnType::String(StringLen::N(64)));
+    column.not_null().default("");
+    db.execute(&Table::alter().table(Alias::new(table)).add_column(&mut column).take()).await?;
+    let backfill = Query::update()
+        .table(Alias::new(table))
+        .value(Alias::new("group_id"), Expr::col(Alias::new("session_token")))
+        .take();
+    db.execute(&backfill).await?;
+    db.execute(&group_id_index(table)).await?;
+    Ok(())
+}
+
+/// Whether `table` (in the connection's default schema) has `column`. Read from
+/// the catalog, not by a failing query: on PostgreSQL that would abort the
+/// migration's transaction.
+async fn has_column(db: &impl ConnectionTrait, table: &str, column: &str) -> Result<bool, DbErr> {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Sqlite => "SELECT COUNT(*) AS n FROM pragma_table_info(?) WHERE name = ?",
+        DbBackend::Postgres => {
+            "SELECT COUNT(*) AS n FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2"
+        }
+        _ => {
+            "SELECT COUNT(*) AS n FROM information_schema.columns \
+             WHERE table_schema = DATABASE() AND table_name = ? AND column_name = ?"
+        }
+    };
+    let statement = sea_orm::Statement::from_sql_and_values(backend, sql, [table.into(), column.into()]);
+    let row = db.query_one_raw(statement).await?;
+    let count: i64 = match row {
+        Some(row) => row.try_get("", "n")?,
+        None => 0,
+    };
+    Ok(count > 0)
 }
 
 /// The table `#[derive(LinkedAccount)]` maps unless told otherwise.

@@ -196,3 +196,27 @@ pub async fn a_sign_in_without_return_to_is_pending_until_finished<U: SuiteUser>
     let switcher = client.switcher().await;
     assert!(switcher["accounts"].as_array().unwrap().iter().all(|account| account["pending"] == false));
 }
+
+/// A session budget (`with_session_budget`) is measured on every adapter: the
+/// "Add another account" that would overflow it is refused with a message and
+/// writes no intent and no row; under a roomy budget the same link goes through.
+pub async fn a_budgeted_session_refuses_the_link_that_would_overflow_it<U: SuiteUser>(harness: &impl Harness) {
+    let (db, _guard) = database(2).await;
+    let tight = Options { session_budget: Some(400), ..Options::default() };
+    let mut client = harness.client::<U>(&db, &tight).await;
+    client.sign_in(1).await;
+    let refused = client.start_link(1).await;
+    assert_eq!(refused.status, 303, "{refused:?}");
+    assert_eq!(refused.location.as_deref(), Some("/"), "{refused:?}");
+    let flash = client.get("/flash").await.body;
+    assert!(flash.contains("cannot hold another account"), "{flash:?}");
+    let entries = client.session_entries().await;
+    assert!(entries.get("_multi_account_link_intent").is_none(), "no intent: {entries}");
+    assert!(link_rows_with_tokens(&db).await.is_empty(), "no group opened");
+
+    let roomy = Options { session_budget: Some(4000), ..Options::default() };
+    let mut client = harness.client::<U>(&db, &roomy).await;
+    client.sign_in(1).await;
+    assert_eq!(client.complete_link(1, 2).await.status, 303);
+    assert_eq!(client.state().await, "current=2;primary=1;group=1,2");
+}

@@ -95,7 +95,7 @@ async fn flash(session: actix_session::Session) -> String {
 }
 
 async fn sign_out(session: actix_session::Session) -> actix_web::HttpResponse {
-    multi_account_actix::session::sign_out(&session);
+    let _ = multi_account_actix::session::forget_session(&session);
     actix_web::HttpResponse::NoContent().finish()
 }
 
@@ -166,6 +166,9 @@ impl Harness for Actix {
                 after_link: options.after_link_path,
                 sign_out: options.sign_out_path,
             });
+        }
+        if let Some(budget) = options.session_budget {
+            config = config.with_session_budget(Some(budget));
         }
         if let Some(paths) = options.paths.clone() {
             config = config.with_paths(paths);

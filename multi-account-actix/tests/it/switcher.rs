@@ -32,7 +32,7 @@ async fn switcher_lists_the_group_with_urls_and_renders_in_minijinja() {
     client.sign_in(&1).await;
     assert_eq!(
         client.get("/switcher").await.body,
-        "[user1 <user1@example.com> current] add=/link/p/1 out=/link/sign-out-all"
+        "[user1 <user1@example.com> current primary] add=/link/p/1 out=/link/sign-out-all"
     );
     client.complete_link(&1, &2).await;
     client.complete_link(&1, &3).await;

@@ -104,7 +104,7 @@ async fn flash(session: tower_sessions::Session) -> Result<String, multi_account
 async fn sign_out(
     session: tower_sessions::Session,
 ) -> Result<axum::http::StatusCode, multi_account_axum::MultiAccountError> {
-    multi_account_axum::session::sign_out(&session).await?;
+    multi_account_axum::session::forget_session(&session).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
@@ -188,6 +188,9 @@ impl Harness for Axum {
                 after_link: options.after_link_path,
                 sign_out: options.sign_out_path,
             });
+        }
+        if let Some(budget) = options.session_budget {
+            config = config.with_session_budget(Some(budget));
         }
         if let Some(paths) = options.paths.clone() {
             config = config.with_paths(paths);

@@ -1,8 +1,12 @@
 //! The writes a decision asks the adapter to make, collected while deciding.
+//! Every writer of a session change lives here: the CSRF token, the sign-in
+//! records, the signed-in account and the link intent are values elsewhere.
 
 use serde_json::Value;
 
 use super::state::SessionState;
+use super::{csrf, keys};
+use crate::{MultiAccountUser, format_subject};
 
 /// One write to the session. Apply a decision's writes in order. Not
 /// `non_exhaustive`: a new kind of write is a compile error in each adapter
@@ -64,5 +68,124 @@ impl SessionChange {
 
     pub(crate) fn into_writes(self) -> Vec<SessionWrite> {
         self.writes
+    }
+
+    /// The session's CSRF token, created (written) on first use.
+    pub(crate) fn csrf_token(&mut self) -> String {
+        match self.state().csrf_token() {
+            Some(token) => token.to_owned(),
+            None => self.rotate_csrf(),
+        }
+    }
+
+    /// Replaces the CSRF token, invalidating every form rendered before.
+    pub(crate) fn rotate_csrf(&mut self) -> String {
+        let token = csrf::new_token();
+        self.insert(keys::CSRF_TOKEN, token.clone());
+        token
+    }
+
+    /// A privilege change: a new session id and a new CSRF token.
+    pub(crate) fn renew_privileges(&mut self) {
+        self.renew();
+        self.rotate_csrf();
+    }
+
+    /// Records `user`'s sign-in in this session.
+    pub(crate) fn remember<U: MultiAccountUser>(&mut self, user: &U) {
+        let mut records = self.state().sign_in_records();
+        records.insert(user);
+        self.write_records(&records);
+    }
+
+    /// Drops the record of `id` (it left the group).
+    pub(crate) fn forget_sign_in(&mut self, id: &dyn std::fmt::Display) {
+        let mut records = self.state().sign_in_records();
+        if records.remove(&id.to_string()) {
+            self.write_records(&records);
+        }
+    }
+
+    /// Keeps only the records of `ids` (a sign-in that starts over, the group
+    /// as this request resolved it): the session never holds more records than
+    /// its group has accounts.
+    pub(crate) fn retain_sign_ins(&mut self, ids: &[String]) {
+        let mut records = self.state().sign_in_records();
+        if records.retain(ids) {
+            self.write_records(&records);
+        }
+    }
+
+    fn write_records(&mut self, records: &super::sign_in_records::SignInRecords) {
+        match records.to_value() {
+            Some(value) => self.insert(keys::AUTH_FINGERPRINTS, value),
+            None => self.remove(keys::AUTH_FINGERPRINTS),
+        }
+    }
+
+    /// Makes `id` the signed-in account (the `"user"` subject, and the identity
+    /// layer's id when the session has one, so it follows switches). It signs
+    /// nobody in by itself: an account counts only with a sign-in record.
+    pub(crate) fn set_user<U: MultiAccountUser>(&mut self, id: &U::Id) {
+        if let Some(key) = self.state().identity_key().filter(|key| self.state().contains(key)) {
+            self.insert(key, id.to_string());
+        }
+        self.insert(keys::USER, format_subject(U::SHORT_NAME, id));
+    }
+
+    /// Forgets the signed-in account (and the identity layer's id).
+    pub(crate) fn forget_user(&mut self) {
+        if let Some(key) = self.state().identity_key() {
+            self.remove(key);
+            self.remove(keys::VIA_IDENTITY);
+        }
+        self.remove(keys::USER);
+    }
+
+    /// Removes the multi-account keys (primary id, session token, link intent).
+    pub(crate) fn clear_multi_account(&mut self) {
+        for key in keys::MULTI_ACCOUNT_KEYS {
+            self.remove(key);
+        }
+    }
+
+    /// A sign-in of `id` outside a running link flow starts over: the group of
+    /// whoever used this browser before is left behind (a new session token, so
+    /// its links are not found again, and no sign-in records but the new one),
+    /// so a later "Add another account" cannot bring those accounts back. With a
+    /// link intent pending and not stale (by the system clock: the identity
+    /// layer's adoption has no config), the group stays: this sign-in completes
+    /// a link, and the intent records that `id` signed in during it. Returns
+    /// whether the sign-in continues a link.
+    pub(crate) fn start_sign_in(&mut self, id: &str) -> bool {
+        let now = super::link_intent::system_now();
+        if let Some(intent) = self.state().link_intent().filter(|intent| intent.continues_at(now)) {
+            self.insert(keys::LINK_INTENT, intent.signed_in_as(id.to_owned()).to_value());
+            return true;
+        }
+        self.remove(keys::LINK_INTENT);
+        self.remove(keys::PRIMARY_USER_ID);
+        self.remove(keys::GROUP_ID);
+        self.retain_sign_ins(&[]);
+        // Every signed-in session has a token; writing it here (not on the next
+        // request, in the middleware) leaves the session steady after the sign-in.
+        self.insert(keys::SESSION_TOKEN, super::new_session_token());
+        false
+    }
+
+    /// An id the app just signed in through the identity layer (it differs from
+    /// the `"user"` subject): signed in here as [`sign_in`] does (a new group
+    /// unless a link is pending, the subject, a rotated CSRF token; the caller
+    /// records the sign-in once it loaded the account). Returns the id, once.
+    pub(crate) fn adopt_identity<U: MultiAccountUser>(&mut self) -> Option<U::Id> {
+        let identity = self.state().identity_id::<U>()?;
+        if self.state().subject_id::<U>().as_ref() == Some(&identity) {
+            return None;
+        }
+        self.start_sign_in(&identity.to_string());
+        self.insert(keys::VIA_IDENTITY, true);
+        self.insert(keys::USER, format_subject(U::SHORT_NAME, &identity));
+        self.rotate_csrf();
+        Some(identity)
     }
 }

@@ -10,7 +10,7 @@ use super::decision::{Decision, Destinations, Form, Refusal, Response};
 use super::link_intent::LinkIntent;
 use super::origin::{FlowRequest, local_path};
 use super::state::SessionState;
-use super::{budget, csrf, keys};
+use super::{budget, keys};
 use crate::{AccountId, LinkError, LinkService, MultiAccountUser};
 
 /// The flash of a link refused because the session has no room for another
@@ -37,7 +37,7 @@ fn check_request(state: &SessionState, request: &FlowRequest, action: &'static s
         refused(action, "cross_site", &"", &"");
         return Err(Refusal::Forbidden("cross-site request"));
     }
-    if !csrf::verify(state, request.csrf_token.as_deref()) {
+    if !state.csrf_matches(request.csrf_token.as_deref()) {
         refused(action, "csrf", &"", &"");
         return Err(Refusal::Csrf);
     }
@@ -208,13 +208,18 @@ impl SessionConfig {
             // Entering multi-account mode, or the group was signed out of: a new
             // group under a new token, so no row of an ended group is ever
             // written again.
+            // The group keeps this browser's identity, if it has one, so that
+            // signing out of all accounts reaches every group it ever opened.
             let token = super::new_session_token();
-            LinkService::<U>::open_group(&self.db, &primary_id, &token).await.map_err(|error| {
-                tracing::error!(%error, "multi-account: opening the group failed");
-                Refusal::Unavailable
-            })?;
+            let group_id = change.state().group_id().map_or_else(super::new_session_token, str::to_owned);
+            let group_id =
+                LinkService::<U>::open_group(&self.db, &primary_id, &token, &group_id).await.map_err(|error| {
+                    tracing::error!(%error, "multi-account: opening the group failed");
+                    Refusal::Unavailable
+                })?;
             change.insert(keys::PRIMARY_USER_ID, primary_id.to_string());
             change.insert(keys::SESSION_TOKEN, token);
+            change.insert(keys::GROUP_ID, group_id);
         }
         change.insert(keys::LINK_INTENT, intent.to_value());
         event("link_started", &primary_id, &current_id);
@@ -293,6 +298,11 @@ impl SessionConfig {
             Ok(outcome) => {
                 change.remove(keys::LINK_INTENT);
                 change.insert(keys::SESSION_TOKEN, new_token);
+                // A session of 0.1 names its group by its old token: keep that
+                // identity now that the token moves.
+                if !change.state().contains(keys::GROUP_ID) {
+                    change.insert(keys::GROUP_ID, token.clone());
+                }
                 let mut members: Vec<String> =
                     accounts.group.iter().flat_map(|group| group.iter()).map(|user| user.id().to_string()).collect();
                 members.push(current_id.to_string());
@@ -425,8 +435,8 @@ impl SessionConfig {
     ) -> Result<(Vec<super::SessionWrite>, u64), Refusal> {
         let primary = state.primary_id::<U>();
         let mut removed = 0;
-        if let Some(token) = state.session_token() {
-            removed = LinkService::<U>::unlink_session(&self.db, token).await.map_err(|error| {
+        if let Some(group_id) = state.group_id() {
+            removed = LinkService::<U>::revoke_group(&self.db, group_id).await.map_err(|error| {
                 tracing::error!(%error, "multi-account: sign-out-all failed");
                 Refusal::Unavailable
             })?;
@@ -437,7 +447,7 @@ impl SessionConfig {
             primary = %OptionalId(primary.as_ref()),
             links_removed = removed,
         );
-        Ok((super::sign_out(), removed))
+        Ok((super::forget_session(), removed))
     }
 
     /// The sign-out-all route: the request's checks, then [`Self::sign_out_all`]

@@ -7,6 +7,10 @@ pub const USER: &str = "user";
 pub const PRIMARY_USER_ID: &str = "primary_user_id";
 /// The random token that ties links to this browser session.
 pub const SESSION_TOKEN: &str = "session_token";
+/// The identity of this browser's group (kept when the group moves to a new
+/// session token); absent in sessions of 0.1, whose group's identity is their
+/// session token.
+pub const GROUP_ID: &str = "_multi_account_group";
 /// The synchronizer CSRF token.
 pub const CSRF_TOKEN: &str = "_multi_account_csrf";
 /// A pending link intent (primary id, creation time, return path).
@@ -21,4 +25,4 @@ pub const FLASH: &str = "_multi_account_flash";
 pub const VIA_IDENTITY: &str = "_multi_account_identity";
 
 /// The keys that make a session multi-account; they go when nobody is signed in.
-pub(crate) const MULTI_ACCOUNT_KEYS: [&str; 3] = [PRIMARY_USER_ID, SESSION_TOKEN, LINK_INTENT];
+pub(crate) const MULTI_ACCOUNT_KEYS: [&str; 4] = [PRIMARY_USER_ID, SESSION_TOKEN, GROUP_ID, LINK_INTENT];

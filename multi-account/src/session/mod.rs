@@ -40,7 +40,7 @@ pub use link_intent::DEFAULT_LINK_INTENT_TTL;
 pub use origin::{FlowRequest, local_path};
 pub use paths::Paths;
 pub use resolve::Resolution;
-pub use sign_in::{csrf_token, rotate_csrf_token, sign_out};
+pub use sign_in::{csrf_token, forget_session, rotate_csrf_token};
 pub use state::SessionState;
 pub use switcher::{AccountSwitcher, FormAction, SwitcherAccount};
 

@@ -107,6 +107,26 @@ impl SessionConfig {
             Err(error) => return Accounts::database_failure(&error),
         };
 
+        // A group that is not open under this token was signed out of (in any
+        // copy of this session), moved to another token, or expired. Signed out
+        // of all accounts, it signs this copy out too: one more query, only here.
+        if !group.is_open() {
+            let revoked = match change.state().group_id() {
+                Some(group_id) => LinkService::<U>::is_group_revoked(&self.db, group_id).await,
+                None => Ok(false),
+            };
+            match revoked {
+                Ok(false) => {}
+                Ok(true) => {
+                    tracing::info!(primary = %primary_id, "multi-account: the group was signed out of; signing out");
+                    change.clear_multi_account();
+                    change.forget_user();
+                    change.retain_sign_ins(&[]);
+                    return Accounts::signed_out();
+                }
+                Err(error) => return Accounts::database_failure(&error),
+            }
+        }
         group.retain_linked(|user| verified(&records, change, user, adopted));
         // An account that left the group (inactive, deleted, unlinked, expired, a
         // new password) leaves its sign-in behind: coming back takes a new one.

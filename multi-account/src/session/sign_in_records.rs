@@ -14,8 +14,6 @@ use serde::Deserialize;
 use serde_json::Value;
 use subtle::ConstantTimeEq;
 
-use super::change::SessionChange;
-use super::keys;
 use crate::{MultiAccountUser, auth_fingerprint};
 
 /// The characters of a record kept: 64 bits of the fingerprint are plenty to
@@ -50,39 +48,25 @@ impl SignInRecords {
             .is_some_and(|recorded| bool::from(recorded.as_bytes().ct_eq(current.as_bytes())))
     }
 
-    fn write(self, change: &mut SessionChange) {
-        if self.0.is_empty() {
-            change.remove(keys::AUTH_FINGERPRINTS);
-        } else {
-            change.insert(keys::AUTH_FINGERPRINTS, serde_json::to_value(self.0).unwrap_or_default());
-        }
-    }
-}
-
-impl SessionChange {
-    /// Records `user`'s sign-in in this session.
-    pub(crate) fn remember<U: MultiAccountUser>(&mut self, user: &U) {
-        let mut records = self.state().sign_in_records();
-        records.0.insert(user.id().to_string(), record(user));
-        records.write(self);
+    /// Records `user`'s sign-in as it is now.
+    pub(crate) fn insert<U: MultiAccountUser>(&mut self, user: &U) {
+        self.0.insert(user.id().to_string(), record(user));
     }
 
-    /// Drops the record of `id` (removed from the group).
-    pub(crate) fn forget_sign_in(&mut self, id: &dyn std::fmt::Display) {
-        let mut records = self.state().sign_in_records();
-        if records.0.remove(&id.to_string()).is_some() {
-            records.write(self);
-        }
+    /// Drops the record of `id`; whether there was one.
+    pub(crate) fn remove(&mut self, id: &str) -> bool {
+        self.0.remove(id).is_some()
     }
 
-    /// Keeps only the records of `ids` (a sign-in that starts over, a completed
-    /// link): the session never holds more records than its group has accounts.
-    pub(crate) fn retain_sign_ins(&mut self, ids: &[String]) {
-        let mut records = self.state().sign_in_records();
-        let before = records.0.len();
-        records.0.retain(|id, _| ids.contains(id));
-        if records.0.len() != before {
-            records.write(self);
-        }
+    /// Keeps only the records of `ids`; whether any went.
+    pub(crate) fn retain(&mut self, ids: &[String]) -> bool {
+        let before = self.0.len();
+        self.0.retain(|id, _| ids.contains(id));
+        self.0.len() != before
+    }
+
+    /// The session value, or `None` when there is no record left.
+    pub(crate) fn to_value(&self) -> Option<Value> {
+        (!self.0.is_empty()).then(|| serde_json::to_value(&self.0).unwrap_or_default())
     }
 }

@@ -33,6 +33,7 @@ impl SessionState {
             keys::USER,
             keys::PRIMARY_USER_ID,
             keys::SESSION_TOKEN,
+            keys::GROUP_ID,
             keys::CSRF_TOKEN,
             keys::LINK_INTENT,
             keys::AUTH_FINGERPRINTS,
@@ -142,6 +143,14 @@ impl SessionState {
             .filter(|token| !token.is_empty() && token.len() <= crate::MAX_SESSION_TOKEN_LEN)
     }
 
+    /// The identity of this browser's group: the one it holds, else (a session
+    /// of 0.1, whose group never moved under an identity) its session token.
+    pub fn group_id(&self) -> Option<&str> {
+        self.string(keys::GROUP_ID)
+            .filter(|id| !id.is_empty() && id.len() <= crate::MAX_SESSION_TOKEN_LEN)
+            .or_else(|| self.session_token())
+    }
+
     /// The primary id and session token when the session is in multi-account mode.
     pub fn multi_account<U: MultiAccountUser>(&self) -> Option<(U::Id, String)> {
         Some((self.primary_id::<U>()?, self.session_token()?.to_owned()))
@@ -155,7 +164,7 @@ impl SessionState {
     /// Whether `presented` is this session's CSRF token (constant-time). A
     /// session without a token accepts nothing.
     pub fn csrf_matches(&self, presented: Option<&str>) -> bool {
-        super::csrf::verify(self, presented)
+        super::csrf::verify(self.csrf_token(), presented)
     }
 
     pub(crate) fn link_intent(&self) -> Option<LinkIntent> {

@@ -32,8 +32,8 @@ macro_rules! key_type_test {
             assert!(multi_account::__private::statements_are_cached::<$user::Model>(db.get_database_backend()));
             let again = Links::group(&db, &ids[0], "t").await.unwrap().unwrap();
             assert_eq!(again.iter().map(|user| user.id()).collect::<Vec<_>>(), got);
-            assert_eq!(Links::can_switch(&db, &ids[0], &ids[1], "t").await.unwrap().label, "account 1");
-            assert!(Links::can_switch(&db, &ids[0], &ids[2], "t").await.is_err());
+            assert_eq!(crate::support::member::<$user::Model>(&db, &ids[0], &ids[1], "t").await.unwrap().label, "account 1");
+            assert!(crate::support::member::<$user::Model>(&db, &ids[0], &ids[2], "t").await.is_err());
 
             // Subject round trip with the custom short name.
             let subject = format_subject($user::Model::SHORT_NAME, &ids[1]);

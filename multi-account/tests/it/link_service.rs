@@ -1,7 +1,7 @@
 //! The link service's rules on SQLite.
 
 use crate::support::user::UserStatus;
-use crate::support::{QueryCounter, insert_user, linked_account, user};
+use crate::support::{QueryCounter, insert_user, linked_account, member, user};
 use multi_account::{LinkError, LinkOutcome, LinkService, LinkStatus, MultiAccountUser};
 use sea_orm::DatabaseConnection;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, ModelTrait, PaginatorTrait, QueryFilter, Set};
@@ -95,7 +95,7 @@ async fn links_count_only_in_an_open_group(db: DatabaseConnection) {
     assert_eq!((ids(&group), group.is_open()), (vec![1], false), "a link row alone opens nothing");
     assert!(matches!(Links::complete_link(&db, &1, &3, TOKEN, "token-b").await, Err(LinkError::NotInGroup)));
     assert_eq!(link_count(&db).await, 1, "refused: nothing written");
-    Links::open_group(&db, &1, TOKEN).await.unwrap();
+    assert_eq!(Links::open_group(&db, &1, TOKEN, "group-a").await.unwrap(), "group-a");
     let group = Links::group(&db, &1, TOKEN).await.unwrap().unwrap();
     assert_eq!((ids(&group), group.is_open()), (vec![1, 2], true));
     // Completing moves the whole group to the new token.
@@ -133,7 +133,7 @@ async fn deactivated_links_do_not_count_or_appear_and_can_be_reactivated(db: Dat
     assert!(!Links::deactivate(&db, &1, &5, TOKEN).await.unwrap(), "no such link");
     let group = Links::group(&db, &1, TOKEN).await.unwrap().unwrap();
     assert_eq!(ids(&group), vec![1, 2, 4]);
-    assert!(matches!(Links::can_switch(&db, &1, &3, TOKEN).await, Err(LinkError::NotInGroup)));
+    assert!(matches!(member::<user::Model>(&db, &1, &3, TOKEN).await, Err(LinkError::NotInGroup)));
     // The deactivated link no longer counts toward the maximum of 3.
     assert_eq!(Links::link(&db, &1, &5, TOKEN).await.unwrap(), LinkOutcome::Linked);
     // Reactivating would make 4 active links: refused.
@@ -162,7 +162,7 @@ async fn inactive_users_are_never_linked_listed_or_switchable(db: DatabaseConnec
     let group = Links::group(&db, &1, TOKEN).await.unwrap().unwrap();
     assert_eq!(ids(&group), vec![1], "suspended bob is not listed");
     assert_eq!(Links::active_user(&db, &2).await.unwrap(), None, "nor loaded as the signed-in user");
-    assert!(matches!(Links::can_switch(&db, &1, &2, TOKEN).await, Err(LinkError::NotInGroup)));
+    assert!(matches!(member::<user::Model>(&db, &1, &2, TOKEN).await, Err(LinkError::NotInGroup)));
 
     // An inactive primary has no group at all.
     let alice = user::Entity::find_by_id(1).one(&db).await.unwrap().unwrap();
@@ -197,14 +197,22 @@ async fn links_of_one_session_are_invisible_from_another(db: DatabaseConnection)
     let other = Links::group(&db, &1, "token-b").await.unwrap().unwrap();
     assert_eq!(ids(&other), vec![1]);
     assert!(!other.is_open(), "another session has no open group");
-    assert!(matches!(Links::can_switch(&db, &1, &2, "token-b").await, Err(LinkError::NotInGroup)));
-    assert_eq!(Links::can_switch(&db, &1, &2, TOKEN).await.unwrap().name, "bob");
+    assert!(matches!(member::<user::Model>(&db, &1, &2, "token-b").await, Err(LinkError::NotInGroup)));
+    assert_eq!(member::<user::Model>(&db, &1, &2, TOKEN).await.unwrap().name, "bob");
     // Unlinking in another session does nothing here.
     assert!(!Links::unlink(&db, &1, &2, "token-b").await.unwrap());
-    assert_eq!(Links::unlink_session(&db, "token-b").await.unwrap(), 0);
-    assert_eq!(Links::unlink_session(&db, TOKEN).await.unwrap(), 1);
-    assert_eq!(ids(&Links::group(&db, &1, TOKEN).await.unwrap().unwrap()), vec![1]);
-    assert_eq!(linked_account::Entity::find().count(&db).await.unwrap(), 0, "the group's own row went too");
+    let group_id = linked_account::Entity::find().one(&db).await.unwrap().unwrap().group_id;
+    assert_eq!(Links::revoke_group(&db, "token-b").await.unwrap(), 0);
+    assert!(!Links::is_group_revoked(&db, &group_id).await.unwrap());
+    assert_eq!(Links::revoke_group(&db, &group_id).await.unwrap(), 1);
+    assert!(Links::is_group_revoked(&db, &group_id).await.unwrap());
+    let group = Links::group(&db, &1, TOKEN).await.unwrap().unwrap();
+    assert_eq!((ids(&group), group.is_open()), (vec![1], false));
+    assert_eq!(linked_account::Entity::find().count(&db).await.unwrap(), 1, "the group's own row stays, signed out");
+    assert!(matches!(Links::link(&db, &1, &2, TOKEN).await, Err(LinkError::NotInGroup)), "and is not opened again");
+    let cutoff = chrono::Utc::now() + chrono::Duration::seconds(1);
+    assert_eq!(Links::purge_signed_out(&db, cutoff).await.unwrap(), 1);
+    assert_eq!(linked_account::Entity::find().count(&db).await.unwrap(), 0);
 }
 
 async fn unknown_accounts_and_bad_tokens_are_refused(db: DatabaseConnection) {
@@ -235,9 +243,6 @@ async fn group_is_exactly_one_query_whatever_its_size(mut db: DatabaseConnection
         assert_eq!(group.unwrap().unwrap().len(), size);
         assert_eq!(queries, 1, "group of {size} must take one query");
     }
-    let (switch, queries) = counter.count(Links::can_switch(&db, &1, &3, TOKEN)).await;
-    assert_eq!(switch.unwrap().id, 3);
-    assert_eq!(queries, 1);
     let (group, queries) = counter.count(user::Model::load_account_group(&db, &1, TOKEN)).await;
     assert_eq!(group.unwrap().unwrap().len(), 4);
     assert_eq!(queries, 1);

@@ -41,7 +41,7 @@ async fn expired_links_leave_the_group_and_are_removed(db: DatabaseConnection) {
     assert_eq!(ids, vec![1, 3, 4], "the expired link is gone from the group");
     assert_eq!(Links::active_user(&db, &2).await.unwrap().map(|user| user.id), Some(2));
     assert!(multi_account::__private::statements_are_cached::<ttl_user::Model>(db.get_database_backend()));
-    assert!(Links::can_switch(&db, &1, &2, "t").await.is_err());
+    assert!(crate::support::member::<ttl_user::Model>(&db, &1, &2, "t").await.is_err());
 
     // Linking again in the session deletes the expired row and makes a fresh one.
     assert_eq!(Links::link(&db, &1, &2, "t").await.unwrap(), LinkOutcome::Linked);

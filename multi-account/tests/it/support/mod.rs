@@ -257,3 +257,16 @@ pub async fn insert_user(db: &DatabaseConnection, id: i64, name: &str, status: u
     .await
     .expect("insert user")
 }
+
+/// The account `target` of the group of (`primary`, `token`), as a switch finds
+/// it (membership in the database; the session's sign-in records are the
+/// session policy's to check).
+pub async fn member<U: multi_account::MultiAccountUser>(
+    db: &sea_orm::DatabaseConnection,
+    primary: &U::Id,
+    target: &U::Id,
+    token: &str,
+) -> Result<U, multi_account::LinkError> {
+    let group = multi_account::LinkService::<U>::group(db, primary, token).await?;
+    group.and_then(|group| group.get(target).cloned()).ok_or(multi_account::LinkError::NotInGroup)
+}
