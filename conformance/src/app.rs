@@ -162,30 +162,45 @@ pub async fn counted_database(
     (db, test, statements)
 }
 
-/// The link rows (primary, linked), group rows included.
-pub async fn link_rows(db: &DatabaseConnection) -> Vec<(i64, i64)> {
+/// Every row of the table, signed-out groups' marks included.
+async fn all_rows(db: &DatabaseConnection) -> Vec<linked_account::Model> {
     use sea_orm::EntityTrait;
-    let mut rows: Vec<(i64, i64)> = linked_account::Entity::find()
-        .all(db)
+    linked_account::Entity::find().all(db).await.expect("links")
+}
+
+/// Whether `row` is the mark a group signed out of all accounts leaves (its own
+/// row, inactive): no link, and never reached again.
+fn is_signed_out_mark(row: &linked_account::Model) -> bool {
+    row.primary_user_id == row.linked_user_id && row.status != multi_account::LinkStatus::Active
+}
+
+/// The link rows (primary, linked), open groups' own rows included, the marks
+/// of signed-out groups not.
+pub async fn link_rows(db: &DatabaseConnection) -> Vec<(i64, i64)> {
+    let mut rows: Vec<(i64, i64)> = all_rows(db)
         .await
-        .expect("links")
         .into_iter()
+        .filter(|row| !is_signed_out_mark(row))
         .map(|row| (row.primary_user_id, row.linked_user_id))
         .collect();
     rows.sort_unstable();
     rows
 }
 
-/// Every link row as (primary, session token, linked), group rows included.
+/// Every link row as (primary, session token, linked), open groups' own rows
+/// included, the marks of signed-out groups not.
 pub async fn link_rows_with_tokens(db: &DatabaseConnection) -> std::collections::BTreeSet<(i64, String, i64)> {
-    use sea_orm::EntityTrait;
-    linked_account::Entity::find()
-        .all(db)
+    all_rows(db)
         .await
-        .expect("links")
         .into_iter()
+        .filter(|row| !is_signed_out_mark(row))
         .map(|row| (row.primary_user_id, row.session_token, row.linked_user_id))
         .collect()
+}
+
+/// The groups signed out of all accounts: their identities.
+pub async fn signed_out_groups(db: &DatabaseConnection) -> std::collections::BTreeSet<String> {
+    all_rows(db).await.into_iter().filter(is_signed_out_mark).map(|row| row.group_id).collect()
 }
 
 /// The number of links (rows linking another account; a group's own row, with

@@ -1,7 +1,8 @@
 //! The replay matrix: through every flow, a copy of the cookie taken after each
 //! step and replayed after each later step never has an account it did not
 //! have when copied, never re-creates a row, and never undoes a sign-out
-//! (beyond what a cookie store cannot revoke: one account of the copy).
+//! (a copy that carries the group reaches nobody after sign-out-all; a
+//! cookie-store copy from before the group existed keeps its one account).
 
 use std::collections::BTreeSet;
 
@@ -129,8 +130,16 @@ fn check_replayed(
     let signed_out_all = later.contains(&Step::SignOutAll);
     let signed_out = later.contains(&Step::SignOut);
     if signed_out_all {
-        // A cookie store cannot revoke the copy: it keeps one account, no more.
-        assert!(seen.accounts().len() <= 1, "{what}: sign-out-all ended the group: {seen:?}");
+        // Sign-out-all revokes the group server-side: a copy that carries it
+        // (taken once "Add another account" opened it) reaches nobody on any
+        // store. A cookie store cannot revoke a copy from before the group
+        // existed: it keeps the one account it had, no more.
+        let carries_the_group = steps[..=copied].contains(&Step::StartLink);
+        if carries_the_group {
+            assert!(seen.accounts().is_empty(), "{what}: the group was signed out of: {seen:?}");
+        } else {
+            assert!(seen.accounts().len() <= 1, "{what}: sign-out-all ended the group: {seen:?}");
+        }
     }
     if server_side && (signed_out_all || signed_out || later.iter().any(|step| renews(*step))) {
         assert_eq!(seen.current, None, "{what}: a server-side store: the old session id is dead: {seen:?}");

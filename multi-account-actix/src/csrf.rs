@@ -8,7 +8,7 @@ use crate::error::MultiAccountError;
 use crate::session_state;
 
 // The form field / query parameter that carries the token.
-pub use multi_account::session::html::CSRF_FIELD;
+pub use multi_account::session::CSRF_FIELD;
 
 /// The session's CSRF token, created on first use. Put it in every form that
 /// posts to a multi-account route (the switcher view model already does).

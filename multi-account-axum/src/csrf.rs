@@ -8,7 +8,7 @@ use crate::error::MultiAccountError;
 use crate::session_state;
 
 // The form field that carries the token.
-pub use multi_account::session::html::CSRF_FIELD;
+pub use multi_account::session::CSRF_FIELD;
 
 /// The session's CSRF token, created on first use (which writes the session:
 /// call it only where a form needs it). Signed-in pages get it from

@@ -41,7 +41,10 @@ pub(crate) async fn read_keys(session: &Session, keys: &[&'static str]) -> Resul
 /// does not list a session's entries, so the budget counts multi-account's own
 /// (these keys and the flash), as actix-session's cookie store would serialize
 /// them; leave room in the budget for the app's own keys.
-pub(crate) async fn read_for(config: &MultiAccountConfig, session: &Session) -> Result<SessionState, MultiAccountError> {
+pub(crate) async fn read_for(
+    config: &MultiAccountConfig,
+    session: &Session,
+) -> Result<SessionState, MultiAccountError> {
     if config.core.session_budget().is_none() {
         return read(session).await;
     }

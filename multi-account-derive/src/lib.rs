@@ -27,6 +27,8 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `display_fields(a, b, ..)` | no | none | fields copied into the generated `AccountDisplay` for the switcher |
 /// | `max_linked_accounts = n` | no | `5` | active linked accounts per browser session |
 /// | `short_name = "user"` | no | `"user"` | the session subject is `"<short_name>?id=<id>"` |
+/// | `auth_hash = field` | no | none | a field that changes when the credentials do (the password hash): a change signs the account out of every browser |
+/// | `link_ttl = seconds` | no | links never expire | a link expires this many seconds after it last changed |
 ///
 /// Also generates `AccountDisplay` (serializable, the display fields) and
 /// `Model::load_account_group` (the one-query group lookup).
@@ -48,6 +50,13 @@ pub fn derive_multi_account_user(input: TokenStream) -> TokenStream {
 ///     pub struct LinkedAccount;
 /// }
 /// ```
+///
+/// Options, in `#[linked_account(..)]`:
+///
+/// | option | required | default | meaning |
+/// |---|---|---|---|
+/// | `user = path::Entity` | yes | — | the user entity whose `Model` derives `MultiAccountUser` |
+/// | `table_name = "name"` | no | `"linked_accounts"` | the table |
 #[proc_macro_derive(LinkedAccount, attributes(linked_account))]
 pub fn derive_linked_account(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);

@@ -10,18 +10,23 @@
 //! - [`LinkedAccount`] — derive it in a module to generate the linked-accounts entity;
 //! - [`LinkService`] — link, unlink, switch checks and the one-query [`AccountGroup`];
 //! - [`format_subject`] / [`parse_subject`] — the `"user?id=<id>"` session subject;
-//! - [`migration::LinkedAccountsMigration`] — the table, for your `Migrator`.
+//! - [`migration::LinkedAccountsMigration`] — the table, for your `Migrator`, and
+//!   [`migration::LinkedAccountsUpgrade`] — its upgrade from 0.1;
+//! - [`session`] — the session policy both framework adapters apply.
 //!
 //! ## Guides
 //!
 //! [Getting started](https://github.com/multi-account/multi-account/blob/main/docs/getting-started.md),
 //! [How it works](https://github.com/multi-account/multi-account/blob/main/docs/how-it-works.md),
-//! [Actix integration](https://github.com/multi-account/multi-account/blob/main/docs/actix-integration.md),
+//! [actix-web integration](https://github.com/multi-account/multi-account/blob/main/docs/actix-integration.md),
+//! [axum integration](https://github.com/multi-account/multi-account/blob/main/docs/axum-integration.md),
 //! [Security model](https://github.com/multi-account/multi-account/blob/main/docs/security-model.md),
 //! [Testing your app](https://github.com/multi-account/multi-account/blob/main/docs/testing.md).
 //!
-//! The actix-web integration (middleware, extractors, handlers, routes) lives in the
-//! `multi-account-actix` crate.
+//! The web framework integrations (middleware or layer, extractors, handlers,
+//! routes) live in `multi-account-actix` (actix-web with actix-session) and
+//! `multi-account-axum` (axum with tower-sessions); both apply the decisions of
+//! [`session`], so they behave the same.
 //!
 //! ```
 //! mod user {

@@ -2,7 +2,7 @@
 
 use std::marker::PhantomData;
 
-use sea_orm::{EntityName, EntityTrait};
+use sea_orm::EntityTrait;
 use sea_orm::sea_query::Table;
 use sea_orm_migration::{DbErr, MigrationName, MigrationTrait, SchemaManager, async_trait};
 

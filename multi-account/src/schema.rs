@@ -196,11 +196,7 @@ impl<K: AccountId> LinkedAccountsTable<K> {
 
 /// The index on `group_id`, as the entity's `indexed` attribute names it.
 pub(crate) fn group_id_index(table: &str) -> IndexCreateStatement {
-    Index::create()
-        .name(format!("idx-{table}-group_id"))
-        .table(Alias::new(table))
-        .col(Alias::new("group_id"))
-        .take()
+    Index::create().name(format!("idx-{table}-group_id")).table(Alias::new(table)).col(Alias::new("group_id")).take()
 }
 
 /// Upgrades a linked-accounts table `table` written by multi-account 0.1: adds

@@ -66,6 +66,7 @@ fn cached(key: Key) -> Option<Arc<str>> {
     cache.iter().find(|(cached, _)| *cached == key).and_then(|(_, sql)| sql.clone())
 }
 
+#[cfg(feature = "test-support")]
 /// Whether `query` for `U` on `backend` is served from the cache.
 pub(crate) fn is_cached<U: 'static>(backend: DatabaseBackend, query: Query) -> bool {
     cached(Key { user: TypeId::of::<U>(), backend, query }).is_some()

@@ -85,7 +85,7 @@ impl SwitcherView {
             .collect();
         Self {
             accounts,
-            csrf_field: multi_account::session::html::CSRF_FIELD,
+            csrf_field: multi_account::session::CSRF_FIELD,
             csrf_token: switcher.csrf_token,
             add_account_action: action(switcher.add_account_form),
             sign_out_all_action: action(switcher.sign_out_all_form),
@@ -163,7 +163,7 @@ pub(crate) fn sign_in(
 
 /// The link flow's auto-submit page: a form posting `csrf_token` to `action`.
 pub(crate) fn link(framework: Framework, action: &str, csrf_token: &str) -> Result<String, minijinja::Error> {
-    let form = context! { action, csrf_field => multi_account::session::html::CSRF_FIELD, csrf_token };
+    let form = context! { action, csrf_field => multi_account::session::CSRF_FIELD, csrf_token };
     templates::render("link.html", context! { framework => framework.to_string(), form })
 }
 

@@ -255,7 +255,7 @@ async fn the_largest_group_that_fits_a_cookie_per_key_type() {
     ];
     eprintln!("largest groups in a cookie session: {sizes:?}");
     // Primary included; without `auth_hash` (its fingerprint adds 16 bytes per account).
-    assert_eq!(sizes, [("i32", 101), ("i64", 69), ("Uuid", 43), ("String (255)", 4)], "update docs/security-model.md");
+    assert_eq!(sizes, [("i32", 98), ("i64", 67), ("Uuid", 42), ("String (255)", 4)], "update docs/security-model.md");
 }
 
 // ---------------------------------------------------------------------------

@@ -36,6 +36,7 @@ pub use budget::COOKIE_SESSION_BUDGET;
 pub use change::SessionWrite;
 pub use config::SessionConfig;
 pub use decision::{Decision, Destinations, Form, Refusal, Response};
+pub use html::CSRF_FIELD;
 pub use link_intent::DEFAULT_LINK_INTENT_TTL;
 pub use origin::{FlowRequest, local_path};
 pub use paths::Paths;

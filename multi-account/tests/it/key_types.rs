@@ -29,7 +29,7 @@ macro_rules! key_type_test {
             // Rendered once, then served from the cache with the same answer.
             assert_eq!(Links::active_user(&db, &ids[1]).await.unwrap().map(|user| user.id()), Some(ids[1].clone()));
             assert!(Links::active_user(&db, &ids[2]).await.unwrap().is_none(), "inactive");
-            assert!(multi_account::__private::statements_are_cached::<$user::Model>(db.get_database_backend()));
+            assert!(multi_account::test_database::statements_are_cached::<$user::Model>(db.get_database_backend()));
             let again = Links::group(&db, &ids[0], "t").await.unwrap().unwrap();
             assert_eq!(again.iter().map(|user| user.id()).collect::<Vec<_>>(), got);
             assert_eq!(crate::support::member::<$user::Model>(&db, &ids[0], &ids[1], "t").await.unwrap().label, "account 1");

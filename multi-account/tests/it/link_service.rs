@@ -33,7 +33,7 @@ async fn link_then_group_lists_primary_then_linked_in_link_order(db: DatabaseCon
     assert_eq!(Links::active_user(&db, &2).await.unwrap().map(|user| user.name), Some("bob".to_owned()));
     assert_eq!(Links::active_user(&db, &4).await.unwrap(), None, "no such user");
     // Each statement was rendered once; the next loads reuse its SQL, same answers.
-    assert!(multi_account::__private::statements_are_cached::<user::Model>(db.get_database_backend()));
+    assert!(multi_account::test_database::statements_are_cached::<user::Model>(db.get_database_backend()));
     assert_eq!(ids(&Links::group(&db, &1, TOKEN).await.unwrap().expect("group")), vec![1, 3, 2]);
     assert_eq!(Links::active_user(&db, &3).await.unwrap().map(|user| user.name), Some("carol".to_owned()));
     assert_eq!(group.primary().name, "alice");

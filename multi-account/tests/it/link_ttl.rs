@@ -40,7 +40,7 @@ async fn expired_links_leave_the_group_and_are_removed(db: DatabaseConnection) {
     let ids: Vec<i64> = group.iter().map(|user| user.id).collect();
     assert_eq!(ids, vec![1, 3, 4], "the expired link is gone from the group");
     assert_eq!(Links::active_user(&db, &2).await.unwrap().map(|user| user.id), Some(2));
-    assert!(multi_account::__private::statements_are_cached::<ttl_user::Model>(db.get_database_backend()));
+    assert!(multi_account::test_database::statements_are_cached::<ttl_user::Model>(db.get_database_backend()));
     assert!(crate::support::member::<ttl_user::Model>(&db, &1, &2, "t").await.is_err());
 
     // Linking again in the session deletes the expired row and makes a fresh one.

@@ -158,3 +158,144 @@ async fn sqlite_index_has_the_group_column_order() {
     let sql: String = index.try_get("", "sql").unwrap();
     assert!(sql.contains(r#"("primary_user_id", "session_token", "linked_user_id")"#), "{sql}");
 }
+
+/// The linked-accounts table as multi-account 0.1 created it (no `group_id`),
+/// under the name of 0.1's migration, so a 0.2 `Migrator` sees it applied.
+struct CreateLinkedAccounts01;
+
+impl sea_orm_migration::MigrationName for CreateLinkedAccounts01 {
+    fn name(&self) -> &str {
+        "m20261124_000001_multi_account_create_linked_accounts"
+    }
+}
+
+#[async_trait::async_trait]
+#[allow(elided_lifetimes_in_paths)]
+impl MigrationTrait for CreateLinkedAccounts01 {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), sea_orm::DbErr> {
+        use sea_orm::sea_query::{Alias, ColumnDef, ForeignKey, ForeignKeyAction, Index, Table};
+        let column = |name: &str| ColumnDef::new(Alias::new(name)).not_null().take();
+        let table = Table::create()
+            .table(Alias::new("linked_accounts"))
+            .col(ColumnDef::new(Alias::new("id")).big_integer().not_null().auto_increment().primary_key())
+            .col(column("primary_user_id").big_integer())
+            .col(column("session_token").string_len(64))
+            .col(column("linked_user_id").big_integer())
+            .col(column("status").string_len(16))
+            .col(column("inserted_at").timestamp_with_time_zone())
+            .col(column("updated_at").timestamp_with_time_zone())
+            .foreign_key(
+                ForeignKey::create()
+                    .from(Alias::new("linked_accounts"), Alias::new("linked_user_id"))
+                    .to(Alias::new("users"), Alias::new("id"))
+                    .on_delete(ForeignKeyAction::Cascade),
+            )
+            .take();
+        manager.create_table(table).await?;
+        let unique = Index::create()
+            .name("idx-linked_accounts-group")
+            .table(Alias::new("linked_accounts"))
+            .unique()
+            .col(Alias::new("primary_user_id"))
+            .col(Alias::new("session_token"))
+            .col(Alias::new("linked_user_id"))
+            .take();
+        manager.create_index(unique).await
+    }
+}
+
+struct Migrator01;
+
+impl MigratorTrait for Migrator01 {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(CreateUsers), Box::new(CreateLinkedAccounts01)]
+    }
+}
+
+/// An app's `Migrator` on 0.2: the create migration, then the upgrade.
+struct Migrator02;
+
+impl MigratorTrait for Migrator02 {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(CreateUsers),
+            LinkedAccountsMigration::<linked_account::Entity>::boxed(),
+            multi_account::migration::LinkedAccountsUpgrade::<linked_account::Entity>::boxed(),
+        ]
+    }
+}
+
+/// Rows written by the 0.1 schema upgrade: each row's group is its session
+/// token, the groups load as before, and signing one out reaches its rows only.
+/// On a new database the upgrade is a no-op after the 0.2 create migration.
+async fn upgrade_from_0_1(backend: TestBackend) {
+    use multi_account::migration::LinkedAccountsUpgrade;
+    use sea_orm_migration::MigrationTrait as _;
+    let Some(database) = TestDatabase::create(backend).await.unwrap() else {
+        eprintln!("migration 0.1 → 0.2: skipped on {backend}");
+        return;
+    };
+    let db = &database.db;
+    Migrator01::up(db, None).await.unwrap();
+    for (id, name) in [(1, "alice"), (2, "bob"), (3, "carol")] {
+        insert_user(db, id, name, UserStatus::Active).await;
+    }
+    let now = chrono::Utc::now();
+    for (primary, token, linked) in [(1_i64, "t-a", 1_i64), (1, "t-a", 2), (3, "t-b", 3), (3, "t-b", 1)] {
+        use sea_orm::sea_query::{Alias, Query};
+        let insert = Query::insert()
+            .into_table(Alias::new("linked_accounts"))
+            .columns(
+                ["primary_user_id", "session_token", "linked_user_id", "status", "inserted_at", "updated_at"]
+                    .map(Alias::new),
+            )
+            .values_panic([primary.into(), token.into(), linked.into(), "active".into(), now.into(), now.into()])
+            .take();
+        db.execute(&insert).await.unwrap();
+    }
+
+    Migrator02::up(db, None).await.unwrap();
+    let rows = linked_account::Entity::find().all(db).await.unwrap();
+    assert_eq!(rows.len(), 4);
+    assert!(rows.iter().all(|row| row.group_id == row.session_token), "{backend}: {rows:?}");
+    let ids = |group: Option<multi_account::AccountGroup<user::Model>>| {
+        group.map(|group| (group.iter().map(|user| user.id).collect::<Vec<_>>(), group.is_open()))
+    };
+    type Links = LinkService<user::Model>;
+    assert_eq!(ids(Links::group(db, &1, "t-a").await.unwrap()), Some((vec![1, 2], true)));
+    assert_eq!(Links::revoke_group(db, "t-a").await.unwrap(), 1);
+    assert!(Links::is_group_revoked(db, "t-a").await.unwrap());
+    assert_eq!(ids(Links::group(db, &1, "t-a").await.unwrap()), Some((vec![1], false)));
+    assert_eq!(ids(Links::group(db, &3, "t-b").await.unwrap()), Some((vec![3, 1], true)), "the other group");
+    // A link made after the upgrade joins its group's identity.
+    Links::link(db, &3, &2, "t-b").await.unwrap();
+    let joined = linked_account::Entity::find().all(db).await.unwrap();
+    assert!(joined.iter().filter(|row| row.session_token == "t-b").all(|row| row.group_id == "t-b"), "{joined:?}");
+    // Run again (a second app sharing the database): nothing to do.
+    LinkedAccountsUpgrade::<linked_account::Entity>::default().up(&SchemaManager::new(db)).await.unwrap();
+
+    // A new database: the 0.2 create migration writes the column; the upgrade
+    // then does nothing.
+    let Some(fresh) = TestDatabase::create(backend).await.unwrap() else { return };
+    Migrator02::up(&fresh.db, None).await.unwrap();
+    insert_user(&fresh.db, 1, "alice", UserStatus::Active).await;
+    insert_user(&fresh.db, 2, "bob", UserStatus::Active).await;
+    LinkService::<user::Model>::link(&fresh.db, &1, &2, "t").await.unwrap();
+    assert_eq!(LinkService::<user::Model>::group(&fresh.db, &1, "t").await.unwrap().map(|group| group.len()), Some(2));
+    eprintln!("migration 0.1 → 0.2: ran on {backend}");
+}
+
+#[tokio::test]
+async fn upgrade_from_0_1_on_sqlite() {
+    upgrade_from_0_1(TestBackend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn upgrade_from_0_1_on_postgres() {
+    upgrade_from_0_1(TestBackend::Postgres).await;
+}
+
+#[tokio::test]
+async fn upgrade_from_0_1_on_mysql() {
+    upgrade_from_0_1(TestBackend::MySql).await;
+}
