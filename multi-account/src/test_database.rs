@@ -156,6 +156,16 @@ impl Drop for TestDatabase {
     }
 }
 
+/// Whether `U`'s per-request statements (the group, with and without
+/// `link_ttl` as `U` has it, and the user by id) are served from the statement
+/// cache on `backend`. For the tests: they are once each was run, unless
+/// sea-query changed the order it binds values in.
+pub fn statements_are_cached<U: crate::MultiAccountUser>(backend: sea_orm::DatabaseBackend) -> bool {
+    use crate::statement_cache::{Query, is_cached};
+    is_cached::<U>(backend, Query::Group { link_ttl: U::LINK_TTL.is_some() })
+        && is_cached::<U>(backend, Query::UserById)
+}
+
 #[cfg(test)]
 mod tests {
     use super::with_database;
@@ -169,14 +179,4 @@ mod tests {
         );
         assert_eq!(with_database("mysql://root@h:1", "x"), "mysql://root@h:1/x");
     }
-}
-
-/// Whether `U`'s per-request statements (the group, with and without
-/// `link_ttl` as `U` has it, and the user by id) are served from the statement
-/// cache on `backend`. For the tests: they are once each was run, unless
-/// sea-query changed the order it binds values in.
-pub fn statements_are_cached<U: crate::MultiAccountUser>(backend: sea_orm::DatabaseBackend) -> bool {
-    use crate::statement_cache::{Query, is_cached};
-    is_cached::<U>(backend, Query::Group { link_ttl: U::LINK_TTL.is_some() })
-        && is_cached::<U>(backend, Query::UserById)
 }
