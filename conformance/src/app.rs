@@ -162,6 +162,17 @@ pub async fn counted_database(
     (db, test, statements)
 }
 
+/// A sign-in plan as the test apps' `/plan-sign-in/{id}` page writes it.
+pub fn plan_line(plan: multi_account::session::SignInPlan) -> &'static str {
+    use multi_account::session::SignInPlan;
+    match plan {
+        SignInPlan::SignIn { adds: true } => "sign_in:adds",
+        SignInPlan::SignIn { adds: false } => "sign_in",
+        SignInPlan::AlreadyInGroup => "already_in_group",
+        SignInPlan::AddExpired => "add_expired",
+    }
+}
+
 /// Every row of the table, signed-out groups' marks included.
 async fn all_rows(db: &DatabaseConnection) -> Vec<linked_account::Model> {
     use sea_orm::EntityTrait;

@@ -188,6 +188,7 @@ macro_rules! each_case {
                 a_pending_link_does_not_revive_a_dead_one
                 a_sign_in_without_return_to_is_pending_until_finished
                 a_budgeted_session_refuses_the_link_that_would_overflow_it
+                the_sign_in_plan_says_what_a_sign_in_will_do
             ]
             [
                 a_new_password_signs_the_account_out

@@ -128,9 +128,22 @@ impl<U: MultiAccountUser> SignedInAccounts<U> {
         self.accounts.group.is_some()
     }
 
-    /// Every account the switcher lists: the group, or just the current account.
+    /// Every account the switcher lists: the group, or just the current
+    /// account, and the [`pending`](Self::pending) one last.
     pub fn accounts(&self) -> Vec<&U> {
         self.accounts.listed()
+    }
+
+    /// The account that signed in during "Add another account" and whose link
+    /// is not complete yet: acting now, but not a member of the group (the
+    /// switcher marks it `pending`, with the form that finishes adding it).
+    pub fn pending(&self) -> Option<&U> {
+        self.accounts.pending()
+    }
+
+    /// The resolution behind the extractor, for the config's decisions.
+    pub(crate) fn resolved(&self) -> &Accounts<U> {
+        &self.accounts
     }
 
     /// The session's CSRF token, for your own forms. Created (written to the

@@ -7,10 +7,11 @@
 
 use actix_session::Session;
 use multi_account::MultiAccountUser;
-use multi_account::session::SessionState;
+use multi_account::session::{SessionState, SignInPlan};
 
 use crate::config::MultiAccountConfig;
 use crate::error::MultiAccountError;
+use crate::extractors::SignedInAccounts;
 use crate::session_state;
 
 /// The identity key the free functions read: actix-identity's default.
@@ -68,6 +69,22 @@ pub fn forget_session(session: &Session) -> Result<(), MultiAccountError> {
 }
 
 impl MultiAccountConfig {
+    /// What a sign-in of `user`, whose proof passed, should do here (see
+    /// [`SignInPlan`]): add it to the group, start a new group, or sign nobody
+    /// in because it is in the group already or "Add another account" ended.
+    /// `return_to` is where your sign-in page returns. Reads only; call it
+    /// before [`sign_in`](Self::sign_in).
+    pub fn plan_sign_in<U: MultiAccountUser>(
+        &self,
+        session: &Session,
+        accounts: &SignedInAccounts<U>,
+        user: &U,
+        return_to: Option<&str>,
+    ) -> SignInPlan {
+        let state = session_state::read_for(self, session);
+        self.core.plan_sign_in(&state, accounts.resolved(), user, return_to)
+    }
+
     /// Signs `user` in: writes the `"user"` subject, renews the session id and
     /// rotates the CSRF token (a privilege change), and records the sign-in
     /// (with the account's `auth_hash` fingerprint, if it has one). While a link

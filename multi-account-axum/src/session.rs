@@ -4,10 +4,12 @@
 //! sign-in record.
 
 use multi_account::MultiAccountUser;
+use multi_account::session::SignInPlan;
 use tower_sessions::Session;
 
 use crate::config::MultiAccountConfig;
 use crate::error::MultiAccountError;
+use crate::extractors::SignedInAccounts;
 use crate::session_state;
 
 /// Forgets this browser's session: the whole session goes, the links stay in
@@ -24,6 +26,22 @@ pub async fn get_user_id<U: MultiAccountUser>(session: &Session) -> Result<Optio
 }
 
 impl MultiAccountConfig {
+    /// What a sign-in of `user`, whose proof passed, should do here (see
+    /// [`SignInPlan`]): add it to the group, start a new group, or sign nobody
+    /// in because it is in the group already or "Add another account" ended.
+    /// `return_to` is where your sign-in page returns. Reads only; call it
+    /// before [`sign_in`](Self::sign_in).
+    pub async fn plan_sign_in<U: MultiAccountUser>(
+        &self,
+        session: &Session,
+        accounts: &SignedInAccounts<U>,
+        user: &U,
+        return_to: Option<&str>,
+    ) -> Result<SignInPlan, MultiAccountError> {
+        let state = session_state::read(session).await?;
+        Ok(self.core.plan_sign_in(&state, accounts.resolved(), user, return_to))
+    }
+
     /// Signs `user` in: writes the `"user"` subject, cycles the session id and
     /// rotates the CSRF token (a privilege change), and records the sign-in
     /// (with the account's `auth_hash` fingerprint, if it has one). While a link

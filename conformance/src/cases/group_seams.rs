@@ -220,3 +220,38 @@ pub async fn a_budgeted_session_refuses_the_link_that_would_overflow_it<U: Suite
     assert_eq!(client.complete_link(1, 2).await.status, 303);
     assert_eq!(client.state().await, "current=2;primary=1;group=1,2");
 }
+
+/// The test app's `/plan-sign-in/..` page.
+async fn plan(client: &mut impl Client, path: &str) -> String {
+    let reply = client.get(path).await;
+    assert_eq!(reply.status, 200, "{path}: {reply:?}");
+    reply.body
+}
+
+/// `plan_sign_in` says, before anything is written, what a sign-in will do: a
+/// plain sign-in, an account added by "Add another account" (with or without
+/// `return_to`), one already in the group, or an add whose intent ended.
+pub async fn the_sign_in_plan_says_what_a_sign_in_will_do<U: SuiteUser>(harness: &impl Harness) {
+    let (db, _guard) = database(3).await;
+    let clock = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(1_000_000));
+    let options = Options { clock: Some(clock.clone()), ..Options::default() };
+    let mut client = harness.client::<U>(&db, &options).await;
+    assert_eq!(plan(&mut client, "/plan-sign-in/1").await, "sign_in", "signed out");
+    client.sign_in(1).await;
+    assert_eq!(plan(&mut client, "/plan-sign-in/2").await, "sign_in", "a plain sign-in replaces the group");
+    assert_eq!(plan(&mut client, "/plan-sign-in/2?return_to=/link/p/1").await, "add_expired", "no intent");
+
+    assert_eq!(client.start_link(1).await.status, 303);
+    assert_eq!(plan(&mut client, "/plan-sign-in/2?return_to=/link/p/1").await, "sign_in:adds");
+    assert_eq!(plan(&mut client, "/plan-sign-in/2").await, "sign_in:adds", "return_to lost, still adding");
+    assert_eq!(plan(&mut client, "/plan-sign-in/1?return_to=/link/p/1").await, "already_in_group");
+    assert_eq!(plan(&mut client, "/plan-sign-in/2?return_to=/link/p/3").await, "add_expired", "another primary");
+    let entries = client.session_entries().await;
+
+    // The plan wrote nothing.
+    assert_eq!(client.session_entries().await, entries);
+    // Ten minutes later the intent has ended.
+    clock.fetch_add(600, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(plan(&mut client, "/plan-sign-in/2?return_to=/link/p/1").await, "add_expired");
+    assert_eq!(plan(&mut client, "/plan-sign-in/2").await, "sign_in");
+}

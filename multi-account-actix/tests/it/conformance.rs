@@ -121,6 +121,20 @@ async fn own_form_rotate(session: actix_session::Session) -> Result<String, mult
     multi_account_actix::csrf::rotate(&session)
 }
 
+/// `plan_sign_in` for the account `id`, returning to `?return_to=`.
+async fn plan_sign_in<U: MultiAccountUser>(
+    path: web::Path<String>,
+    query: web::Query<BTreeMap<String, String>>,
+    config: web::Data<MultiAccountConfig>,
+    session: actix_session::Session,
+    accounts: SignedInAccounts<U>,
+) -> String {
+    let id = <U::Id as multi_account::AccountId>::parse_canonical(&path).expect("an id");
+    let user = multi_account::LinkService::<U>::active_user(config.db(), &id).await.unwrap().expect("a user");
+    let plan = config.plan_sign_in(&session, &accounts, &user, query.get("return_to").map(String::as_str));
+    multi_account_conformance::app::plan_line(plan).to_owned()
+}
+
 async fn accounts_view<U: MultiAccountUser>(accounts: SignedInAccounts<U>) -> String {
     format!("multi={};token={}", accounts.is_multi_account(), accounts.csrf_token())
 }
@@ -190,6 +204,7 @@ impl Harness for Actix {
             .route("/own-form", web::post().to(own_form_post))
             .route("/own-form/rotate", web::post().to(own_form_rotate))
             .route("/accounts-view", web::get().to(accounts_view::<U>))
+            .route("/plan-sign-in/{id}", web::get().to(plan_sign_in::<U>))
             .route("/helpers", {
                 let config = config.clone();
                 web::get().to(move |session: actix_session::Session| {

@@ -130,6 +130,20 @@ async fn own_form_rotate(session: tower_sessions::Session) -> Result<String, mul
     multi_account_axum::csrf::rotate(&session).await
 }
 
+/// `plan_sign_in` for the account `id`, returning to `?return_to=`.
+async fn plan_sign_in<U: MultiAccountUser>(
+    axum::extract::Path(id): axum::extract::Path<String>,
+    axum::extract::Query(query): axum::extract::Query<BTreeMap<String, String>>,
+    axum::Extension(config): axum::Extension<MultiAccountConfig>,
+    session: tower_sessions::Session,
+    accounts: SignedInAccounts<U>,
+) -> Result<String, multi_account_axum::MultiAccountError> {
+    let id = <U::Id as multi_account::AccountId>::parse_canonical(&id).expect("an id");
+    let user = multi_account::LinkService::<U>::active_user(config.db(), &id).await.unwrap().expect("a user");
+    let plan = config.plan_sign_in(&session, &accounts, &user, query.get("return_to").map(String::as_str)).await?;
+    Ok(multi_account_conformance::app::plan_line(plan).to_owned())
+}
+
 async fn accounts_view<U: MultiAccountUser>(accounts: SignedInAccounts<U>) -> String {
     format!("multi={};token={}", accounts.is_multi_account(), accounts.csrf_token())
 }
@@ -211,6 +225,7 @@ impl Harness for Axum {
             .route("/own-form", get(own_form).post(own_form_post))
             .route("/own-form/rotate", axum::routing::post(own_form_rotate))
             .route("/accounts-view", get(accounts_view::<U>))
+            .route("/plan-sign-in/{id}", get(plan_sign_in::<U>))
             .route(
                 "/helpers",
                 get({

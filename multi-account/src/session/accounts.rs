@@ -36,6 +36,13 @@ impl<U: crate::MultiAccountUser> Accounts<U> {
         self.group.as_ref().map(AccountGroup::primary)
     }
 
+    /// The current account while it completes a link: signed in during "Add
+    /// another account", not a member of the group yet.
+    pub fn pending(&self) -> Option<&U> {
+        let group = self.group.as_ref()?;
+        self.current.as_ref().filter(|current| !group.contains(&current.id()))
+    }
+
     /// Every account a switcher lists: the group (and the current account, while
     /// it completes a link), or just the current account.
     pub fn listed(&self) -> Vec<&U> {

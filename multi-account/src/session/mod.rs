@@ -26,6 +26,7 @@ mod origin;
 mod paths;
 mod resolve;
 mod sign_in;
+mod sign_in_plan;
 mod sign_in_records;
 mod state;
 mod switcher;
@@ -42,6 +43,7 @@ pub use origin::{FlowRequest, local_path};
 pub use paths::Paths;
 pub use resolve::Resolution;
 pub use sign_in::{csrf_token, forget_session, rotate_csrf_token};
+pub use sign_in_plan::SignInPlan;
 pub use state::SessionState;
 pub use switcher::{AccountSwitcher, FormAction, SwitcherAccount};
 

@@ -57,6 +57,22 @@ impl Paths {
         format!("{}?start", self.link_url(id))
     }
 
+    /// The primary's id in `path` when it is a link URL (`/link/p/7` → `7`,
+    /// a query ignored), still percent-encoded as the URL has it.
+    ///
+    /// ```
+    /// use multi_account::session::Paths;
+    /// assert_eq!(Paths::default().link_primary("/link/p/42?x=1"), Some("42".to_owned()));
+    /// assert_eq!(Paths::default().link_primary("/link/switch_to/42"), None);
+    /// ```
+    pub fn link_primary(&self, path: &str) -> Option<String> {
+        let path = path.split(['?', '#']).next().unwrap_or_default();
+        let (start, end) = (self.link.find('{')?, self.link.find('}')?);
+        let (prefix, suffix) = (self.link.get(..start)?, self.link.get(end + 1..)?);
+        let id = path.strip_prefix(prefix)?.strip_suffix(suffix)?;
+        (!id.is_empty() && !id.contains('/')).then(|| id.to_owned())
+    }
+
     /// The switch URL of `id` (without the CSRF token).
     pub fn switch_url(&self, id: &dyn std::fmt::Display) -> String {
         Self::fill(&self.switch, id)
