@@ -42,7 +42,19 @@ pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
     let table_name = options.table_name.as_ref().map_or_else(|| DEFAULT_TABLE.to_owned(), |name| name.value());
     let entity = expand(options.user.as_ref(), &table_name);
     let errors = errors.finish().err().map(darling::Error::write_errors);
+    // The marker is named by nothing but this derive: constructed here, it
+    // raises no "never constructed" warning in a binary crate.
+    let marker = input.ident.clone();
+    let is_unit = matches!(&input.data, Data::Struct(data) if matches!(data.fields, Fields::Unit));
+    let constructed = (is_unit && input.generics.params.is_empty()).then(|| {
+        quote! {
+            const _: () = {
+                let _ = #marker;
+            };
+        }
+    });
     quote! {
+        #constructed
         #entity
         #errors
     }
