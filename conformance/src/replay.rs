@@ -170,6 +170,20 @@ async fn replay_attempts(client: &mut impl Client, copied_auto_submit: Option<&s
     for target in 1..=3 {
         client.switch(target).await;
     }
+    // Holding a group, the copy tries to fork it: as a member that is not the
+    // primary, start adding an account and post the completion. Refused, and
+    // nothing moves (the caller checks the rows and the owner's session).
+    let seen = State::parse(&client.state().await);
+    if let Some(member) = seen.group.iter().copied().find(|id| *id != 1) {
+        client.switch(member).await;
+        if client.start_link(1).await.status == 303 {
+            let page = client.get("/link/p/1").await;
+            if let Some(token) = crate::client::form_token(&page.body) {
+                let completed = client.post_form("/link/p/1", &[("csrf_token", &token)]).await;
+                assert!(completed.is_client_error(), "a member's completion is refused: {completed:?}");
+            }
+        }
+    }
 }
 
 /// Every (copy step, replay step) pair of `steps`, each on a fresh run.
@@ -192,6 +206,8 @@ pub async fn replay_matrix<U: SuiteUser>(harness: &impl Harness, steps: &[Step])
             }
             let (cookies, had, copied_auto_submit) = copy.expect("copied");
             let before = link_rows_with_tokens(&db).await;
+            let owner_had = client.state().await;
+            let owner = client.cookies();
             client.set_cookies(cookies);
             let seen = State::parse(&client.state().await);
             check_replayed(steps, (copied, now), server_side, U::AUTH_HASH, &had, &seen);
@@ -203,6 +219,15 @@ pub async fn replay_matrix<U: SuiteUser>(harness: &impl Harness, steps: &[Step])
                 after.is_subset(&before),
                 "copy #{copied} replayed after #{now} wrote rows: {before:?} → {after:?}"
             );
+            // The copy's attempts (its refused completion included) take nothing
+            // from the owner: the same accounts on its next page. (A server-side
+            // copy with the owner's live id is the owner's session itself.)
+            let renewed_since = steps[copied + 1..=now].iter().any(|step| renews(*step) || *step == Step::SignOutAll);
+            if !server_side || renewed_since {
+                client.set_cookies(owner);
+                let owner_has = client.state().await;
+                assert_eq!(owner_has, owner_had, "copy #{copied} replayed after #{now} changed the owner's session");
+            }
         }
     }
 }
