@@ -2,7 +2,10 @@
 //! bound to the browser that asked for it, used once.
 //!
 //! Asking (`request`) stores the SHA-256 of a random token and of a secret
-//! kept in the asking browser's session, and mails the token in a link. The
+//! kept in the asking browser's session, and mails the token in a link. Links
+//! waiting are limited per account and asking browser, so a stranger's asks
+//! never use up the owner's; what bounds a stranger is the limit on asks per
+//! client ([`crate::throttle::SignInThrottle::count_link_ask`]). The
 //! link opens a confirm page (a GET consumes nothing, so a mail scanner that
 //! fetches links spends nothing); its POST (`redeem`) deletes the row —
 //! only if the token, the browser's secret and the time all match, and only
@@ -26,7 +29,8 @@ pub(crate) const BROWSER_KEY: &str = "demo_email_browser";
 pub const CONFIRM_PATH: &str = "/sign-in/email/confirm";
 /// How long a link works.
 const LINK_TTL_SECS: i64 = 10 * 60;
-/// Links waiting at once per account: more asks mail nothing.
+/// Links waiting at once per account and asking browser: more asks from that
+/// browser mail nothing (asks from other browsers are counted apart).
 const MAX_WAITING: u64 = 3;
 /// The longest `return_to` kept with a link.
 const MAX_RETURN_TO: usize = 2048;
@@ -97,9 +101,9 @@ fn digest(text: &str) -> String {
 }
 
 /// Mails a sign-in link to the active account with `email`, if there is one
-/// and it has fewer than [`MAX_WAITING`] links waiting; otherwise does nothing
-/// — the page says the same either way, so it tells nobody which addresses
-/// have accounts. All of it runs after the answer (the lookup, the insert and
+/// and fewer than [`MAX_WAITING`] links this browser asked for are waiting for
+/// it; otherwise does nothing — the page says the same either way, so it tells
+/// nobody which addresses have accounts. All of it runs after the answer (the lookup, the insert and
 /// the mail): an answer that waited for them would take longer for an address
 /// with an account, and so tell as much. What fails is logged, not shown.
 pub(crate) fn request(
@@ -139,7 +143,7 @@ async fn issue(
     now: i64,
 ) -> Result<(), PageError> {
     email_sign_in::Entity::delete_many().filter(email_sign_in::Column::ExpiresAt.lte(now)).exec(db).await?;
-    let Some(user) = user::Entity::find().filter(user::Column::Email.eq(email)).one(db).await? else {
+    let Some(user) = crate::accounts::with_email(db, email).await? else {
         tracing::info!(%email, "email link not sent: no such account");
         return Ok(());
     };
@@ -147,9 +151,13 @@ async fn issue(
         tracing::info!(%email, "email link not sent: inactive account");
         return Ok(());
     }
-    let waiting = email_sign_in::Entity::find().filter(email_sign_in::Column::UserId.eq(user.id)).count(db).await?;
+    let waiting = email_sign_in::Entity::find()
+        .filter(email_sign_in::Column::UserId.eq(user.id))
+        .filter(email_sign_in::Column::BrowserHash.eq(link.browser_hash.as_str()))
+        .count(db)
+        .await?;
     if waiting >= MAX_WAITING {
-        tracing::info!(%email, waiting, "email link not sent: links are waiting already");
+        tracing::info!(%email, waiting, "email link not sent: links this browser asked for are waiting already");
         return Ok(());
     }
     let token = new_secret();
@@ -227,6 +235,9 @@ pub(crate) fn unix_now() -> i64 {
 
 /// The message when no address was typed (422).
 pub const EMPTY: &str = "Enter your email address to get a sign-in link.";
+/// The message when this client has asked for too many links (429, with
+/// `Retry-After`): the same whatever the address.
+pub const TOO_MANY_ASKS: &str = "Too many sign-in links were asked for from here. Wait a while, then try again.";
 /// The message after asking for a link (whether or not one was sent).
 pub const SENT: &str = "If an account uses that address, a sign-in link is on its way. \
     Open it in this browser within ten minutes.";

@@ -1,5 +1,5 @@
 //! The demo's SeaORM entities: users, the generated linked-accounts entity,
-//! and the email sign-in links.
+//! the email sign-in links, and the provider accounts that sign in as users.
 
 /// The users table: email, password hash and an active/inactive status.
 pub mod user {
@@ -88,6 +88,34 @@ pub mod email_sign_in {
         pub return_to: Option<String>,
         /// Unix seconds after which the link is dead.
         pub expires_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Which account a provider account signs in as: an OpenID provider's
+/// (issuer, subject), recorded at its first sign-in. The subject is the
+/// provider's stable name for its account; its email address may change.
+pub mod oidc_identity {
+    #![allow(missing_docs)]
+
+    use sea_orm::entity::prelude::*;
+
+    /// One provider account, and the account here it signs in as.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "oidc_identities")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        /// The provider's issuer URL (the ID token's `iss`).
+        pub issuer: String,
+        /// The provider's id of its account (the ID token's `sub`).
+        pub subject: String,
+        /// The account it signs in as.
+        pub user_id: i64,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -24,6 +24,7 @@
 //! # Ok(()) }
 //! ```
 
+mod accounts;
 mod actix_app;
 mod app_state;
 mod axum_app;
@@ -35,6 +36,7 @@ mod error;
 pub mod migration;
 pub mod oidc;
 pub mod password;
+mod provider_account;
 mod server;
 pub mod settings;
 mod sign_in;

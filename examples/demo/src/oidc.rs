@@ -156,6 +156,9 @@ pub(crate) type PendingMap = BTreeMap<String, PendingOidc>;
 /// Who the provider signed in, from the verified ID token.
 #[derive(Debug)]
 pub(crate) struct OidcIdentity {
+    /// The provider (`iss`); with the subject, the provider account's name.
+    pub(crate) issuer: String,
+    /// The provider's id of its account (`sub`): stable, unlike its email.
     pub(crate) subject: String,
     pub(crate) email: Option<String>,
     pub(crate) email_verified: bool,
@@ -334,6 +337,7 @@ impl OidcProvider {
             }
         };
         Ok(OidcIdentity {
+            issuer: claims.issuer().as_str().to_owned(),
             subject: claims.subject().to_string(),
             email: claims.email().map(|email| email.as_str().trim().to_lowercase()),
             email_verified: claims.email_verified() == Some(true),

@@ -6,20 +6,22 @@
 use std::net::IpAddr;
 
 use multi_account::MultiAccountUser;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::User;
 use crate::app_state::{AppState, Pairs, field};
-use crate::entities::user;
 use crate::error::PageError;
-use crate::password::{MAX_PASSWORD_LEN, VerifyError};
+use crate::password::VerifyError;
+use crate::throttle::AccountKey;
 
 /// The longest email address accepted (RFC 5321).
 const MAX_EMAIL_LEN: usize = 254;
 
-/// The message for a wrong password and for an unknown email alike.
+/// The message for a wrong password, an unknown email, and the right password
+/// of an inactive account alike: a password guess learns nothing more than
+/// "not signed in".
 pub const INCORRECT: &str = "Incorrect email or password.";
-/// The message for an inactive account (after a correct password).
+/// The message for an inactive account that a provider or an email link
+/// vouched for (its owner proved who they are; a password never gets it).
 pub const INACTIVE: &str = "This account is inactive.";
 /// The message when a field is empty.
 pub const EMPTY: &str = "Enter your email and password.";
@@ -64,8 +66,8 @@ pub(crate) struct Refused {
     pub(crate) status: u16,
     /// `Retry-After`, in seconds.
     pub(crate) retry_after: Option<u64>,
-    /// A password was judged wrong (or the account inactive): the handler
-    /// rotates the CSRF token, so one form serves one guess.
+    /// A password was judged (wrong, or right for an inactive account): the
+    /// handler rotates the CSRF token, so one form serves one guess.
     pub(crate) spends_token: bool,
 }
 
@@ -81,8 +83,9 @@ fn refused(message: &'static str, status: u16) -> Checked {
 }
 
 /// Checks `credentials` from `client` (the peer address, never
-/// `X-Forwarded-For`: anyone can send that header). A throttled attempt costs
-/// no query and no hash; an unknown email costs one verification too.
+/// `X-Forwarded-For`: anyone can send that header). A throttled client costs
+/// no query, a throttled account one query (which account it is decides the
+/// count), and neither a hash; an unknown email costs one verification too.
 pub(crate) async fn check(
     state: &AppState,
     credentials: Credentials,
@@ -92,18 +95,15 @@ pub(crate) async fn check(
     if email.is_empty() || password.is_empty() {
         return Ok(refused(EMPTY, 422));
     }
-    let attempt = match state.throttle.begin(&email, client) {
+    if let Err(throttled) = state.throttle.check_client(client) {
+        return Ok(too_many(&email, client, throttled));
+    }
+    let user = if email.len() > MAX_EMAIL_LEN { None } else { crate::accounts::with_email(&state.db, &email).await? };
+    // Failures count against the account, however its address was typed.
+    let key = user.as_ref().map_or_else(|| AccountKey::no_account(&email), |user| AccountKey::Account(user.id));
+    let attempt = match state.throttle.begin(key, client) {
         Ok(attempt) => attempt,
-        Err(throttled) => {
-            let secs = throttled.retry_after_secs();
-            tracing::info!(%email, client = ?client, retry_after = secs, "sign-in refused: too many failed attempts");
-            return Ok(Checked::Refused(Refused { retry_after: Some(secs), ..refused_fields(THROTTLED, 429) }));
-        }
-    };
-    let user = if email.len() > MAX_EMAIL_LEN || password.len() > MAX_PASSWORD_LEN {
-        None
-    } else {
-        user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(&state.db).await?
+        Err(throttled) => return Ok(too_many(&email, client, throttled)),
     };
     let phc = user.as_ref().map(|user| user.password_hash.clone());
     let verified = match state.hashing.verify(password, phc).await {
@@ -118,19 +118,24 @@ pub(crate) async fn check(
         }
         Err(VerifyError::Blocking) => return Err(PageError::Blocking),
     };
-    // A failure stays counted and spends the form's token.
-    let Some(user) = user.filter(|_| verified) else {
+    // A failure stays counted and spends the form's token. The right password
+    // of an inactive account is one: saying "inactive" would confirm the
+    // password to whoever guessed it.
+    let Some(user) = user.filter(|user| verified && user.is_active()) else {
         attempt.failed();
-        tracing::info!(%email, "sign-in refused: incorrect email or password");
+        let reason = if verified { "inactive account" } else { "incorrect email or password" };
+        tracing::info!(%email, reason, "sign-in refused");
         return Ok(Checked::Refused(Refused { spends_token: true, ..refused_fields(INCORRECT, 401) }));
     };
-    if !user.is_active() {
-        attempt.failed();
-        tracing::info!(%email, "sign-in refused: inactive account");
-        return Ok(Checked::Refused(Refused { spends_token: true, ..refused_fields(INACTIVE, 403) }));
-    }
     attempt.succeeded();
     Ok(Checked::Passed(user))
+}
+
+/// The answer to an attempt the throttle refused (429, with `Retry-After`).
+fn too_many(email: &str, client: Option<IpAddr>, throttled: crate::throttle::Throttled) -> Checked {
+    let secs = throttled.retry_after_secs();
+    tracing::info!(%email, client = ?client, retry_after = secs, "sign-in refused: too many failed attempts");
+    Checked::Refused(Refused { retry_after: Some(secs), ..refused_fields(THROTTLED, 429) })
 }
 
 fn refused_fields(message: &'static str, status: u16) -> Refused {
@@ -198,28 +203,6 @@ pub(crate) fn next(user: &User, adding: Adding, here: &[&User], return_to: Optio
         return Next::AddExpired;
     }
     Next::SignIn { redirect: return_to.unwrap_or("/").to_owned() }
-}
-
-/// The account a provider (or an email link) vouched for: its verified email
-/// address names it, and it must be active. `Err` is the message to show.
-pub(crate) async fn account_for_email(
-    state: &AppState,
-    email: Option<&str>,
-    verified: bool,
-) -> Result<Result<User, &'static str>, PageError> {
-    let Some(email) = email.and_then(email_address) else {
-        return Ok(Err(NO_ACCOUNT));
-    };
-    if !verified {
-        return Ok(Err(EMAIL_NOT_VERIFIED));
-    }
-    let Some(user) = user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(&state.db).await? else {
-        return Ok(Err(NO_ACCOUNT));
-    };
-    if !user.is_active() {
-        return Ok(Err(INACTIVE));
-    }
-    Ok(Ok(user))
 }
 
 #[cfg(test)]

@@ -1,20 +1,28 @@
-//! Limits on failed sign-ins, per account and per client, counted in memory in
-//! fixed windows.
+//! Limits on failed sign-ins, per account and per client, and on email-link
+//! asks per client, counted in memory in fixed windows.
 //!
-//! [`SignInThrottle::begin`] is called before the database and the password
-//! hash: it refuses an attempt once the account (the normalized email) or the
-//! client (the peer address) has used up its failures for the window, and
-//! otherwise reserves one failure in both counters. Settle the returned
-//! [`Attempt`]: [`Attempt::failed`] keeps the reservation, [`Attempt::succeeded`]
-//! clears the account's counter and gives the client its failure back; dropped
-//! unsettled (an error, a busy hasher, a cancelled request) it gives both back.
+//! [`SignInThrottle::check_client`] is called before the database: a client
+//! that has used up its failures costs no query. [`SignInThrottle::begin`] is
+//! called once the account is known ([`AccountKey`]: the account the email
+//! matched, or the address itself when no account has it) and before the
+//! password hash: it refuses an attempt once the account or the client (the
+//! peer address) has used up its failures for the window, and otherwise
+//! reserves one failure in both counters. Settle the returned [`Attempt`]:
+//! [`Attempt::failed`] keeps the reservation, [`Attempt::succeeded`] clears the
+//! account's counter and gives the client its failure back; dropped unsettled
+//! (an error, a busy hasher, a cancelled request) it gives both back.
 //! Reserving first means concurrent guesses cannot all pass the check before
 //! any of them is counted.
 //!
+//! [`SignInThrottle::count_link_ask`] counts every ask for an email link per
+//! client: links are limited per account and asking browser, and a new
+//! browser costs nothing, so the client's count is what bounds the mail one
+//! sender can cause.
+//!
 //! The counters are bounded: at most [`ThrottleConfig::max_tracked`] accounts
-//! and as many clients. When a map is full, expired windows are pruned, then the
-//! oldest window is evicted, so a bot spraying new emails or addresses cannot
-//! grow memory without bound.
+//! and as many clients (and as many clients asking for links). When a map is
+//! full, expired windows are pruned, then the oldest window is evicted, so a bot
+//! spraying new emails or addresses cannot grow memory without bound.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -25,10 +33,11 @@ use std::time::{Duration, Instant};
 
 use crate::clock::{Clock, SystemClock};
 
-/// At most `max_failures` failed sign-ins per `window`.
+/// At most `max_failures` failed sign-ins (or email-link asks) per `window`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limit {
-    /// Failed attempts allowed in one window; the next one is refused.
+    /// Failed attempts allowed in one window; the next one is refused. For
+    /// email-link asks, every ask counts.
     pub max_failures: u32,
     /// How long a window lasts, from its first failure.
     pub window: Duration,
@@ -41,6 +50,9 @@ const FIFTEEN_MINUTES: Duration = Duration::from_secs(15 * 60);
 pub const PER_ACCOUNT: Limit = Limit { max_failures: 5, window: FIFTEEN_MINUTES };
 /// Per client (peer IP address, IPv6 by /64): 20 failed attempts per 15 minutes.
 pub const PER_CLIENT: Limit = Limit { max_failures: 20, window: FIFTEEN_MINUTES };
+/// Email-link asks per client (peer IP address, IPv6 by /64): 5 per 15 minutes,
+/// whatever the address and whether or not an account has it.
+pub const PER_CLIENT_LINK_ASKS: Limit = Limit { max_failures: 5, window: FIFTEEN_MINUTES };
 /// The most accounts, and the most clients, counted at once.
 pub const MAX_TRACKED: usize = 10_000;
 /// Emails are counted by at most this many bytes (the longest valid address):
@@ -50,10 +62,12 @@ const MAX_KEY_LEN: usize = 254;
 /// How sign-in is throttled.
 #[derive(Clone)]
 pub struct ThrottleConfig {
-    /// The limit per account (the normalized email, known or not).
+    /// The limit per account (or per address that no account has).
     pub per_account: Limit,
     /// The limit per client (peer address; `X-Forwarded-For` is not trusted).
     pub per_client: Limit,
+    /// The email-link asks allowed per client (peer address).
+    pub per_client_link_asks: Limit,
     /// The most accounts, and the most clients, counted at once.
     pub max_tracked: usize,
     /// Where the time comes from ([`SystemClock`]; tests use
@@ -66,6 +80,7 @@ impl Default for ThrottleConfig {
         Self {
             per_account: PER_ACCOUNT,
             per_client: PER_CLIENT,
+            per_client_link_asks: PER_CLIENT_LINK_ASKS,
             max_tracked: MAX_TRACKED,
             clock: Arc::new(SystemClock),
         }
@@ -77,6 +92,7 @@ impl fmt::Debug for ThrottleConfig {
         f.debug_struct("ThrottleConfig")
             .field("per_account", &self.per_account)
             .field("per_client", &self.per_client)
+            .field("per_client_link_asks", &self.per_client_link_asks)
             .field("max_tracked", &self.max_tracked)
             .finish_non_exhaustive()
     }
@@ -122,14 +138,27 @@ impl ClientKey {
     }
 }
 
-/// The account key of `email` (already trimmed and lower-cased): at most
-/// [`MAX_KEY_LEN`] bytes of it.
-fn account_key(email: &str) -> String {
-    let mut end = email.len().min(MAX_KEY_LEN);
-    while !email.is_char_boundary(end) {
-        end -= 1;
+/// What an attempt's failures count against: the account the email matched,
+/// whatever was typed to reach it, or the address itself when no account has
+/// it (so probing unknown addresses is throttled too).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum AccountKey {
+    /// An account, by its primary key.
+    Account(i64),
+    /// An address no account has (trimmed and lower-cased): at most
+    /// [`MAX_KEY_LEN`] bytes of it.
+    NoAccount(String),
+}
+
+impl AccountKey {
+    /// The key of an address that no account has.
+    pub fn no_account(email: &str) -> Self {
+        let mut end = email.len().min(MAX_KEY_LEN);
+        while !email.is_char_boundary(end) {
+            end -= 1;
+        }
+        Self::NoAccount(email[..end].to_owned())
     }
-    email[..end].to_owned()
 }
 
 /// One key's current window.
@@ -205,8 +234,9 @@ impl<K: Eq + Hash + Clone> Counters<K> {
 }
 
 struct State {
-    accounts: Counters<String>,
+    accounts: Counters<AccountKey>,
     clients: Counters<ClientKey>,
+    link_asks: Counters<ClientKey>,
 }
 
 /// The sign-in throttle: shared by every worker (put it in `app_data` once).
@@ -229,6 +259,7 @@ impl SignInThrottle {
             state: Mutex::new(State {
                 accounts: Counters::new(config.per_account),
                 clients: Counters::new(config.per_client),
+                link_asks: Counters::new(config.per_client_link_asks),
             }),
             clock: config.clock,
             max_tracked: config.max_tracked,
@@ -240,11 +271,22 @@ impl SignInThrottle {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Starts a sign-in attempt for `email` (trimmed, lower-cased) from `client`:
-    /// refused when either has no failures left in its window, otherwise one
-    /// failure is reserved in both until the [`Attempt`] is settled.
-    pub fn begin(&self, email: &str, client: Option<IpAddr>) -> Result<Attempt<'_>, Throttled> {
-        let account = account_key(email);
+    /// Refuses `client` when it has no failures left in its window; reserves
+    /// nothing. Called before the account is looked up, so that a client out
+    /// of failures costs no query ([`Self::begin`] checks it again).
+    pub fn check_client(&self, client: Option<IpAddr>) -> Result<(), Throttled> {
+        let client = ClientKey::of(client);
+        let now = self.clock.now();
+        match self.lock().clients.wait(&client, now) {
+            Some(retry_after) => Err(Throttled { retry_after }),
+            None => Ok(()),
+        }
+    }
+
+    /// Starts a sign-in attempt against `account` from `client`: refused when
+    /// either has no failures left in its window, otherwise one failure is
+    /// reserved in both until the [`Attempt`] is settled.
+    pub fn begin(&self, account: AccountKey, client: Option<IpAddr>) -> Result<Attempt<'_>, Throttled> {
         let client = ClientKey::of(client);
         let now = self.clock.now();
         let mut state = self.lock();
@@ -255,6 +297,19 @@ impl SignInThrottle {
         let account_start = state.accounts.record(account.clone(), now, self.max_tracked);
         let client_start = state.clients.record(client, now, self.max_tracked);
         Ok(Attempt { throttle: self, account, client, account_start, client_start, settled: false })
+    }
+
+    /// Counts one email-link ask from `client`, or refuses it when the client
+    /// has asked [`ThrottleConfig::per_client_link_asks`] times this window.
+    pub fn count_link_ask(&self, client: Option<IpAddr>) -> Result<(), Throttled> {
+        let client = ClientKey::of(client);
+        let now = self.clock.now();
+        let mut state = self.lock();
+        if let Some(retry_after) = state.link_asks.wait(&client, now) {
+            return Err(Throttled { retry_after });
+        }
+        state.link_asks.record(client, now, self.max_tracked);
+        Ok(())
     }
 
     /// How many accounts and clients are being counted.
@@ -269,7 +324,7 @@ impl SignInThrottle {
 #[must_use = "settle the attempt with `failed` or `succeeded`; dropping it gives the failure back"]
 pub struct Attempt<'a> {
     throttle: &'a SignInThrottle,
-    account: String,
+    account: AccountKey,
     client: ClientKey,
     account_start: Instant,
     client_start: Instant,
@@ -315,6 +370,10 @@ mod tests {
 
     const CLIENT: Option<IpAddr> = Some(IpAddr::V4(Ipv4Addr::LOCALHOST));
 
+    fn alice() -> AccountKey {
+        AccountKey::Account(1)
+    }
+
     fn throttle(clock: &Arc<ManualClock>, max_tracked: usize) -> SignInThrottle {
         SignInThrottle::new(ThrottleConfig { max_tracked, clock: clock.clone(), ..ThrottleConfig::default() })
     }
@@ -324,14 +383,14 @@ mod tests {
         let clock = Arc::new(ManualClock::new());
         let throttle = throttle(&clock, MAX_TRACKED);
         for _ in 0..PER_ACCOUNT.max_failures {
-            throttle.begin("a@example.com", CLIENT).unwrap().failed();
+            throttle.begin(alice(), CLIENT).unwrap().failed();
         }
         clock.advance(Duration::from_secs(60));
-        let refused = throttle.begin("a@example.com", CLIENT).err().unwrap();
+        let refused = throttle.begin(alice(), CLIENT).err().unwrap();
         assert_eq!(refused.retry_after, FIFTEEN_MINUTES - Duration::from_secs(60));
         assert_eq!(refused.retry_after_secs(), 840);
         clock.advance(Duration::from_secs(840));
-        throttle.begin("a@example.com", CLIENT).unwrap().succeeded();
+        throttle.begin(alice(), CLIENT).unwrap().succeeded();
     }
 
     #[test]
@@ -339,11 +398,11 @@ mod tests {
         let clock = Arc::new(ManualClock::new());
         let throttle = throttle(&clock, MAX_TRACKED);
         for _ in 0..10 {
-            drop(throttle.begin("a@example.com", CLIENT).unwrap());
+            drop(throttle.begin(alice(), CLIENT).unwrap());
         }
         assert_eq!(throttle.tracked(), (0, 0));
-        throttle.begin("a@example.com", CLIENT).unwrap().failed();
-        throttle.begin("a@example.com", CLIENT).unwrap().succeeded();
+        throttle.begin(alice(), CLIENT).unwrap().failed();
+        throttle.begin(alice(), CLIENT).unwrap().succeeded();
         // The account starts over; the client keeps its one failure.
         assert_eq!(throttle.tracked(), (0, 1));
     }
@@ -354,7 +413,7 @@ mod tests {
         let throttle = throttle(&clock, 3);
         for i in 0..50u8 {
             let client = Some(IpAddr::V4(Ipv4Addr::new(10, 0, 0, i)));
-            throttle.begin(&format!("user{i}@example.com"), client).unwrap().failed();
+            throttle.begin(AccountKey::no_account(&format!("user{i}@example.com")), client).unwrap().failed();
             let (accounts, clients) = throttle.tracked();
             assert!(accounts <= 3 && clients <= 3, "{accounts} accounts, {clients} clients");
         }
@@ -369,6 +428,34 @@ mod tests {
         assert_ne!(ClientKey::of(Some(a.into())), ClientKey::of(Some(c.into())));
         let mapped: Ipv6Addr = "::ffff:192.0.2.1".parse().unwrap();
         assert_eq!(ClientKey::of(Some(mapped.into())), ClientKey::V4(Ipv4Addr::new(192, 0, 2, 1)));
-        assert_eq!(account_key(&"é".repeat(200)).len(), 254);
+        let AccountKey::NoAccount(key) = AccountKey::no_account(&"é".repeat(200)) else { unreachable!() };
+        assert_eq!(key.len(), 254);
+    }
+
+    #[test]
+    fn a_client_out_of_failures_is_refused_before_any_account_is_known() {
+        let clock = Arc::new(ManualClock::new());
+        let throttle = throttle(&clock, MAX_TRACKED);
+        for i in 0..PER_CLIENT.max_failures {
+            throttle.check_client(CLIENT).unwrap();
+            throttle.begin(AccountKey::Account(i.into()), CLIENT).unwrap().failed();
+        }
+        assert_eq!(throttle.check_client(CLIENT).err().map(|refused| refused.retry_after), Some(FIFTEEN_MINUTES));
+        throttle.check_client(Some(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)))).unwrap();
+    }
+
+    #[test]
+    fn every_link_ask_counts_per_client_until_the_window_ends() {
+        let clock = Arc::new(ManualClock::new());
+        let throttle = throttle(&clock, MAX_TRACKED);
+        for _ in 0..PER_CLIENT_LINK_ASKS.max_failures {
+            throttle.count_link_ask(CLIENT).unwrap();
+        }
+        assert!(throttle.count_link_ask(CLIENT).is_err());
+        throttle.count_link_ask(Some(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)))).unwrap();
+        // Asks and failed sign-ins are counted apart.
+        throttle.begin(alice(), CLIENT).unwrap().succeeded();
+        clock.advance(FIFTEEN_MINUTES);
+        throttle.count_link_ask(CLIENT).unwrap();
     }
 }

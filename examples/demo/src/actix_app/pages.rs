@@ -209,9 +209,10 @@ pub(crate) async fn oidc_start(
 
 /// GET `/oidc/callback`: the provider's answer. Its `state` must be one this
 /// session is waiting on (once: it is spent here, whatever follows); the code
-/// is exchanged and the ID token verified; then the account signs in as with
-/// a password, and an "Add another account" completes only while its link
-/// intent is still fresh.
+/// is exchanged and the ID token verified; then the account the provider
+/// account signs in as ([`crate::provider_account`]: by issuer and subject)
+/// signs in as with a password, and an "Add another account" completes only
+/// while its link intent is still fresh.
 pub(crate) async fn oidc_callback(
     session: Session,
     state: Data<AppState>,
@@ -235,7 +236,7 @@ pub(crate) async fn oidc_callback(
         }
     };
     let return_to = return_to.as_deref().and_then(multi_account::session::local_path);
-    match crate::sign_in::account_for_email(&state, identity.email.as_deref(), identity.email_verified).await? {
+    match crate::provider_account::account_for(&state, &identity).await? {
         Ok(user) => finish_sign_in(&session, &state, &multi_account, &accounts, &user, return_to, "openid").await,
         Err(message) => {
             tracing::info!(subject = %identity.subject, message, "OpenID sign-in refused");
@@ -296,8 +297,10 @@ fn browser_secret(session: &Session, create: bool) -> Result<Option<String>, Pag
 }
 
 /// POST `/sign-in/email`: mails a sign-in link to the address typed on the
-/// sign-in form, if an active account has it; the same page either way.
+/// sign-in form, if an active account has it; the same page either way. Asks
+/// are limited per client (the peer address, never `X-Forwarded-For`).
 pub(crate) async fn email_link_request(
+    req: HttpRequest,
     session: Session,
     state: Data<AppState>,
     form: web::Form<Pairs>,
@@ -311,6 +314,14 @@ pub(crate) async fn email_link_request(
     let Some(email) = field(&form, "email").and_then(crate::sign_in::email_address) else {
         return refuse(&session, &state, &accounts, ("", return_to), email_link::EMPTY, 422);
     };
+    let client = req.peer_addr().map(|addr| addr.ip());
+    if let Err(throttled) = state.throttle.count_link_ask(client) {
+        let secs = throttled.retry_after_secs();
+        tracing::info!(%email, ?client, retry_after = secs, "email link refused: too many asks from this client");
+        let mut response = refuse(&session, &state, &accounts, (&email, return_to), email_link::TOO_MANY_ASKS, 429)?;
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        return Ok(response);
+    }
     let secret = browser_secret(&session, true)?.unwrap_or_default();
     let now = email_link::unix_now();
     email_link::request(&state.db, &mailer, state.public_url(), (email, &secret), return_to, now);

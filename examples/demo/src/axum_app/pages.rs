@@ -209,9 +209,10 @@ pub(crate) async fn oidc_start(
 
 /// GET `/oidc/callback`: the provider's answer. Its `state` must be one this
 /// session is waiting on (once: it is spent here, whatever follows); the code
-/// is exchanged and the ID token verified; then the account signs in as with
-/// a password, and an "Add another account" completes only while its link
-/// intent is still fresh.
+/// is exchanged and the ID token verified; then the account the provider
+/// account signs in as ([`crate::provider_account`]: by issuer and subject)
+/// signs in as with a password, and an "Add another account" completes only
+/// while its link intent is still fresh.
 pub(crate) async fn oidc_callback(
     State(demo): State<DemoState>,
     session: Session,
@@ -234,7 +235,7 @@ pub(crate) async fn oidc_callback(
         }
     };
     let return_to = return_to.as_deref().and_then(multi_account::session::local_path);
-    match crate::sign_in::account_for_email(&demo.app, identity.email.as_deref(), identity.email_verified).await? {
+    match crate::provider_account::account_for(&demo.app, &identity).await? {
         Ok(user) => finish_sign_in(&demo, &session, &accounts, &user, return_to, "openid").await,
         Err(message) => {
             tracing::info!(subject = %identity.subject, message, "OpenID sign-in refused");
@@ -300,9 +301,11 @@ async fn browser_secret(session: &Session, create: bool) -> Result<Option<String
 }
 
 /// POST `/sign-in/email`: mails a sign-in link to the address typed on the
-/// sign-in form, if an active account has it; the same page either way.
+/// sign-in form, if an active account has it; the same page either way. Asks
+/// are limited per client (the peer address, never `X-Forwarded-For`).
 pub(crate) async fn email_link_request(
     State(demo): State<DemoState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     session: Session,
     accounts: SignedInAccounts<User>,
     Form(form): Form<Pairs>,
@@ -315,6 +318,14 @@ pub(crate) async fn email_link_request(
     let Some(email) = field(&form, "email").and_then(crate::sign_in::email_address) else {
         return refuse(&session, &demo.app, &accounts, ("", return_to), email_link::EMPTY, 422).await;
     };
+    if let Err(throttled) = demo.app.throttle.count_link_ask(Some(peer.ip())) {
+        let secs = throttled.retry_after_secs();
+        tracing::info!(%email, client = %peer.ip(), retry_after = secs, "email link refused: too many asks from this client");
+        let mut response =
+            refuse(&session, &demo.app, &accounts, (&email, return_to), email_link::TOO_MANY_ASKS, 429).await?;
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        return Ok(response);
+    }
     let secret = browser_secret(&session, true).await?.unwrap_or_default();
     let now = email_link::unix_now();
     email_link::request(&demo.app.db, &mailer, demo.app.public_url(), (email, &secret), return_to, now);

@@ -51,8 +51,10 @@ async fn demo_on(url: String) {
     let home = client.get("/").await;
     assert!(home.body.contains("Signed in as bob@example.com"), "{}", home.body);
     assert_eq!(home.count(r#"<li class="account"#), 2);
+    // The right password of an inactive account, answered as a wrong one.
     let inactive = demo.client().sign_in("dave@example.com", "password").await;
-    assert!(inactive.body.contains(multi_account_demo::INACTIVE), "{}", inactive.body);
+    assert_eq!(inactive.status, 401, "{}", inactive.body);
+    assert!(inactive.body.contains(multi_account_demo::INCORRECT), "{}", inactive.body);
     demo.stop().await;
 
     // Restart keeps the link; reset removes it.

@@ -1,13 +1,19 @@
 //! Sign-in by email link, delivered over real SMTP to a local sink
 //! (`aiosmtpd`, see `support::smtp`): a third way to add an account; the link
-//! works once, in time, in the browser that asked for it.
+//! works once, in time, in the browser that asked for it; a stranger's asks do
+//! not use up the owner's, and each client may ask only so often.
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use multi_account_demo::Settings;
-use multi_account_demo::email_link::MailSettings;
+use multi_account_demo::clock::ManualClock;
+use multi_account_demo::email_link::{MailSettings, TOO_MANY_ASKS};
+use multi_account_demo::throttle::{PER_CLIENT_LINK_ASKS, ThrottleConfig};
 
 use crate::support::oidc::path_of;
 use crate::support::smtp::{SmtpSink, link_in};
-use crate::support::{Client, Demo, Response, encode};
+use crate::support::{Client, Demo, Response, encode, loopback};
 
 async fn demo_with(sink: &SmtpSink) -> Demo {
     let mail = MailSettings { smtp_url: sink.url(), from: "Demo <demo@localhost>".to_owned() };
@@ -137,6 +143,78 @@ demo_test! {
         assert_eq!(empty.status, 422, "{}", empty.body);
         let forged = late.post_form("/sign-in/email", &[("csrf_token", "x"), ("email", "bob@example.com")]).await;
         assert_eq!(forged.status, 403);
+        demo.stop().await;
+    }
+}
+
+demo_test! {
+    async fn a_strangers_asks_do_not_use_up_the_owners_links() {
+        let Some(sink) = SmtpSink::start() else { return };
+        let demo = demo_with(&sink).await;
+
+        // A stranger asks for links to alice's address, in one browser, again
+        // and again: three are mailed to her, then that browser gets no more.
+        let mut stranger = demo.client_from(loopback(2));
+        for index in 0..3 {
+            ask_for_link(&mut stranger, "alice@example.com", None).await;
+            sink.wait_for(index).await;
+        }
+        ask_for_link(&mut stranger, "alice@example.com", None).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(sink.count(), 3, "a browser has at most three links waiting per account");
+
+        // Alice asks in her own browser: her link is mailed, and works there.
+        let mut alice = demo.client_from(loopback(3));
+        ask_for_link(&mut alice, "alice@example.com", None).await;
+        sink.wait_for(3).await;
+        let mut hers = Vec::new();
+        for index in 0..4 {
+            let link = path_of(&link_in(&sink.wait_for(index).await));
+            if alice.get(&link).await.status == 200 {
+                hers.push(link);
+            }
+        }
+        assert_eq!(hers.len(), 1, "one of the four links is alice's own");
+        let done = use_link(&mut alice, &hers[0]).await;
+        assert_eq!((done.status, done.location()), (303, Some("/")), "{}", done.body);
+        assert_eq!(signed_in_as(&alice.get("/").await), Some("alice@example.com"));
+        demo.stop().await;
+    }
+}
+
+demo_test! {
+    async fn asks_for_links_are_limited_per_client() {
+        let Some(sink) = SmtpSink::start() else { return };
+        let clock = Arc::new(ManualClock::new());
+        let throttle = ThrottleConfig { clock: clock.clone(), ..ThrottleConfig::default() };
+        let mail = MailSettings { smtp_url: sink.url(), from: "Demo <demo@localhost>".to_owned() };
+        let demo = Demo::start_with(|settings| Settings { mail: Some(mail), throttle, ..settings }).await;
+
+        // Every ask counts, whatever the address.
+        let mut bot = demo.client_from(loopback(4));
+        assert_eq!(PER_CLIENT_LINK_ASKS.max_failures, 5);
+        for index in 0..5 {
+            ask_for_link(&mut bot, &format!("nobody{index}@example.com"), None).await;
+        }
+        // The next one is refused, even from a new browser, and mails nothing.
+        let mut new_browser = demo.client_from(loopback(4));
+        let token = new_browser.get("/sign-in").await.csrf_token().unwrap();
+        let refused = new_browser.post_form("/sign-in/email", &[("csrf_token", &token), ("email", "bob@example.com")]).await;
+        assert_eq!(refused.status, 429, "{}", refused.body);
+        assert_eq!(refused.header("retry-after"), Some("900"));
+        assert!(refused.body.contains(TOO_MANY_ASKS), "{}", refused.body);
+        assert!(refused.body.contains(r#"id="sign-in-form""#), "the sign-in page, to try again later");
+
+        // Another client is not limited.
+        let mut bob = demo.client_from(loopback(5));
+        ask_for_link(&mut bob, "bob@example.com", None).await;
+        assert!(sink.wait_for(0).await.contains("bob@example.com"));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(sink.count(), 1, "the refused ask mailed nothing");
+
+        clock.advance(Duration::from_secs(15 * 60));
+        ask_for_link(&mut new_browser, "bob@example.com", None).await;
+        sink.wait_for(1).await;
         demo.stop().await;
     }
 }

@@ -1,4 +1,5 @@
-//! The demo's tests: its pages over HTTP, each database backend, the sign-in throttle.
+//! The demo's tests: its pages over HTTP, each database backend, the sign-in
+//! throttle, exact email matching, OpenID Connect and email links.
 //!
 //! One test binary per crate: linking one binary instead of one per file
 //! saves minutes of every build on small machines.
@@ -10,5 +11,6 @@ mod backends;
 mod database;
 mod demo;
 mod email_link;
+mod exact_emails;
 mod oidc;
 mod throttle;

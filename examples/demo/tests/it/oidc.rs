@@ -1,13 +1,14 @@
 //! Sign-in and "Add another account" through OpenID Connect, against a real
 //! provider (`oidc-provider`, see `support::oidc`): the prompt and login hint
 //! the provider receives, callbacks from another browser or replayed, a link
-//! intent that expires at the provider, the provider down.
+//! intent that expires at the provider, the provider down, and provider
+//! accounts that keep their account here when their email changes.
 
 use multi_account_demo::oidc::{self, AddAccountPrompt};
 use multi_account_demo::{ADD_EXPIRED, EMAIL_NOT_VERIFIED, INACTIVE, NO_ACCOUNT, Settings};
 
 use crate::support::oidc::{AtProvider, Provider, query_param, through_provider};
-use crate::support::{Client, Demo, Response, encode};
+use crate::support::{Client, Demo, Response, encode, on_sqlite_and_mysql};
 
 async fn demo_with(provider: &Provider, prompt: AddAccountPrompt) -> Demo {
     let oidc = provider.settings(prompt);
@@ -289,6 +290,48 @@ demo_test! {
             assert_eq!(signed_in_as(&client.get("/").await), None, "{login}");
         }
         demo.stop().await;
+    }
+}
+
+demo_test! {
+    async fn a_provider_account_keeps_its_account_when_its_email_changes() {
+        use multi_account_demo::entities::oidc_identity;
+        use sea_orm::{EntityTrait, PaginatorTrait};
+
+        // A provider of its own: the test changes accounts there.
+        let Some(provider) = Provider::start() else { return };
+        on_sqlite_and_mysql(async |url| {
+            provider.set_account("alice", "alice@example.com").await;
+            let oidc = provider.settings(AddAccountPrompt::Auto);
+            let demo = Demo::start_on(url, |settings| Settings { oidc: Some(oidc), ..settings }).await;
+            let sign_in_as = async |login: &str| {
+                let (mut client, mut browser) = (demo.client(), provider.browser());
+                let done = sign_in_with_provider(&mut client, &mut browser, None, login).await;
+                assert_eq!(done.status, 303, "{login}: {}", done.body);
+                signed_in_as(&client.get("/").await).map(str::to_owned)
+            };
+
+            // The first sign-in with the provider's "alice": her verified
+            // address finds alice here, and the pair is recorded.
+            assert_eq!(sign_in_as("alice").await.as_deref(), Some("alice@example.com"));
+            // At the provider, that account's address becomes bob's.
+            provider.set_account("alice", "bob@example.com").await;
+            assert_eq!(sign_in_as("alice").await.as_deref(), Some("alice@example.com"), "never bob");
+            // Bob's own provider account finds bob at its first sign-in.
+            assert_eq!(sign_in_as("bob").await.as_deref(), Some("bob@example.com"));
+            // A subject that differs from alice's only in case is another
+            // provider account (subjects are case-sensitive, on MariaDB too).
+            provider.set_account("ALICE", "carol@example.com").await;
+            assert_eq!(sign_in_as("ALICE").await.as_deref(), Some("carol@example.com"));
+            assert_eq!(sign_in_as("alice").await.as_deref(), Some("alice@example.com"));
+
+            let db = demo.database().await;
+            assert_eq!(oidc_identity::Entity::find().count(&db).await.unwrap(), 3, "alice, bob, ALICE");
+            db.close().await.unwrap();
+            demo.stop().await;
+        })
+        .await;
+        provider.stop();
     }
 }
 

@@ -1,13 +1,13 @@
 //! Sign-in throttling over real HTTP on loopback: failed attempts per account
-//! and per client (each loopback source address is a client), the bound on
-//! concurrent password hashes, and one CSRF token per failed guess. Time is a
-//! manual clock; nothing sleeps or measures durations.
+//! (however its address is typed) and per client (each loopback source
+//! address is a client), the bound on concurrent password hashes, and one CSRF
+//! token per failed guess. Time is a manual clock; nothing sleeps or measures
+//! durations.
 
-use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::support::{Client, Demo, Response};
+use crate::support::{Client, Demo, Response, loopback, on_sqlite_and_mysql};
 use multi_account_demo::clock::ManualClock;
 use multi_account_demo::password::HashLimiter;
 use multi_account_demo::throttle::{PER_ACCOUNT, PER_CLIENT, ThrottleConfig};
@@ -15,11 +15,6 @@ use multi_account_demo::{BUSY, INCORRECT, Settings, THROTTLED};
 use tokio::sync::Semaphore;
 
 const WINDOW_SECS: u64 = 15 * 60;
-
-/// A loopback address other than 127.0.0.1: another client to the server.
-fn loopback(last: u8) -> IpAddr {
-    IpAddr::V4(Ipv4Addr::new(127, 0, 0, last))
-}
 
 /// The demo with its throttle on `clock`.
 async fn demo_on(clock: &Arc<ManualClock>) -> Demo {
@@ -88,6 +83,63 @@ demo_test! {
             assert_eq!(client.sign_in("nobody@example.com", "password").await.status, 401);
         }
         assert_throttled(&client.sign_in("nobody@example.com", "password").await, WINDOW_SECS);
+        demo.stop().await;
+    }
+}
+
+demo_test! {
+    async fn failures_count_against_the_account_whatever_address_reached_it() {
+        on_sqlite_and_mysql(async |url| {
+            use sea_orm::ConnectionTrait;
+
+            let clock = Arc::new(ManualClock::new());
+            let throttle = ThrottleConfig { clock: clock.clone(), ..ThrottleConfig::default() };
+            let demo = Demo::start_on(url, |settings| Settings { throttle, ..settings }).await;
+            let mut attacker = demo.client();
+            // Five failures against carol, typed five ways.
+            for email in
+                ["carol@example.com", " Carol@Example.com ", "CAROL@EXAMPLE.COM", "carol@EXAMPLE.com", "Carol@example.com"]
+            {
+                assert_eq!(attacker.sign_in(email, "wrong").await.status, 401, "{email}");
+            }
+            // An address MariaDB's collation takes for carol's is no account
+            // here, so it has a count of its own.
+            assert_eq!(attacker.sign_in("cärol@example.com", "wrong").await.status, 401);
+            assert_throttled(&attacker.sign_in("carol@example.com", "password").await, WINDOW_SECS);
+
+            // The account's address changes (as a settings page would change
+            // it): its count goes with it, and the old address, now nobody's,
+            // starts afresh.
+            let db = demo.database().await;
+            db.execute_unprepared("UPDATE users SET email = 'carol@new.example' WHERE email = 'carol@example.com'")
+                .await
+                .unwrap();
+            db.close().await.unwrap();
+            let mut carol = demo.client_from(loopback(7));
+            assert_throttled(&carol.sign_in("carol@new.example", "password").await, WINDOW_SECS);
+            let nobodys = attacker.sign_in("carol@example.com", "wrong").await;
+            assert_eq!(nobodys.status, 401, "{}", nobodys.body);
+
+            clock.advance(Duration::from_secs(WINDOW_SECS));
+            assert_eq!(carol.sign_in("carol@new.example", "password").await.status, 303);
+            assert!(is_signed_in(&mut carol, Some("carol@new.example")).await);
+            demo.stop().await;
+        })
+        .await;
+    }
+}
+
+demo_test! {
+    async fn the_right_password_of_an_inactive_account_is_a_failed_attempt() {
+        let clock = Arc::new(ManualClock::new());
+        let demo = demo_on(&clock).await;
+        let mut client = demo.client();
+        for _ in 0..PER_ACCOUNT.max_failures {
+            let refused = client.sign_in("dave@example.com", "password").await;
+            assert_eq!(refused.status, 401, "{}", refused.body);
+            assert!(refused.body.contains(INCORRECT), "{}", refused.body);
+        }
+        assert_throttled(&client.sign_in("dave@example.com", "password").await, WINDOW_SECS);
         demo.stop().await;
     }
 }

@@ -61,7 +61,8 @@ const GRANTED_SCOPE = 'openid email profile';
 
 // Order matters for login by email: "alice@example.com" resolves to alice
 // (the first match); mallory, who claims the same but unverified address,
-// signs in with her sub "mallory".
+// signs in with her sub "mallory". POST /test/accounts changes an account's
+// email (or adds an account), as a person can at a real provider.
 const ACCOUNTS = [
   { sub: 'alice', email: 'alice@example.com', email_verified: true, name: 'Alice Example' },
   { sub: 'bob', email: 'bob@example.com', email_verified: true, name: 'Bob Example' },
@@ -321,6 +322,26 @@ async function handleInteraction(provider, req, res, url) {
   }, { mergeWithLastSubmission: false });
 }
 
+// A form with `sub` and `email` (and optionally `email_verified`, "true" or
+// "false", and `name`): changes the account with that sub, or adds one. The
+// next ID token for it carries the new claims. Resolves to the account, or
+// to null when sub or email is missing.
+async function setAccount(req) {
+  const form = await readForm(req);
+  const sub = form.get('sub') ?? '';
+  const email = form.get('email') ?? '';
+  if (!sub || !email) return null;
+  let account = accountBySub(sub);
+  if (!account) {
+    account = { sub, email, email_verified: true, name: sub };
+    ACCOUNTS.push(account);
+  }
+  account.email = email;
+  if (form.has('email_verified')) account.email_verified = form.get('email_verified') === 'true';
+  if (form.has('name')) account.name = form.get('name');
+  return account;
+}
+
 // --------------------------------------------------------------------- keys
 
 function generateSigningJwk() {
@@ -451,6 +472,14 @@ server.on('request', (req, res) => {
   if (url.pathname === '/test/authorizations') {
     if (req.method !== 'GET') return errorPage(res, 405, 'method not allowed');
     return sendJson(res, 200, authorizations);
+  }
+  if (url.pathname === '/test/accounts') {
+    if (req.method !== 'POST') return errorPage(res, 405, 'method not allowed');
+    setAccount(req).then(
+      (account) => (account ? sendJson(res, 200, account) : errorPage(res, 400, 'sub and email are required')),
+      done,
+    );
+    return;
   }
   if (url.pathname === '/test/reset') {
     if (req.method !== 'POST') return errorPage(res, 405, 'method not allowed');

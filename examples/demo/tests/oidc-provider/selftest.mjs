@@ -415,6 +415,23 @@ try {
     assert.deepEqual(await log(), []);
   });
 
+  await check('/test/accounts changes an account\'s email; the next ID token carries it', async () => {
+    const set = async (form) => fetch(new URL('/test/accounts', issuer), { method: 'POST', body: new URLSearchParams(form) });
+    const changed = await set({ sub: 'erin', email: 'erin@elsewhere.example' });
+    assert.equal(changed.status, 200);
+    assert.deepEqual(await changed.json(), {
+      sub: 'erin', email: 'erin@elsewhere.example', email_verified: true, name: 'Erin Example',
+    });
+    const { claims } = await signIn(new Browser(), 'erin');
+    assert.equal(claims.sub, 'erin');
+    assert.equal(claims.email, 'erin@elsewhere.example');
+    const added = await (await set({ sub: 'zed', email: 'zed@example.com', email_verified: 'false' })).json();
+    assert.equal(added.email_verified, false);
+    assert.equal((await signIn(new Browser(), 'zed')).claims.email_verified, false);
+    assert.equal((await set({ sub: 'erin' })).status, 400, 'email is required');
+    await set({ sub: 'erin', email: 'erin@example.com' });
+  });
+
   await check('interaction page without its cookie -> 400', async () => {
     const b = new Browser();
     const r = await b.request(authUrl({}, { challenge: pkce().challenge }).url);

@@ -1,6 +1,7 @@
 //! Runs the demo in-process on a free port, and a tiny HTTP/1.1 client with a
 //! cookie jar that talks to it over loopback.
 #![allow(dead_code)]
+#![allow(clippy::print_stdout)] // the tests report which databases they ran on
 
 pub mod oidc;
 pub mod smtp;
@@ -54,11 +55,33 @@ macro_rules! demo_test {
     };
 }
 
-/// The demo, running on 127.0.0.1 with a fresh SQLite file, on the framework
-/// of the running test.
+/// A loopback address other than 127.0.0.1 (`127.0.0.{last}`): another client
+/// to the server.
+pub fn loopback(last: u8) -> IpAddr {
+    IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, last))
+}
+
+/// Runs `test` on SQLite (`None`: the demo's own file), then on a throwaway
+/// MariaDB/MySQL database (`Some(url)`) when `MULTI_ACCOUNT_TEST_MYSQL_URL` is
+/// set: what a collation changes must hold on both.
+pub async fn on_sqlite_and_mysql(test: impl AsyncFn(Option<String>)) {
+    test(None).await;
+    match std::env::var("MULTI_ACCOUNT_TEST_MYSQL_URL").ok().filter(|url| !url.is_empty()) {
+        Some(server) => {
+            crate::backends::with_throwaway_database(&server, async |url| test(Some(url)).await).await;
+            println!("ran on mysql");
+        }
+        None => println!("skipped on mysql"),
+    }
+}
+
+/// The demo, running on 127.0.0.1 with a fresh SQLite file (or the database
+/// the settings name), on the framework of the running test.
 pub struct Demo {
     pub addr: SocketAddr,
     pub db_path: PathBuf,
+    /// The database the demo uses.
+    pub database_url: String,
     handle: ServerHandle,
     _dir: tempfile::TempDir,
 }
@@ -74,10 +97,29 @@ impl Demo {
         let db_path = dir.path().join("demo.sqlite");
         let framework = framework();
         let settings = adjust(Settings { framework, ..Settings::for_test(&db_path) });
+        let database_url = settings.database_url.clone();
         let server = multi_account_demo::start(settings).await.unwrap();
         let (addr, handle) = (server.addr(), server.handle());
         tokio::spawn(server);
-        Self { addr, db_path, handle, _dir: dir }
+        Self { addr, db_path, database_url, handle, _dir: dir }
+    }
+
+    /// Starts on the database at `url` (`None`: a fresh SQLite file), with the
+    /// test settings as `adjust` changes them.
+    pub async fn start_on(url: Option<String>, adjust: impl FnOnce(Settings) -> Settings) -> Self {
+        Self::start_with(|settings| {
+            let settings = adjust(settings);
+            match url {
+                Some(database_url) => Settings { database_url, ..settings },
+                None => settings,
+            }
+        })
+        .await
+    }
+
+    /// A connection of the test's own to the demo's database.
+    pub async fn database(&self) -> sea_orm::DatabaseConnection {
+        sea_orm::Database::connect(&self.database_url).await.unwrap()
     }
 
     pub fn client(&self) -> Client {

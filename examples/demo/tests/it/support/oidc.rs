@@ -89,6 +89,13 @@ impl Provider {
         all.into_iter().filter(|entry| entry["redirect_uri"].as_str().is_some_and(|uri| uri.contains(&port))).collect()
     }
 
+    /// Changes the provider account `sub` (or adds it): its email address,
+    /// verified. The next ID token for it says so.
+    pub async fn set_account(&self, sub: &str, email: &str) {
+        let response = self.browser().post_form("/test/accounts", &[("sub", sub), ("email", email)]).await;
+        assert_eq!(response.status, 200, "{}", response.body);
+    }
+
     pub fn stop(mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
