@@ -155,19 +155,6 @@ pub const EMAIL_NOT_VERIFIED: &str = "The provider has not verified the email ad
 /// The message when no account here has the provider account's email address.
 pub const NO_ACCOUNT: &str = "There is no account here for that email address.";
 
-/// What to do with an account whose proof passed (a password, a provider's ID
-/// token, an email link).
-pub(crate) enum Next {
-    /// It is in this browser's group already: say so on `/`.
-    AlreadyHere(String),
-    /// It was to be added, but the link intent is gone (expired, or the
-    /// feature switched off meanwhile): sign nobody in, say so on `/`.
-    AddExpired,
-    /// Sign it in (outside "add account" the library replaces the group
-    /// this browser had), then go to `redirect`.
-    SignIn { redirect: String },
-}
-
 /// How a sign-in stands towards "Add another account".
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Adding {
@@ -189,20 +176,6 @@ impl Adding {
             (true, false) => Self::Expired,
         }
     }
-}
-
-/// Decides [`Next`]: adding an account that is already here adds nothing, nor
-/// does adding once the intent is gone (the person may have spent too long at
-/// a provider, or in their inbox); a plain sign-in replaces whoever was signed
-/// in in this browser.
-pub(crate) fn next(user: &User, adding: Adding, here: &[&User], return_to: Option<&str>) -> Next {
-    if adding != Adding::No && here.iter().any(|account| account.id == user.id) {
-        return Next::AlreadyHere(already_here(&user.email));
-    }
-    if adding == Adding::Expired {
-        return Next::AddExpired;
-    }
-    Next::SignIn { redirect: return_to.unwrap_or("/").to_owned() }
 }
 
 #[cfg(test)]

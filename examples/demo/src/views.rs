@@ -61,7 +61,11 @@ struct SwitcherRow {
     initial: String,
     tone: i64,
     current: bool,
+    /// Labelled only when there is a group to be primary of.
     primary: bool,
+    /// Signed in during "Add another account", not linked yet.
+    pending: bool,
+    finish_action: Option<String>,
     switch_action: Option<String>,
     remove_action: Option<String>,
 }
@@ -69,6 +73,7 @@ struct SwitcherRow {
 impl SwitcherView {
     fn of(switcher: AccountSwitcher<AccountDisplay>) -> Self {
         let action = |form: Option<FormAction>| form.map(|form| form.action);
+        let group = switcher.accounts.len() > 1;
         let accounts = switcher
             .accounts
             .into_iter()
@@ -78,7 +83,9 @@ impl SwitcherView {
                 name: account.user.name,
                 email: account.user.email,
                 current: account.current,
-                primary: account.primary,
+                primary: account.primary && group,
+                pending: account.pending,
+                finish_action: action(account.finish_form),
                 switch_action: action(account.switch_form),
                 remove_action: action(account.remove_form),
             })

@@ -170,9 +170,14 @@ const SWITCHER: &str = r#"<!doctype html>
   <li>
     {{ account.user.name }} ({{ account.user.email }})
     {% if account.primary %}<small>primary</small>{% endif %}
-    {% if account.current %}
-      <strong>current</strong>
-    {% else %}
+    {% if account.current %}<strong>current</strong>{% endif %}
+    {% if account.finish_form %}
+      <small>not added yet</small>
+      <form method="post" action="{{ account.finish_form.action }}">
+        <input type="hidden" name="{{ account.finish_form.csrf_field }}" value="{{ account.finish_form.csrf_token }}">
+        <button>Finish adding</button>
+      </form>
+    {% elif account.switch_form %}
       <form method="post" action="{{ account.switch_form.action }}">
         <input type="hidden" name="{{ account.switch_form.csrf_field }}" value="{{ account.switch_form.csrf_token }}">
         <button>Switch</button>

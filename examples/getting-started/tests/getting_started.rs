@@ -196,6 +196,60 @@ async fn ann_adds_bob_switches_removes_and_signs_out() {
 }
 
 #[actix_web::test]
+async fn a_mistyped_password_then_a_sign_in_without_return_to_still_adds() {
+    let db = sea_orm::Database::connect("sqlite::memory:").await.expect("database");
+    Migrator::up(&db, None).await.expect("migrations");
+    seed(&db).await.expect("seed");
+    let service = test::init_service(app(db.clone(), MultiAccountConfig::new(db.clone()), Key::generate())).await;
+    let mut client = TestClient::new(service);
+    let sign_in = async |client: &mut TestClient<_>, url: &str, email: &str, password: &str| {
+        let page = client.get(url).await;
+        let csrf = hidden(&page.body, "csrf_token").expect("csrf token");
+        let mut fields = vec![("csrf_token", csrf), ("email", email.to_owned()), ("password", password.to_owned())];
+        if let Some(return_to) = hidden(&page.body, "return_to") {
+            fields.push(("return_to", return_to));
+        }
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(name, value)| (*name, value.as_str())).collect();
+        client.post_form("/sign-in", &fields).await
+    };
+
+    // Ann signs in and starts adding an account; Bob mistypes his password.
+    sign_in(&mut client, "/sign-in", "ann@example.com", "password").await;
+    let home = client.get("/").await;
+    let (start, csrf) = form_posting_to(&home.body, "/link/p/").expect("the add-account form");
+    let link = start.strip_suffix("?start").expect("a start form").to_owned();
+    let started = client.post_form(&start, &[("csrf_token", &csrf)]).await;
+    let sign_in_url = started.location.expect("redirect to sign in");
+    let wrong = sign_in(&mut client, &sign_in_url, "bob@example.com", "wrong").await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+
+    // His next try is on a sign-in page without `return_to` (a bookmark, a new
+    // tab): he lands on the home page, listed as not added yet, never as a
+    // member, with the form that finishes adding him.
+    let signed_in = sign_in(&mut client, "/sign-in", "bob@example.com", "password").await;
+    assert_eq!(signed_in.location.as_deref(), Some("/"));
+    let home = client.get("/").await;
+    let ann = entry(&home.body, "ann@example.com").expect("ann in the switcher");
+    let bob = entry(&home.body, "bob@example.com").expect("bob in the switcher");
+    assert!(ann.contains("primary"), "{ann}");
+    assert!(bob.contains("current") && bob.contains("not added yet"), "{bob}");
+    assert!(!bob.contains("Remove"), "not a member yet: {bob}");
+    let (finish, csrf) = form_posting_to(bob, "/link/p/").expect("the finish form");
+    assert_eq!(finish, link);
+    let linked = client.post_form(&finish, &[("csrf_token", &csrf)]).await;
+    assert_eq!(linked.status, StatusCode::SEE_OTHER, "{}", linked.body);
+
+    // Linked: switching to Ann and back keeps Bob.
+    let home = client.get("/").await;
+    let ann = entry(&home.body, "ann@example.com").expect("ann");
+    let (switch, csrf) = form_posting_to(ann, "/link/switch_to/").expect("a switch form");
+    client.post_form(&switch, &[("csrf_token", &csrf)]).await;
+    let home = client.get("/").await;
+    let bob = entry(&home.body, "bob@example.com").expect("bob is still in the group");
+    assert!(bob.contains("Switch") && bob.contains("Remove"), "{bob}");
+}
+
+#[actix_web::test]
 async fn names_are_html_escaped() {
     let db = sea_orm::Database::connect("sqlite::memory:").await.expect("database");
     Migrator::up(&db, None).await.expect("migrations");

@@ -18,9 +18,10 @@ use crate::email_link;
 use crate::error::PageError;
 use crate::oidc::{self, PendingMap};
 use crate::settings::Framework;
-use crate::sign_in::{ADD_EXPIRED, Adding, Checked, Credentials, Next, Refused};
+use crate::sign_in::{ADD_EXPIRED, Adding, Checked, Credentials, Refused, already_here};
 use crate::templates::APP_CSS;
 use crate::views::{self, AccountView, SignInPage};
+use multi_account::session::SignInPlan;
 
 /// A 303 redirect to a local path.
 fn see_other(location: &str) -> HttpResponse {
@@ -129,36 +130,34 @@ pub(crate) async fn sign_in(
             return Ok(response);
         }
     };
-    finish_sign_in(&session, &state, &multi_account, &accounts, &user, return_to, "password").await
+    finish_sign_in(&session, &multi_account, &accounts, &user, return_to, "password").await
 }
 
 /// Signs in `user`, whose proof passed: the same for a password, a provider's
-/// ID token and an email link ([`crate::sign_in::next`] decides).
+/// ID token and an email link (the library's `plan_sign_in` decides).
 async fn finish_sign_in(
     session: &Session,
-    state: &AppState,
     multi_account: &MultiAccountConfig,
     accounts: &SignedInAccounts<User>,
     user: &User,
     return_to: Option<&str>,
     method: &'static str,
 ) -> Result<HttpResponse, PageError> {
-    let adding = state.adding(return_to, multi_account.pending_link::<User>(session), multi_account.is_enabled());
-    match crate::sign_in::next(user, adding, &accounts.accounts(), return_to) {
-        Next::AlreadyHere(message) => {
-            multi_account_actix::put_flash(session, &message);
+    match multi_account.plan_sign_in(session, accounts, user, return_to) {
+        SignInPlan::AlreadyInGroup => {
+            multi_account_actix::put_flash(session, &already_here(&user.email));
             Ok(see_other("/"))
         }
-        Next::AddExpired => {
+        SignInPlan::AddExpired => {
             tracing::info!(email = %user.email, method, "sign-in refused: the link intent is gone");
             multi_account_actix::put_flash(session, ADD_EXPIRED);
             Ok(see_other("/"))
         }
-        Next::SignIn { redirect } => {
+        SignInPlan::SignIn { adds } => {
             // Outside "add account", this replaces (and revokes) the group.
             multi_account.sign_in(session, user).await?;
-            tracing::info!(email = %user.email, ?adding, method, "signed in");
-            Ok(see_other(&redirect))
+            tracing::info!(email = %user.email, adds, method, "signed in");
+            Ok(see_other(return_to.unwrap_or("/")))
         }
     }
 }
@@ -237,7 +236,7 @@ pub(crate) async fn oidc_callback(
     };
     let return_to = return_to.as_deref().and_then(multi_account::session::local_path);
     match crate::provider_account::account_for(&state, &identity).await? {
-        Ok(user) => finish_sign_in(&session, &state, &multi_account, &accounts, &user, return_to, "openid").await,
+        Ok(user) => finish_sign_in(&session, &multi_account, &accounts, &user, return_to, "openid").await,
         Err(message) => {
             tracing::info!(subject = %identity.subject, message, "OpenID sign-in refused");
             refuse(&session, &state, &accounts, ("", return_to), message, 403)
@@ -376,5 +375,5 @@ pub(crate) async fn email_link_confirm(
     if !user.is_active() {
         return refuse(&session, &state, &accounts, ("", return_to), crate::INACTIVE, 403);
     }
-    finish_sign_in(&session, &state, &multi_account, &accounts, &user, return_to, "email link").await
+    finish_sign_in(&session, &multi_account, &accounts, &user, return_to, "email link").await
 }

@@ -20,9 +20,10 @@ use crate::email_link;
 use crate::error::PageError;
 use crate::oidc::{self, PendingMap};
 use crate::settings::Framework;
-use crate::sign_in::{ADD_EXPIRED, Adding, Checked, Credentials, Next, Refused};
+use crate::sign_in::{ADD_EXPIRED, Adding, Checked, Credentials, Refused, already_here};
 use crate::templates::APP_CSS;
 use crate::views::{self, AccountView, SignInPage};
+use multi_account::session::SignInPlan;
 
 fn html(status: StatusCode, body: String) -> Response {
     (status, [(header::CACHE_CONTROL, "no-store")], Html(body)).into_response()
@@ -126,7 +127,7 @@ pub(crate) async fn sign_in(
 }
 
 /// Signs in `user`, whose proof passed: the same for a password, a provider's
-/// ID token and an email link ([`crate::sign_in::next`] decides).
+/// ID token and an email link (the library's `plan_sign_in` decides).
 async fn finish_sign_in(
     demo: &DemoState,
     session: &Session,
@@ -135,23 +136,21 @@ async fn finish_sign_in(
     return_to: Option<&str>,
     method: &'static str,
 ) -> Result<Response, PageError> {
-    let pending = demo.multi_account.pending_link::<User>(session).await?;
-    let adding = demo.app.adding(return_to, pending, demo.multi_account.is_enabled());
-    match crate::sign_in::next(user, adding, &accounts.accounts(), return_to) {
-        Next::AlreadyHere(message) => {
-            session::put_flash(session, &message).await?;
+    match demo.multi_account.plan_sign_in(session, accounts, user, return_to).await? {
+        SignInPlan::AlreadyInGroup => {
+            session::put_flash(session, &already_here(&user.email)).await?;
             Ok(Redirect::to("/").into_response())
         }
-        Next::AddExpired => {
+        SignInPlan::AddExpired => {
             tracing::info!(email = %user.email, method, "sign-in refused: the link intent is gone");
             session::put_flash(session, ADD_EXPIRED).await?;
             Ok(Redirect::to("/").into_response())
         }
-        Next::SignIn { redirect } => {
+        SignInPlan::SignIn { adds } => {
             // Outside "add account", this replaces (and revokes) the group.
             demo.multi_account.sign_in(session, user).await?;
-            tracing::info!(email = %user.email, ?adding, method, "signed in");
-            Ok(Redirect::to(&redirect).into_response())
+            tracing::info!(email = %user.email, adds, method, "signed in");
+            Ok(Redirect::to(return_to.unwrap_or("/")).into_response())
         }
     }
 }
