@@ -20,9 +20,10 @@ pub fn csrf_token(session: &Session) -> Result<String, MultiAccountError> {
 }
 
 /// Whether `presented` is this session's token (constant-time comparison). A
-/// session without a token accepts nothing.
-pub fn verify(session: &Session, presented: Option<&str>) -> bool {
-    session_state::read(session, None).csrf_matches(presented)
+/// session without a token accepts nothing. (A `Result` like axum's, whose
+/// session store can fail; actix-session's reads cannot.)
+pub fn verify(session: &Session, presented: Option<&str>) -> Result<bool, MultiAccountError> {
+    Ok(session_state::read(session, None).csrf_matches(presented))
 }
 
 /// Replaces the token, invalidating every form rendered before (a failed

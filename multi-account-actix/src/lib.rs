@@ -81,7 +81,6 @@ mod config;
 pub mod csrf;
 mod error;
 mod extractors;
-mod flash;
 mod handlers;
 mod loader;
 mod redirect;
@@ -103,7 +102,6 @@ pub use extractors::{CurrentUser, PrimaryUser, SignedInAccounts};
     note = "renamed to `SignedInAccounts`: it never refuses, while `CurrentUser` answers 401"
 )]
 pub type MultiAccount<U> = SignedInAccounts<U>;
-pub use flash::{put_flash, take_flash};
 pub use handlers::{AutoSubmitForm, DefaultHandlers, MultiAccountHandlers};
 pub use multi_account::session::{AUDIT_TARGET, DEFAULT_LINK_INTENT_TTL, Paths, local_path};
 pub use multi_account::session::{AccountSwitcher, FormAction, SwitcherAccount};

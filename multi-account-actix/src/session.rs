@@ -116,3 +116,21 @@ impl MultiAccountConfig {
         Ok(removed)
     }
 }
+
+/// Stores a one-shot message for the next page ("bob@example.com is already
+/// signed in", say); [`take_flash`] shows it once.
+pub fn put_flash(session: &Session, message: &str) -> Result<(), MultiAccountError> {
+    session.insert(multi_account::session::keys::FLASH, message)?;
+    Ok(())
+}
+
+/// Takes (and removes) the one-shot message a flow left for the next page (a
+/// refused link, a primary that cannot be removed, ..). Call it where you
+/// render pages. A message that is not text reads as none.
+pub fn take_flash(session: &Session) -> Result<Option<String>, MultiAccountError> {
+    let message = session.get::<String>(multi_account::session::keys::FLASH).ok().flatten();
+    if message.is_some() {
+        session.remove(multi_account::session::keys::FLASH);
+    }
+    Ok(message)
+}

@@ -13,7 +13,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{App, HttpResponse, cookie::Key, web};
 use multi_account_actix::{MultiAccountConfig, SessionToken, SignedInAccounts};
-use multi_account_actix::{csrf, local_path, redirect, take_flash};
+use multi_account_actix::{csrf, local_path, redirect, session};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
 /// The whole app: your routes, the multi-account routes and the two middlewares.
@@ -105,7 +105,7 @@ async fn sign_in(
     session: Session,
     form: web::Form<SignInForm>,
 ) -> HttpResponse {
-    if !csrf::verify(&session, Some(&form.csrf_token)) {
+    if !csrf::verify(&session, Some(&form.csrf_token)).unwrap_or(false) {
         return HttpResponse::Forbidden().finish();
     }
     let return_to = form.return_to.as_deref().and_then(local_path);
@@ -146,7 +146,7 @@ async fn home(session: Session, accounts: SignedInAccounts<user::Model>) -> Http
         SWITCHER,
         minijinja::context! {
             switcher => accounts.switcher(),
-            flash => take_flash(&session),
+            flash => session::take_flash(&session).unwrap_or_default(),
         },
     )
 }

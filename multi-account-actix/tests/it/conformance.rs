@@ -91,7 +91,7 @@ async fn plain() -> &'static str {
 }
 
 async fn flash(session: actix_session::Session) -> String {
-    multi_account_actix::take_flash(&session).unwrap_or_default()
+    multi_account_actix::session::take_flash(&session).ok().flatten().unwrap_or_default()
 }
 
 async fn sign_out(session: actix_session::Session) -> actix_web::HttpResponse {
@@ -110,7 +110,7 @@ async fn own_form_post(
     web::Form(fields): web::Form<BTreeMap<String, String>>,
 ) -> actix_web::HttpResponse {
     let presented = fields.get(multi_account_actix::csrf::CSRF_FIELD).map(String::as_str);
-    if multi_account_actix::csrf::verify(&session, presented) {
+    if matches!(multi_account_actix::csrf::verify(&session, presented), Ok(true)) {
         actix_web::HttpResponse::NoContent().finish()
     } else {
         actix_web::HttpResponse::Forbidden().finish()
@@ -147,7 +147,7 @@ fn helpers<U: MultiAccountUser>(config: &MultiAccountConfig, session: &actix_ses
 }
 
 async fn put_flash(session: actix_session::Session) -> actix_web::HttpResponse {
-    multi_account_actix::put_flash(&session, "from the app");
+    let _ = multi_account_actix::session::put_flash(&session, "from the app");
     actix_web::HttpResponse::NoContent().finish()
 }
 

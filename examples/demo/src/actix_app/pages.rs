@@ -37,7 +37,7 @@ fn html(status: StatusCode, body: String) -> HttpResponse {
 
 /// GET `/`: who is signed in and the account switcher, or a sign-in link.
 pub(crate) async fn home(session: Session, accounts: SignedInAccounts<User>) -> Result<HttpResponse, PageError> {
-    let flash = multi_account_actix::take_flash(&session);
+    let flash = multi_account_actix::session::take_flash(&session)?;
     let switcher = accounts.current().is_some().then(|| accounts.switcher());
     Ok(html(StatusCode::OK, views::home(Framework::Actix, accounts.current(), switcher, flash)?))
 }
@@ -110,7 +110,7 @@ pub(crate) async fn sign_in(
     form: web::Form<Pairs>,
     accounts: SignedInAccounts<User>,
 ) -> Result<HttpResponse, PageError> {
-    if !csrf::verify(&session, field(&form, "csrf_token")) {
+    if !csrf::verify(&session, field(&form, "csrf_token"))? {
         tracing::info!("sign-in refused: bad CSRF token");
         return Err(PageError::Csrf);
     }
@@ -145,12 +145,12 @@ async fn finish_sign_in(
 ) -> Result<HttpResponse, PageError> {
     match multi_account.plan_sign_in(session, accounts, user, return_to) {
         SignInPlan::AlreadyInGroup => {
-            multi_account_actix::put_flash(session, &already_here(&user.email));
+            multi_account_actix::session::put_flash(session, &already_here(&user.email))?;
             Ok(see_other("/"))
         }
         SignInPlan::AddExpired => {
             tracing::info!(email = %user.email, method, "sign-in refused: the link intent is gone");
-            multi_account_actix::put_flash(session, ADD_EXPIRED);
+            multi_account_actix::session::put_flash(session, ADD_EXPIRED)?;
             Ok(see_other("/"))
         }
         SignInPlan::SignIn { adds } => {
@@ -179,7 +179,7 @@ pub(crate) async fn oidc_start(
     accounts: SignedInAccounts<User>,
 ) -> Result<HttpResponse, PageError> {
     let Some(provider) = state.oidc.clone() else { return Ok(HttpResponse::NotFound().finish()) };
-    if !csrf::verify(&session, field(&form, "csrf_token")) {
+    if !csrf::verify(&session, field(&form, "csrf_token"))? {
         return Err(PageError::Csrf);
     }
     let return_to = state.return_to(&form);
@@ -187,7 +187,7 @@ pub(crate) async fn oidc_start(
     if state.adding(return_to, multi_account.pending_link::<User>(&session), multi_account.is_enabled())
         == Adding::Expired
     {
-        multi_account_actix::put_flash(&session, ADD_EXPIRED);
+        multi_account_actix::session::put_flash(&session, ADD_EXPIRED)?;
         return Ok(see_other("/"));
     }
     let hint = field(&form, "email").and_then(crate::sign_in::email_address);
@@ -251,7 +251,7 @@ pub(crate) async fn sign_out(
     multi_account: Data<MultiAccountConfig>,
     form: web::Form<Pairs>,
 ) -> Result<HttpResponse, PageError> {
-    if !csrf::verify(&session, field(&form, "csrf_token")) {
+    if !csrf::verify(&session, field(&form, "csrf_token"))? {
         return Err(PageError::Csrf);
     }
     multi_account.sign_out_all::<User>(&session).await?;
@@ -306,7 +306,7 @@ pub(crate) async fn email_link_request(
     accounts: SignedInAccounts<User>,
 ) -> Result<HttpResponse, PageError> {
     let Some(mailer) = state.mailer.clone() else { return Ok(HttpResponse::NotFound().finish()) };
-    if !csrf::verify(&session, field(&form, "csrf_token")) {
+    if !csrf::verify(&session, field(&form, "csrf_token"))? {
         return Err(PageError::Csrf);
     }
     let return_to = state.return_to(&form);
@@ -361,7 +361,7 @@ pub(crate) async fn email_link_confirm(
     if state.mailer.is_none() {
         return Ok(HttpResponse::NotFound().finish());
     }
-    if !csrf::verify(&session, field(&form, "csrf_token")) {
+    if !csrf::verify(&session, field(&form, "csrf_token"))? {
         return Err(PageError::Csrf);
     }
     let token = field(&form, "token").unwrap_or_default();
