@@ -146,7 +146,7 @@ pub enum AccountKey {
     /// An account, by its primary key.
     Account(i64),
     /// An address no account has (trimmed and lower-cased): at most
-    /// [`MAX_KEY_LEN`] bytes of it.
+    /// `MAX_KEY_LEN` bytes of it.
     NoAccount(String),
 }
 
