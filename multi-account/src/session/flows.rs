@@ -208,10 +208,12 @@ impl SessionConfig {
             // Entering multi-account mode, or the group was signed out of: a new
             // group under a new token, so no row of an ended group is ever
             // written again.
-            // The group keeps this browser's identity, if it has one, so that
-            // signing out of all accounts reaches every group it ever opened.
+            // The group keeps the identity this browser holds, if it holds one,
+            // so that signing out of all accounts reaches every group it opened
+            // since its sign-in; otherwise a new one (never a token, which a copy
+            // of the cookie from before the group would share).
             let token = super::new_session_token();
-            let group_id = change.state().group_id().map_or_else(super::new_session_token, str::to_owned);
+            let group_id = change.state().held_group_id().map_or_else(super::new_session_token, str::to_owned);
             let group_id =
                 LinkService::<U>::open_group(&self.db, &primary_id, &token, &group_id).await.map_err(|error| {
                     tracing::error!(%error, "multi-account: opening the group failed");

@@ -146,9 +146,12 @@ impl SessionState {
     /// The identity of this browser's group: the one it holds, else (a session
     /// of 0.1, whose group never moved under an identity) its session token.
     pub fn group_id(&self) -> Option<&str> {
-        self.string(keys::GROUP_ID)
-            .filter(|id| !id.is_empty() && id.len() <= crate::MAX_SESSION_TOKEN_LEN)
-            .or_else(|| self.session_token())
+        self.held_group_id().or_else(|| self.session_token())
+    }
+
+    /// The group identity this session holds (written by 0.2).
+    pub(crate) fn held_group_id(&self) -> Option<&str> {
+        self.string(keys::GROUP_ID).filter(|id| !id.is_empty() && id.len() <= crate::MAX_SESSION_TOKEN_LEN)
     }
 
     /// The primary id and session token when the session is in multi-account mode.

@@ -337,3 +337,41 @@ demo_test! {
         demo.stop().await;
     }
 }
+
+demo_test! {
+    async fn a_plain_sign_in_over_a_group_replaces_it_with_a_fresh_session() {
+        let demo = Demo::start().await;
+        let mut client = demo.client();
+        client.sign_in("alice@example.com", "password").await;
+        client.add_account(1, "bob@example.com").await;
+        let home = client.get("/").await;
+        assert_eq!(home.count(r#"<li class="account"#), 2, "{}", home.body);
+        let before = client.cookies();
+
+        // Carol signs in with the session's token (the demo's sign-in page sends
+        // a signed-in browser to "Add another account", so the form is posted as
+        // a second tab's or a script's would be): she is signed in alone, with a
+        // new session, and nothing of Alice's group is left behind.
+        let token = home.csrf_token().expect("the session's token");
+        let fields = [("csrf_token", token.as_str()), ("email", "carol@example.com"), ("password", "password")];
+        let done = client.post_form("/sign-in", &fields).await;
+        assert_eq!(done.status, 303, "{}", done.body);
+        assert_ne!(client.cookies(), before, "a fresh session cookie");
+        let home = client.get("/").await;
+        assert!(home.body.contains("Signed in as carol@example.com"), "{}", home.body);
+        assert_eq!(home.count(r#"<li class="account"#), 1, "{}", home.body);
+        let db = demo.database().await;
+        let rows = sea_orm::ConnectionTrait::query_one_raw(
+            &db,
+            sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                "SELECT COUNT(*) AS n FROM linked_accounts WHERE linked_user_id <> primary_user_id",
+            ),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!(rows.try_get::<i64>("", "n").unwrap(), 0, "Alice's link to Bob was revoked");
+        demo.stop().await;
+    }
+}
