@@ -39,7 +39,7 @@ const ACTIX: Guide = Guide {
     example: "examples/getting-started",
     app: "my-app",
     adapter: "multi-account-actix",
-    tests: 2,
+    tests: 3,
 };
 
 /// The axum guide.
