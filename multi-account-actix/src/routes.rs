@@ -33,9 +33,11 @@ impl MultiAccountConfig {
     /// Registers this config and the four routes for the user model `U`, at
     /// [`Paths`](crate::Paths): link (GET shows the page for the current step, POST
     /// starts with `?start` or completes), switch (POST; GET too with
-    /// [`with_get_switch`](Self::with_get_switch)), remove and sign-out-all (POST).
-    /// Every POST needs the CSRF token and a same-origin request. Pass it to
-    /// `App::configure`:
+    /// [`with_get_switch`](Self::with_get_switch)), remove and sign-out-all (POST);
+    /// and the JSON API under `Paths::api` (`GET accounts`, `POST switch/{id}`,
+    /// `remove/{id}`, `sign-out-all`, `link/start`, `link/complete`). Every POST
+    /// needs the CSRF token (a form field; the `X-CSRF-Token` header for the JSON
+    /// API) and a same-origin request. Pass it to `App::configure`:
     ///
     /// ```
     /// # mod user {
@@ -81,12 +83,13 @@ impl MultiAccountConfig {
                 })
                 .service(web::resource(&paths.remove).route(web::post().to(remove::<U>)))
                 .service(web::resource(&paths.sign_out_all).route(web::post().to(sign_out_all::<U>)));
+            crate::api_routes::register::<U>(cfg, &paths);
         }
     }
 }
 
 /// The request's inputs to a flow, as the core needs them.
-fn flow_request(req: &HttpRequest, csrf_token: Option<&str>) -> FlowRequest {
+pub(crate) fn flow_request(req: &HttpRequest, csrf_token: Option<&str>) -> FlowRequest {
     let header = |name: header::HeaderName, invalid: Option<&str>| {
         req.headers().get(name).and_then(|value| value.to_str().ok().or(invalid)).map(str::to_owned)
     };
@@ -101,9 +104,9 @@ fn flow_request(req: &HttpRequest, csrf_token: Option<&str>) -> FlowRequest {
 }
 
 /// The app's redirect hooks, for one request.
-struct RequestDestinations<'a> {
-    config: &'a MultiAccountConfig,
-    req: &'a HttpRequest,
+pub(crate) struct RequestDestinations<'a> {
+    pub(crate) config: &'a MultiAccountConfig,
+    pub(crate) req: &'a HttpRequest,
 }
 
 impl Destinations for RequestDestinations<'_> {

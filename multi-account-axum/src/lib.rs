@@ -23,6 +23,7 @@
 #![deny(missing_docs)]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, clippy::print_stderr)]
 
+mod api_routes;
 mod config;
 pub mod csrf;
 mod error;

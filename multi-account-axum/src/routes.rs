@@ -37,7 +37,10 @@ impl MultiAccountConfig {
     /// (GET shows the page for the current step, POST starts with `?start` or
     /// completes), switch (POST; GET too with
     /// [`with_get_switch`](Self::with_get_switch)), remove and sign-out-all
-    /// (POST). Every POST needs the CSRF token and a same-origin request; a body
+    /// (POST); and the JSON API under `Paths::api` (`GET accounts`, `POST
+    /// switch/{id}`, `remove/{id}`, `sign-out-all`, `link/start`,
+    /// `link/complete`). Every POST needs the CSRF token (a form field; the
+    /// `X-CSRF-Token` header for the JSON API) and a same-origin request; a body
     /// over 16 KiB is no form (no token). Merge it into your router, and add
     /// [`layer`](Self::layer).
     pub fn router<U: MultiAccountUser, S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
@@ -49,12 +52,13 @@ impl MultiAccountConfig {
             .route(&paths.switch, switch)
             .route(&paths.remove, post(remove::<U>))
             .route(&paths.sign_out_all, post(sign_out_all::<U>))
+            .merge(crate::api_routes::router::<U, S>(paths))
             .layer(DefaultBodyLimit::max(FORM_LIMIT))
     }
 }
 
 /// The request's inputs to a flow, as the core needs them.
-fn flow_request(parts: &Parts, csrf_token: Option<String>) -> FlowRequest {
+pub(crate) fn flow_request(parts: &Parts, csrf_token: Option<String>) -> FlowRequest {
     let header = |name: HeaderName, invalid: Option<&str>| {
         parts.headers.get(name).and_then(|value| value.to_str().ok().or(invalid)).map(str::to_owned)
     };
@@ -76,9 +80,9 @@ fn flow_request(parts: &Parts, csrf_token: Option<String>) -> FlowRequest {
 }
 
 /// The app's redirect hooks, for one request.
-struct RequestDestinations<'a> {
-    config: &'a MultiAccountConfig,
-    parts: &'a Parts,
+pub(crate) struct RequestDestinations<'a> {
+    pub(crate) config: &'a MultiAccountConfig,
+    pub(crate) parts: &'a Parts,
 }
 
 impl Destinations for RequestDestinations<'_> {

@@ -200,6 +200,7 @@ pub async fn routes_mount_at_custom_paths<U: SuiteUser>(harness: &impl Harness) 
         switch: "/accounts/{id}/use".into(),
         remove: "/accounts/{id}/remove".into(),
         sign_out_all: "/accounts/leave".into(),
+        api: "/accounts/api".into(),
     };
     let options = Options { get_switch: true, paths: Some(paths), ..Options::default() };
     let mut client = harness.client::<U>(&db, &options).await;

@@ -46,6 +46,11 @@ pub struct Form {
 /// | [`Forbidden`](Self::Forbidden) | `forbidden` | 403 |
 /// | [`NotInGroup`](Self::NotInGroup) | `not_in_group` | 403 |
 /// | [`AlreadyInGroup`](Self::AlreadyInGroup) | `already_in_group` | 409 |
+/// | [`TooManyLinkedAccounts`](Self::TooManyLinkedAccounts) | `too_many_linked_accounts` | 409 |
+/// | [`SessionFull`](Self::SessionFull) | `session_full` | 409 |
+/// | [`PrimaryStays`](Self::PrimaryStays) | `primary_cannot_be_removed` | 409 |
+/// | [`Inactive`](Self::Inactive) | `inactive` | 403 |
+/// | [`NotFound`](Self::NotFound) | `not_found` | 404 |
 /// | [`MalformedId`](Self::MalformedId) | `malformed_id` | 400 |
 /// | [`Disabled`](Self::Disabled) | `disabled` | 404 |
 /// | [`Unavailable`](Self::Unavailable) | `unavailable` | 503 |
@@ -69,6 +74,24 @@ pub enum Refusal {
     /// The account being added is in the group already: nothing changed.
     #[error("the account is already in this session's group")]
     AlreadyInGroup,
+    /// The group holds `max_linked_accounts` already.
+    #[error("this session already has the maximum of {max} linked accounts")]
+    TooManyLinkedAccounts {
+        /// The configured maximum.
+        max: usize,
+    },
+    /// The session (a cookie) has no room for another account's sign-in.
+    #[error("This browser cannot hold another account; remove one to add another.")]
+    SessionFull,
+    /// The primary account cannot be removed (sign out of all accounts instead).
+    #[error("The primary account cannot be removed; sign out of all accounts instead.")]
+    PrimaryStays,
+    /// The account being added is not active.
+    #[error("the account is not active")]
+    Inactive,
+    /// The account being added does not exist (deleted meanwhile).
+    #[error("no such account")]
+    NotFound,
     /// An account id in the path is malformed.
     #[error("malformed account id")]
     MalformedId,
@@ -89,9 +112,43 @@ impl Refusal {
             Self::Forbidden(_) => "forbidden",
             Self::NotInGroup => "not_in_group",
             Self::AlreadyInGroup => "already_in_group",
+            Self::TooManyLinkedAccounts { .. } => "too_many_linked_accounts",
+            Self::SessionFull => "session_full",
+            Self::PrimaryStays => "primary_cannot_be_removed",
+            Self::Inactive => "inactive",
+            Self::NotFound => "not_found",
             Self::MalformedId => "malformed_id",
             Self::Disabled => "disabled",
             Self::Unavailable => "unavailable",
+        }
+    }
+
+    /// Every code [`code`](Self::code) answers, in the order of the table above
+    /// (for documentation and schemas).
+    pub const CODES: &'static [&'static str] = &[
+        "unauthorized",
+        "csrf",
+        "forbidden",
+        "not_in_group",
+        "already_in_group",
+        "too_many_linked_accounts",
+        "session_full",
+        "primary_cannot_be_removed",
+        "inactive",
+        "not_found",
+        "malformed_id",
+        "disabled",
+        "unavailable",
+    ];
+
+    /// The refusal of a link the rules turned down, if it is one the person can
+    /// act on (a full group, an inactive or vanished account).
+    pub(crate) fn of_link_rule(error: &crate::LinkError) -> Option<Self> {
+        match error {
+            crate::LinkError::TooManyLinkedAccounts { max } => Some(Self::TooManyLinkedAccounts { max: *max }),
+            crate::LinkError::Inactive => Some(Self::Inactive),
+            crate::LinkError::NotFound => Some(Self::NotFound),
+            _ => None,
         }
     }
 
@@ -99,10 +156,10 @@ impl Refusal {
     pub fn status(&self) -> u16 {
         match self {
             Self::Unauthorized => 401,
-            Self::Csrf | Self::Forbidden(_) | Self::NotInGroup => 403,
-            Self::AlreadyInGroup => 409,
+            Self::Csrf | Self::Forbidden(_) | Self::NotInGroup | Self::Inactive => 403,
+            Self::AlreadyInGroup | Self::TooManyLinkedAccounts { .. } | Self::SessionFull | Self::PrimaryStays => 409,
             Self::MalformedId => 400,
-            Self::Disabled => 404,
+            Self::Disabled | Self::NotFound => 404,
             Self::Unavailable => 503,
         }
     }

@@ -13,13 +13,6 @@ use super::state::SessionState;
 use super::{budget, keys};
 use crate::{AccountId, LinkError, LinkService, MultiAccountUser};
 
-/// The flash of a link refused because the session has no room for another
-/// account's sign-in.
-const SESSION_FULL: &str = "This browser cannot hold another account; remove one to add another.";
-
-/// The flash of an attempt to remove the primary.
-const PRIMARY_STAYS: &str = "The primary account cannot be removed; sign out of all accounts instead.";
-
 /// A 303 to a local path (anything else becomes `/`).
 fn redirect(path: &str) -> Response {
     Response::Redirect(local_path(path).unwrap_or("/").to_owned())
@@ -58,9 +51,42 @@ fn may_start_link<U: MultiAccountUser>(
     }
 }
 
-/// The decision of a flow that ran over `change`.
-fn decision(change: SessionChange, outcome: Result<Response, Refusal>) -> Decision {
-    Decision::new(outcome.unwrap_or_else(Response::Refused), change.into_writes())
+/// Why a flow stopped short: refused outright, or turned back to a page by a
+/// rule the person can act on (a full group, the primary's removal). The HTML
+/// routes show the second as a message on that page; the JSON API answers both
+/// as refusals.
+#[derive(Debug)]
+pub(crate) enum Stop {
+    Refused(Refusal),
+    TurnedBack { refusal: Refusal, to: String },
+}
+
+impl From<Refusal> for Stop {
+    fn from(refusal: Refusal) -> Self {
+        Self::Refused(refusal)
+    }
+}
+
+impl Stop {
+    pub(crate) fn refusal(&self) -> Refusal {
+        match self {
+            Self::Refused(refusal) | Self::TurnedBack { refusal, .. } => *refusal,
+        }
+    }
+}
+
+/// The HTML decision of a flow that ran over `change`: a rule that turned the
+/// flow back is a message on the page it returns to.
+fn decision(mut change: SessionChange, outcome: Result<Response, Stop>) -> Decision {
+    let response = match outcome {
+        Ok(response) => response,
+        Err(Stop::Refused(refusal)) => Response::Refused(refusal),
+        Err(Stop::TurnedBack { refusal, to }) => {
+            change.insert(keys::FLASH, refusal.to_string());
+            redirect(&to)
+        }
+    };
+    Decision::new(response, change.into_writes())
 }
 
 impl SessionConfig {
@@ -135,13 +161,13 @@ impl SessionConfig {
         &self,
         change: &mut SessionChange,
         primary: &str,
-    ) -> Result<Response, Refusal> {
+    ) -> Result<Response, Stop> {
         self.check_enabled()?;
         let primary_id = parse_id::<U>(primary)?;
         let accounts = self.load_for_change::<U>(change).await?;
         let Some(current) = accounts.current.as_ref() else {
             refused("link", "signed_out", &primary_id, &"");
-            return Err(Refusal::Unauthorized);
+            return Err(Refusal::Unauthorized.into());
         };
         let current_id = current.id();
         if self.completes_link(change.state(), &accounts, &primary_id, &current_id) {
@@ -150,7 +176,7 @@ impl SessionConfig {
         }
         if !may_start_link(change.state(), &accounts, &primary_id, &current_id) {
             refused("link", "not_signed_in_primary", &primary_id, &current_id);
-            return Err(Refusal::Forbidden("link: the path is not this session's signed-in primary"));
+            return Err(Refusal::Forbidden("link: the path is not this session's signed-in primary").into());
         }
         let action = self.paths.link_start_url(&primary_id);
         Ok(Response::LinkStart(Form { action, csrf_token: change.csrf_token() }))
@@ -171,25 +197,25 @@ impl SessionConfig {
         decision(change, outcome)
     }
 
-    async fn link_start_in<U: MultiAccountUser>(
+    pub(crate) async fn link_start_in<U: MultiAccountUser>(
         &self,
         change: &mut SessionChange,
         request: &FlowRequest,
         primary: &str,
         destinations: &impl Destinations,
-    ) -> Result<Response, Refusal> {
+    ) -> Result<Response, Stop> {
         self.check_enabled()?;
         let primary_id = parse_id::<U>(primary)?;
         check_request(change.state(), request, "link")?;
         let accounts = self.load_for_change::<U>(change).await?;
         let Some(current) = accounts.current.as_ref() else {
             refused("link", "signed_out", &primary_id, &"");
-            return Err(Refusal::Unauthorized);
+            return Err(Refusal::Unauthorized.into());
         };
         let current_id = current.id();
         if !may_start_link(change.state(), &accounts, &primary_id, &current_id) {
             refused("link", "not_signed_in_primary", &primary_id, &current_id);
-            return Err(Refusal::Forbidden("link: the path is not this session's signed-in primary"));
+            return Err(Refusal::Forbidden("link: the path is not this session's signed-in primary").into());
         }
         let link = self.paths.link_url(&primary_id);
         let return_to = request
@@ -201,8 +227,7 @@ impl SessionConfig {
         let extra = intent_cost.saturating_add(budget::record_cost::<U>());
         if !budget::has_room(change.state(), self.session_budget, extra) {
             refused("link", "session_full", &primary_id, &current_id);
-            change.insert(keys::FLASH, SESSION_FULL);
-            return Ok(redirect(&intent.return_to));
+            return Err(Stop::TurnedBack { refusal: Refusal::SessionFull, to: intent.return_to });
         }
         if !accounts.group.as_ref().is_some_and(crate::AccountGroup::is_open) {
             // Entering multi-account mode, or the group was signed out of: a new
@@ -243,12 +268,12 @@ impl SessionConfig {
         decision(change, outcome)
     }
 
-    async fn link_complete_in<U: MultiAccountUser>(
+    pub(crate) async fn link_complete_in<U: MultiAccountUser>(
         &self,
         change: &mut SessionChange,
         request: &FlowRequest,
         primary: &str,
-    ) -> Result<Response, Refusal> {
+    ) -> Result<Response, Stop> {
         self.check_enabled()?;
         let primary_id = parse_id::<U>(primary)?;
         check_request(change.state(), request, "link")?;
@@ -258,41 +283,42 @@ impl SessionConfig {
             refused("link", reason, &primary_id, &OptionalId(current_id.as_ref()));
             Refusal::Forbidden(reason)
         };
-        let Some(current_id) = current_id.clone() else { return Err(forbid("signed_out")) };
+        let Some(current_id) = current_id.clone() else { return Err(forbid("signed_out").into()) };
         let Some((session_primary, token)) = change.state().multi_account::<U>() else {
-            return Err(forbid("no_multi_account_session"));
+            return Err(forbid("no_multi_account_session").into());
         };
         if session_primary != primary_id {
-            return Err(forbid("path_is_not_session_primary"));
+            return Err(forbid("path_is_not_session_primary").into());
         }
         if current_id == primary_id {
-            return Err(forbid("current_is_primary"));
+            return Err(forbid("current_is_primary").into());
         }
         let Some(intent) = self.fresh_intent::<U>(change.state(), &primary_id) else {
-            return Err(forbid("no_fresh_link_intent"));
+            return Err(forbid("no_fresh_link_intent").into());
         };
         // Completing for a member would move the whole group to this copy of the
         // session's token (a fork): refused, and nothing moves.
         if accounts.group.as_ref().is_some_and(|group| group.contains(&current_id)) {
             refused("link", "already_in_group", &primary_id, &current_id);
-            return Err(Refusal::AlreadyInGroup);
+            return Err(Refusal::AlreadyInGroup.into());
         }
         // Only the account that signed in during this intent completes it: an
         // account whose link died (deactivated, expired) needs a new sign-in.
         if !intent.was_signed_in_by(&current_id.to_string()) {
-            return Err(forbid("not_signed_in_during_intent"));
+            return Err(forbid("not_signed_in_during_intent").into());
         }
-        let back_to_primary = |change: &mut SessionChange, message: &str| {
+        // Turned back by a rule: the account's sign-in is dropped and the
+        // session acts as the primary again.
+        let back_to_primary = |change: &mut SessionChange, refusal: Refusal| {
             change.remove(keys::LINK_INTENT);
             change.forget_sign_in(&current_id);
             change.set_user::<U>(&primary_id);
             change.renew_privileges();
-            change.insert(keys::FLASH, message);
-            redirect(&intent.return_to)
+            Stop::TurnedBack { refusal, to: intent.return_to.clone() }
         };
         if !budget::has_room_without(change.state(), self.session_budget, keys::LINK_INTENT) {
             refused("link", "session_full", &primary_id, &current_id);
-            return Ok(back_to_primary(change, SESSION_FULL));
+            return Err(back_to_primary(change, Refusal::SessionFull));
         }
 
         let new_token = super::new_session_token();
@@ -315,21 +341,24 @@ impl SessionConfig {
             }
             Err(LinkError::Database(error)) => {
                 tracing::error!(%error, "multi-account: link failed");
-                Err(Refusal::Unavailable)
+                Err(Refusal::Unavailable.into())
             }
             // The group left this token meanwhile (signed out, or moved by another
             // tab completing a link): nothing to complete.
-            Err(LinkError::NotInGroup) => Err(forbid("group_closed")),
+            Err(LinkError::NotInGroup) => Err(forbid("group_closed").into()),
             // Linked meanwhile (by another tab): nothing moved.
             Err(LinkError::AlreadyInGroup) => {
                 refused("link", "already_in_group", &primary_id, &current_id);
-                Err(Refusal::AlreadyInGroup)
+                Err(Refusal::AlreadyInGroup.into())
             }
             Err(error) => {
                 // Refused by the rules (full group, inactive account, ..): back to
                 // the primary with a message.
                 refused("link", error.reason(), &primary_id, &current_id);
-                Ok(back_to_primary(change, &error.to_string()))
+                match Refusal::of_link_rule(&error) {
+                    Some(refusal) => Err(back_to_primary(change, refusal)),
+                    None => Err(forbid(error.reason()).into()),
+                }
             }
         }
     }
@@ -347,13 +376,13 @@ impl SessionConfig {
         decision(change, outcome)
     }
 
-    async fn switch_in<U: MultiAccountUser>(
+    pub(crate) async fn switch_in<U: MultiAccountUser>(
         &self,
         change: &mut SessionChange,
         request: &FlowRequest,
         target: &str,
         destinations: &impl Destinations,
-    ) -> Result<Response, Refusal> {
+    ) -> Result<Response, Stop> {
         self.check_enabled()?;
         let target_id = parse_id::<U>(target)?;
         check_request(change.state(), request, "switch")?;
@@ -366,7 +395,7 @@ impl SessionConfig {
             // The token was good but is spent: a probe with it (from a leaked
             // link) learns one answer, not many.
             change.rotate_csrf();
-            return Err(Refusal::NotInGroup);
+            return Err(Refusal::NotInGroup.into());
         }
         change.set_user::<U>(&target_id);
         change.renew_privileges();
@@ -387,36 +416,35 @@ impl SessionConfig {
         decision(change, outcome)
     }
 
-    async fn remove_in<U: MultiAccountUser>(
+    pub(crate) async fn remove_in<U: MultiAccountUser>(
         &self,
         change: &mut SessionChange,
         request: &FlowRequest,
         target: &str,
         destinations: &impl Destinations,
-    ) -> Result<Response, Refusal> {
+    ) -> Result<Response, Stop> {
         self.check_enabled()?;
         let target_id = parse_id::<U>(target)?;
         check_request(change.state(), request, "remove")?;
         self.signed_in_group::<U>(change, "remove", &target_id).await?;
         let Some((primary_id, token)) = change.state().multi_account::<U>() else {
             refused("remove", "no_multi_account_session", &"", &target_id);
-            return Err(Refusal::Forbidden("remove: not a multi-account session"));
+            return Err(Refusal::Forbidden("remove: not a multi-account session").into());
         };
         let back = request.same_origin_referer().unwrap_or_else(|| destinations.after_switch());
         if target_id == primary_id {
             refused("remove", "primary", &primary_id, &target_id);
-            change.insert(keys::FLASH, PRIMARY_STAYS);
-            return Ok(redirect(&back));
+            return Err(Stop::TurnedBack { refusal: Refusal::PrimaryStays, to: back });
         }
         match LinkService::<U>::unlink(&self.db, &primary_id, &target_id, &token).await {
             Ok(true) => {}
             Ok(false) => {
                 refused("remove", "not_linked", &primary_id, &target_id);
-                return Err(Refusal::NotInGroup);
+                return Err(Refusal::NotInGroup.into());
             }
             Err(error) => {
                 tracing::error!(%error, "multi-account: remove failed");
-                return Err(Refusal::Unavailable);
+                return Err(Refusal::Unavailable.into());
             }
         }
         if change.state().signed_in_id::<U>().as_ref() == Some(&target_id) {

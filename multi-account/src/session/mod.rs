@@ -11,6 +11,8 @@
 //! [`resolve`]: SessionConfig::resolve
 
 mod accounts;
+mod api;
+mod api_body;
 mod audit;
 mod budget;
 mod change;
@@ -32,6 +34,8 @@ mod state;
 mod switcher;
 
 pub use accounts::Accounts;
+pub use api::CSRF_HEADER;
+pub use api_body::{AccountAction, ApiAccount, ApiAccounts, ApiBody, ApiDecision, ApiError, ApiLinkStarted, SessionAction};
 pub use audit::AUDIT_TARGET;
 pub use budget::COOKIE_SESSION_BUDGET;
 pub use change::SessionWrite;

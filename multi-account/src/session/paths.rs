@@ -14,6 +14,9 @@ pub struct Paths {
     pub remove: String,
     /// Sign out of every account in this browser.
     pub sign_out_all: String,
+    /// The prefix of the JSON API's routes (`{api}/accounts`, ..), no trailing
+    /// slash.
+    pub api: String,
 }
 
 impl Default for Paths {
@@ -23,6 +26,7 @@ impl Default for Paths {
             switch: "/link/switch_to/{user_id}".to_owned(),
             remove: "/link/remove/{user_id}".to_owned(),
             sign_out_all: "/link/sign-out-all".to_owned(),
+            api: "/link/api".to_owned(),
         }
     }
 }
@@ -73,6 +77,16 @@ impl Paths {
         (!id.is_empty() && !id.contains('/')).then(|| id.to_owned())
     }
 
+    /// The JSON API's route `route` (relative, e.g. `"accounts"`).
+    ///
+    /// ```
+    /// use multi_account::session::Paths;
+    /// assert_eq!(Paths::default().api_url("accounts"), "/link/api/accounts");
+    /// ```
+    pub fn api_url(&self, route: &str) -> String {
+        format!("{}/{route}", self.api.trim_end_matches('/'))
+    }
+
     /// The switch URL of `id` (without the CSRF token).
     pub fn switch_url(&self, id: &dyn std::fmt::Display) -> String {
         Self::fill(&self.switch, id)
@@ -95,7 +109,9 @@ mod tests {
             switch: "/s/{id}".to_owned(),
             remove: "/r/{id}/x".to_owned(),
             sign_out_all: "/out".to_owned(),
+            api: "/api/".to_owned(),
         };
+        assert_eq!(paths.api_url("accounts"), "/api/accounts");
         assert_eq!(paths.link_url(&7), "/a/7/link");
         assert_eq!(paths.link_start_url(&7), "/a/7/link?start");
         assert_eq!(paths.switch_url(&8), "/s/8");

@@ -1,0 +1,134 @@
+//! The JSON API's routes: the same flows as the HTML routes, answered as JSON
+//! (the core decides; this applies). The CSRF token comes in `X-CSRF-Token`.
+
+use axum::Router;
+use axum::extract::Path;
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use multi_account::MultiAccountUser;
+use multi_account::session::{ApiBody, ApiDecision, ApiError, CSRF_HEADER, Paths, Refusal, keys};
+
+use crate::config::MultiAccountConfig;
+use crate::error::MultiAccountError;
+use crate::extractors::{config, load, session};
+use crate::routes::{RequestDestinations, flow_request};
+use crate::session_state;
+
+/// The JSON API's routes under `paths.api`.
+pub(crate) fn router<U: MultiAccountUser, S: Clone + Send + Sync + 'static>(paths: &Paths) -> Router<S> {
+    Router::new()
+        .route(&paths.api_url("accounts"), get(accounts::<U>))
+        .route(&paths.api_url("switch/{user_id}"), post(switch::<U>))
+        .route(&paths.api_url("remove/{user_id}"), post(remove::<U>))
+        .route(&paths.api_url("sign-out-all"), post(sign_out_all::<U>))
+        .route(&paths.api_url("link/start"), post(link_start::<U>))
+        .route(&paths.api_url("link/complete"), post(link_complete::<U>))
+}
+
+fn json<D: serde::Serialize>(status: u16, body: &ApiBody<D>) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+    let (status, bytes) = match serde_json::to_vec(body) {
+        Ok(bytes) => (status, bytes),
+        Err(error) => {
+            // Only an app's display type can fail to serialize.
+            tracing::error!(%error, "multi-account: could not serialize a JSON answer");
+            (StatusCode::SERVICE_UNAVAILABLE, br#"{"code":"unavailable","message":"the account service is unavailable"}"#.to_vec())
+        }
+    };
+    // Answers carry a CSRF token: never cached.
+    let headers = [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")];
+    (status, headers, bytes).into_response()
+}
+
+/// An error before any decision (no config, a session store down), as JSON.
+fn failed(error: &MultiAccountError) -> Response {
+    let refusal = error.refusal().unwrap_or(Refusal::Unavailable);
+    json::<()>(refusal.status(), &ApiBody::Error(ApiError::from(refusal)))
+}
+
+/// Applies a decision: its session writes, then its JSON answer.
+async fn apply<D: serde::Serialize>(parts: &Parts, decision: ApiDecision<D>) -> Response {
+    let written = match session(parts) {
+        Ok(session) => session_state::apply(&session, &decision.writes).await,
+        Err(error) => Err(error),
+    };
+    match written {
+        Ok(()) => json(decision.status, &decision.body),
+        Err(error) => failed(&error),
+    }
+}
+
+/// The CSRF token of a JSON request: its header.
+fn presented(parts: &Parts) -> Option<String> {
+    parts.headers.get(CSRF_HEADER).and_then(|value| value.to_str().ok()).map(str::to_owned)
+}
+
+/// The config and the session's state, read for a flow.
+async fn prepare(parts: &Parts) -> Result<(MultiAccountConfig, multi_account::session::SessionState), MultiAccountError> {
+    let config = config(parts)?;
+    let state = session_state::read_for(&config, &session(parts)?).await?;
+    Ok((config, state))
+}
+
+async fn accounts<U: MultiAccountUser>(mut parts: Parts) -> Response {
+    let answer = async {
+        let config = config(&parts)?;
+        let loaded = load::<U>(&mut parts).await?;
+        // The token is all the answer reads (the load read the rest).
+        let state = session_state::read_keys(&session(&parts)?, &[keys::CSRF_TOKEN]).await?;
+        Ok::<_, MultiAccountError>(config.core.api_accounts::<U>(&state, &loaded))
+    };
+    match answer.await {
+        Ok(decision) => apply(&parts, decision).await,
+        Err(error) => failed(&error),
+    }
+}
+
+async fn switch<U: MultiAccountUser>(Path(target): Path<String>, parts: Parts) -> Response {
+    let (config, state) = match prepare(&parts).await {
+        Ok(prepared) => prepared,
+        Err(error) => return failed(&error),
+    };
+    let decision = config.core.api_switch::<U>(&state, &flow_request(&parts, presented(&parts)), &target).await;
+    apply(&parts, decision).await
+}
+
+async fn remove<U: MultiAccountUser>(Path(target): Path<String>, parts: Parts) -> Response {
+    let (config, state) = match prepare(&parts).await {
+        Ok(prepared) => prepared,
+        Err(error) => return failed(&error),
+    };
+    let decision = config.core.api_remove::<U>(&state, &flow_request(&parts, presented(&parts)), &target).await;
+    apply(&parts, decision).await
+}
+
+async fn sign_out_all<U: MultiAccountUser>(parts: Parts) -> Response {
+    let (config, state) = match prepare(&parts).await {
+        Ok(prepared) => prepared,
+        Err(error) => return failed(&error),
+    };
+    let decision = config.core.api_sign_out_all::<U>(&state, &flow_request(&parts, presented(&parts))).await;
+    apply(&parts, decision).await
+}
+
+async fn link_start<U: MultiAccountUser>(parts: Parts) -> Response {
+    let (config, state) = match prepare(&parts).await {
+        Ok(prepared) => prepared,
+        Err(error) => return failed(&error),
+    };
+    let destinations = RequestDestinations { config: &config, parts: &parts };
+    let request = flow_request(&parts, presented(&parts));
+    let decision = config.core.api_link_start::<U>(&state, &request, &destinations).await;
+    apply(&parts, decision).await
+}
+
+async fn link_complete<U: MultiAccountUser>(parts: Parts) -> Response {
+    let (config, state) = match prepare(&parts).await {
+        Ok(prepared) => prepared,
+        Err(error) => return failed(&error),
+    };
+    let decision = config.core.api_link_complete::<U>(&state, &flow_request(&parts, presented(&parts))).await;
+    apply(&parts, decision).await
+}
