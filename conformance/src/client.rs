@@ -17,6 +17,8 @@ pub struct Reply {
     pub body: String,
     /// Whether the response set or removed a cookie.
     pub set_cookie: bool,
+    /// The `Content-Type` header.
+    pub content_type: Option<String>,
 }
 
 impl Reply {

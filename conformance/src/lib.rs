@@ -10,6 +10,7 @@
 pub mod app;
 pub mod cases;
 mod client;
+pub mod json;
 pub mod replay;
 
 pub use app::{PlainUser, SuiteUser, User, database};
@@ -189,6 +190,14 @@ macro_rules! each_case {
                 a_sign_in_without_return_to_is_pending_until_finished
                 a_budgeted_session_refuses_the_link_that_would_overflow_it
                 the_sign_in_plan_says_what_a_sign_in_will_do
+                json_a_full_round_of_every_flow
+                json_state_changes_need_the_header_token_and_a_same_origin_request
+                json_refusals_are_json_with_stable_codes
+                json_a_full_group_refuses_the_next_link
+                json_privilege_changes_renew_the_session_and_rotate_the_token
+                json_accounts_is_one_statement_at_six_accounts
+                json_api_mounts_at_a_custom_prefix
+                replay_over_json_through_sign_out_all
             ]
             [
                 a_new_password_signs_the_account_out

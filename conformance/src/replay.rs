@@ -10,6 +10,15 @@ use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 use crate::app::{SuiteUser, database, link_rows_with_tokens};
 use crate::client::{Client, Harness, Options, auto_submit_token};
+use crate::json;
+
+/// How the person's browser drives the flows: the HTML routes, or the JSON API
+/// (the same steps, the same checks).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Via {
+    Html,
+    Json,
+}
 
 /// One step of a person's session.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,7 +88,33 @@ async fn reset(db: &DatabaseConnection) {
     }
 }
 
-async fn run_step(client: &mut impl Client, db: &DatabaseConnection, step: Step, auto_submit: &mut Option<String>) {
+async fn run_step(
+    client: &mut impl Client,
+    db: &DatabaseConnection,
+    via: Via,
+    step: Step,
+    auto_submit: &mut Option<String>,
+) {
+    if via == Via::Json {
+        let reply = match step {
+            Step::StartLink => json::post_with_token(client, "link/start").await,
+            Step::AutoSubmitShown(id) => {
+                client.sign_in(id).await;
+                let accounts = json::accounts(client).await;
+                assert_eq!(json::account(&accounts, id)["pending"], true, "{step:?}: {accounts}");
+                return;
+            }
+            Step::CompleteLink => json::post_with_token(client, "link/complete").await,
+            Step::Switch(id) => json::post_with_token(client, &format!("switch/{id}")).await,
+            Step::Remove(id) => json::post_with_token(client, &format!("remove/{id}")).await,
+            Step::SignOutAll => json::post_with_token(client, "sign-out-all").await,
+            Step::SignIn(_) | Step::PasswordChange(_) | Step::SignOut => {
+                return Box::pin(run_step(client, db, Via::Html, step, auto_submit)).await;
+            }
+        };
+        assert_eq!(reply.status, 200, "{step:?} over JSON: {reply:?}");
+        return;
+    }
     let reply = match step {
         Step::SignIn(id) => client.sign_in(id).await,
         Step::StartLink => client.start_link(1).await,
@@ -157,6 +192,23 @@ fn check_replayed(
     }
 }
 
+/// The copy's attempts over JSON: complete a link, switch to every account,
+/// and as a member fork the group (refused).
+async fn replay_attempts_over_json(client: &mut impl Client) {
+    json::post_with_token(client, "link/complete").await;
+    for target in 1..=3 {
+        json::post_with_token(client, &format!("switch/{target}")).await;
+    }
+    let seen = State::parse(&client.state().await);
+    if let Some(member) = seen.group.iter().copied().find(|id| *id != 1) {
+        json::post_with_token(client, &format!("switch/{member}")).await;
+        if json::post_with_token(client, "link/start").await.status == 200 {
+            let completed = json::post_with_token(client, "link/complete").await;
+            assert!(completed.is_client_error(), "a member's completion is refused: {completed:?}");
+        }
+    }
+}
+
 /// The copy's attempts to regain what it lost: complete a link with its own
 /// auto-submit page, switch to every account.
 async fn replay_attempts(client: &mut impl Client, copied_auto_submit: Option<&str>) {
@@ -186,8 +238,9 @@ async fn replay_attempts(client: &mut impl Client, copied_auto_submit: Option<&s
     }
 }
 
-/// Every (copy step, replay step) pair of `steps`, each on a fresh run.
-pub async fn replay_matrix<U: SuiteUser>(harness: &impl Harness, steps: &[Step]) {
+/// Every (copy step, replay step) pair of `steps`, each on a fresh run, the
+/// flows driven `via` the HTML routes or the JSON API.
+pub async fn replay_matrix<U: SuiteUser>(harness: &impl Harness, steps: &[Step], via: Via) {
     let (db, _guard) = database(3).await;
     let mut client = harness.client::<U>(&db, &Options::default()).await;
     let server_side = harness.server_side();
@@ -198,7 +251,7 @@ pub async fn replay_matrix<U: SuiteUser>(harness: &impl Harness, steps: &[Step])
             let mut auto_submit = None;
             let mut copy = None;
             for (index, step) in steps.iter().enumerate().take(now + 1) {
-                run_step(&mut client, &db, *step, &mut auto_submit).await;
+                run_step(&mut client, &db, via, *step, &mut auto_submit).await;
                 if index == copied {
                     let had = State::parse(&client.state().await);
                     copy = Some((client.cookies(), had, auto_submit.clone()));
@@ -211,7 +264,10 @@ pub async fn replay_matrix<U: SuiteUser>(harness: &impl Harness, steps: &[Step])
             client.set_cookies(cookies);
             let seen = State::parse(&client.state().await);
             check_replayed(steps, (copied, now), server_side, U::AUTH_HASH, &had, &seen);
-            replay_attempts(&mut client, copied_auto_submit.as_deref()).await;
+            match via {
+                Via::Html => replay_attempts(&mut client, copied_auto_submit.as_deref()).await,
+                Via::Json => replay_attempts_over_json(&mut client).await,
+            }
             let seen = State::parse(&client.state().await);
             check_replayed(steps, (copied, now), server_side, U::AUTH_HASH, &had, &seen);
             let after = link_rows_with_tokens(&db).await;

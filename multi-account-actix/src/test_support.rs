@@ -140,6 +140,8 @@ pub struct TestResponse {
     pub body: String,
     /// Whether the response set or removed a cookie.
     pub set_cookie: bool,
+    /// The `Content-Type` header.
+    pub content_type: Option<String>,
 }
 
 /// A client that keeps cookies between requests to an in-process service.
@@ -196,10 +198,10 @@ where
             }
         }
         let status = response.status();
-        let location =
-            response.headers().get(header::LOCATION).and_then(|value| value.to_str().ok()).map(str::to_owned);
+        let text_header = |name| response.headers().get(name).and_then(|value| value.to_str().ok()).map(str::to_owned);
+        let (location, content_type) = (text_header(header::LOCATION), text_header(header::CONTENT_TYPE));
         let body = String::from_utf8_lossy(&read_body(response).await).into_owned();
-        TestResponse { status, location, body, set_cookie }
+        TestResponse { status, location, body, set_cookie, content_type }
     }
 
     /// GET `path`.

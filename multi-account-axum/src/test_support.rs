@@ -95,6 +95,8 @@ pub struct TestResponse {
     pub body: String,
     /// Whether the response set or removed a cookie.
     pub set_cookie: bool,
+    /// The `Content-Type` header.
+    pub content_type: Option<String>,
 }
 
 /// A client that keeps cookies between requests to an in-process router.
@@ -178,10 +180,10 @@ impl TestClient {
             }
         }
         let status = response.status();
-        let location =
-            response.headers().get(header::LOCATION).and_then(|value| value.to_str().ok()).map(str::to_owned);
+        let text_header = |name| response.headers().get(name).and_then(|value| value.to_str().ok()).map(str::to_owned);
+        let (location, content_type) = (text_header(header::LOCATION), text_header(header::CONTENT_TYPE));
         let bytes = response.into_body().collect().await.map(|body| body.to_bytes()).unwrap_or_default();
-        TestResponse { status, location, body: String::from_utf8_lossy(&bytes).into_owned(), set_cookie }
+        TestResponse { status, location, body: String::from_utf8_lossy(&bytes).into_owned(), set_cookie, content_type }
     }
 
     /// GET `path`.

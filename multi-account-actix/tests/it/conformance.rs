@@ -250,6 +250,7 @@ fn reply(response: TestResponse) -> Reply {
         location: response.location,
         body: response.body,
         set_cookie: response.set_cookie,
+        content_type: response.content_type,
     }
 }
 

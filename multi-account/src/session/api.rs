@@ -27,9 +27,9 @@ impl<D> ApiDecision<D> {
 }
 
 /// The primary a JSON link acts for: the session's, or the signed-in account
-/// alone (the HTML routes name it in the path).
-fn link_primary<U: MultiAccountUser>(state: &SessionState) -> String {
-    state.primary_id::<U>().or_else(|| state.signed_in_id::<U>()).map(|id| id.to_string()).unwrap_or_default()
+/// alone (the HTML routes name it in the path). None when signed out.
+fn link_primary<U: MultiAccountUser>(state: &SessionState) -> Option<String> {
+    state.primary_id::<U>().or_else(|| state.signed_in_id::<U>()).map(|id| id.to_string())
 }
 
 /// The accounts answer over `change`, which it may add the CSRF token to.
@@ -108,7 +108,9 @@ impl SessionConfig {
         destinations: &impl Destinations,
     ) -> ApiDecision<U::Display> {
         let mut change = SessionChange::new(state);
-        let primary = link_primary::<U>(state);
+        let Some(primary) = link_primary::<U>(state) else {
+            return ApiDecision::refused(Refusal::Unauthorized, change);
+        };
         match self.link_start_in::<U>(&mut change, request, &primary, destinations).await {
             Ok(Response::Redirect(sign_in)) => {
                 let body = ApiBody::LinkStarted(ApiLinkStarted {
