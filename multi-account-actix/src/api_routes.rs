@@ -68,14 +68,18 @@ async fn accounts<U: MultiAccountUser>(req: HttpRequest) -> HttpResponse {
     apply(&req, config.core.api_accounts::<U>(&state, &loaded))
 }
 
-async fn switch<U: MultiAccountUser>(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
+async fn switch<U: MultiAccountUser>(req: HttpRequest, path: Result<web::Path<String>, actix_web::Error>) -> HttpResponse {
+    // An id that is not even text (`%FF`) is malformed like any other.
+    let path = path.map_or_else(|_| String::new(), web::Path::into_inner);
     let Ok(config) = config(&req) else { return refused(Refusal::Unavailable) };
     let state = session_state::read_for(&config, &req.get_session());
     let decision = config.core.api_switch::<U>(&state, &flow_request(&req, presented(&req)), &path).await;
     apply(&req, decision)
 }
 
-async fn remove<U: MultiAccountUser>(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
+async fn remove<U: MultiAccountUser>(req: HttpRequest, path: Result<web::Path<String>, actix_web::Error>) -> HttpResponse {
+    // An id that is not even text (`%FF`) is malformed like any other.
+    let path = path.map_or_else(|_| String::new(), web::Path::into_inner);
     let Ok(config) = config(&req) else { return refused(Refusal::Unavailable) };
     let state = session_state::read_for(&config, &req.get_session());
     let decision = config.core.api_remove::<U>(&state, &flow_request(&req, presented(&req)), &path).await;

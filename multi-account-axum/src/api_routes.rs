@@ -3,6 +3,7 @@
 
 use axum::Router;
 use axum::extract::Path;
+use axum::extract::rejection::PathRejection;
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -86,7 +87,9 @@ async fn accounts<U: MultiAccountUser>(mut parts: Parts) -> Response {
     }
 }
 
-async fn switch<U: MultiAccountUser>(Path(target): Path<String>, parts: Parts) -> Response {
+async fn switch<U: MultiAccountUser>(target: Result<Path<String>, PathRejection>, parts: Parts) -> Response {
+    // An id that is not even text (`%FF`) is malformed like any other.
+    let target = target.map_or_else(|_| String::new(), |Path(target)| target);
     let (config, state) = match prepare(&parts).await {
         Ok(prepared) => prepared,
         Err(error) => return failed(&error),
@@ -95,7 +98,9 @@ async fn switch<U: MultiAccountUser>(Path(target): Path<String>, parts: Parts) -
     apply(&parts, decision).await
 }
 
-async fn remove<U: MultiAccountUser>(Path(target): Path<String>, parts: Parts) -> Response {
+async fn remove<U: MultiAccountUser>(target: Result<Path<String>, PathRejection>, parts: Parts) -> Response {
+    // An id that is not even text (`%FF`) is malformed like any other.
+    let target = target.map_or_else(|_| String::new(), |Path(target)| target);
     let (config, state) = match prepare(&parts).await {
         Ok(prepared) => prepared,
         Err(error) => return failed(&error),

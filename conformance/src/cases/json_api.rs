@@ -149,6 +149,10 @@ pub async fn json_refusals_are_json_with_stable_codes<U: SuiteUser>(harness: &im
     assert_eq!(json::link(&mut client, 2).await.status, 200);
     assert_refused(&json::post_with_token(&mut client, "switch/abc").await, 400, "malformed_id");
     assert_refused(&json::post_with_token(&mut client, "remove/%00").await, 400, "malformed_id");
+    assert_refused(&json::post_with_token(&mut client, "switch/%FF").await, 400, "malformed_id");
+    assert_refused(&json::post_with_token(&mut client, "remove/%C3%28").await, 400, "malformed_id");
+    let long = format!("switch/{}", "9".repeat(4096));
+    assert_refused(&json::post_with_token(&mut client, &long).await, 400, "malformed_id");
     assert_refused(&json::post_with_token(&mut client, "switch/3").await, 403, "not_in_group");
     assert_refused(&json::post_with_token(&mut client, "remove/3").await, 403, "not_in_group");
     assert_refused(&json::post_with_token(&mut client, "remove/1").await, 409, "primary_cannot_be_removed");
