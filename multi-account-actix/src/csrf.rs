@@ -33,3 +33,12 @@ pub fn rotate(session: &Session) -> Result<String, MultiAccountError> {
     session_state::apply(session, &writes)?;
     Ok(token)
 }
+
+/// Whether the request was sent from this site (`Sec-Fetch-Site` of
+/// `same-origin` or `none`, or none; an `Origin` that is this one, or none):
+/// the check every multi-account route makes before its token check. Make it
+/// in your own state-changing routes that browsers call (a JSON sign-in), so a
+/// token leaked to another site is of no use there.
+pub fn is_same_origin(req: &actix_web::HttpRequest) -> bool {
+    crate::routes::flow_request(req, None).is_same_origin()
+}

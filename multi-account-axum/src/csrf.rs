@@ -2,6 +2,7 @@
 //! synchronizer token the multi-account routes check, compared in constant
 //! time, rotated on every privilege change.
 
+use axum::http::request::Parts;
 use tower_sessions::Session;
 
 use crate::error::MultiAccountError;
@@ -32,4 +33,13 @@ pub async fn rotate(session: &Session) -> Result<String, MultiAccountError> {
     let (token, writes) = multi_account::session::rotate_csrf_token(&session_state::read(session).await?);
     session_state::apply(session, &writes).await?;
     Ok(token)
+}
+
+/// Whether the request was sent from this site (`Sec-Fetch-Site` of
+/// `same-origin` or `none`, or none; an `Origin` that is this one, or none):
+/// the check every multi-account route makes before its token check. Make it
+/// in your own state-changing routes that browsers call (a JSON sign-in), so a
+/// token leaked to another site is of no use there.
+pub fn is_same_origin(parts: &Parts) -> bool {
+    crate::routes::flow_request(parts, None).is_same_origin()
 }

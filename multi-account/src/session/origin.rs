@@ -50,8 +50,10 @@ pub struct FlowRequest {
 impl FlowRequest {
     /// Whether the browser sent this on its own or from this origin: a
     /// `Sec-Fetch-Site` of `same-origin` or `none` (typed, bookmarked) or none at
-    /// all, and an `Origin` that is this one or none.
-    pub(crate) fn is_same_origin(&self) -> bool {
+    /// all, and an `Origin` that is this one or none. Every flow checks it;
+    /// the adapters' `csrf::is_same_origin` applies it to an app's own state
+    /// changes (a JSON sign-in, say).
+    pub fn is_same_origin(&self) -> bool {
         let fetch_site_ok = self
             .sec_fetch_site
             .as_deref()
