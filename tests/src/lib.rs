@@ -28,5 +28,9 @@ pub struct SecurityModel;
 pub struct SignInStrategies;
 
 #[cfg(doctest)]
+#[doc = include_str!("../../docs/single-page-apps.md")]
+pub struct SinglePageApps;
+
+#[cfg(doctest)]
 #[doc = include_str!("../../docs/testing.md")]
 pub struct Testing;
