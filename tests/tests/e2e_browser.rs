@@ -22,6 +22,15 @@
 //! prints "ran on oidc-provider". The provider's log goes to
 //! `target/e2e/oidc-provider.log`.
 //!
+//! A third test drives the single-page version of the demo (`/spa`: one page
+//! whose script uses only `fetch`, against the JSON API and the demo's JSON
+//! sign-in), on actix-web and on axum (`spa-actix`, `spa-axum`): a wrong
+//! password (its message shown) → sign in as alice → "Add another account" →
+//! sign in as bob, which completes the link → switch to alice → switch to bob
+//! → remove bob → sign out of all accounts → sign in as carol. After each step
+//! it also asks `GET /link/api/accounts` from the page, so the server's view,
+//! not only the page's, is checked.
+//!
 //! Uses `/usr/bin/chromedriver` and `/usr/bin/chromium` (override with
 //! `CHROMEDRIVER` and `CHROME`); never downloads a driver. Without chromedriver
 //! the test prints "e2e browser test skipped: chromedriver not found" and passes,
@@ -148,6 +157,35 @@ async fn add_account_through_openid_connect_in_a_real_browser() {
     }
     println!("e2e browser test: OIDC runs took {:.1} s", started.elapsed().as_secs_f64());
     provider.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn single_page_app_in_a_real_browser() {
+    let Some(tools) = BrowserTools::find() else {
+        if e2e_required() {
+            panic!("e2e browser test: chromedriver not found, but MULTI_ACCOUNT_E2E_REQUIRED=1");
+        }
+        println!("e2e browser test skipped: chromedriver not found (single-page app run skipped)");
+        return;
+    };
+    let _one = ONE_BROWSER_AT_A_TIME.lock().await;
+    let driver = ChromeDriver::start(&tools.chromedriver);
+    let screenshots = screenshot_dir();
+    for (framework, name) in [(Framework::Actix, "spa-actix"), (Framework::Axum, "spa-axum")] {
+        let demo = Demo::start(framework, None).await;
+        let profile = tempfile::tempdir().expect("a temporary Chrome profile");
+        let client = connect(&driver, &tools.chrome, profile.path(), true).await;
+        let mut run = Run { name, client, base: format!("http://{}", demo.addr), step: 0, dir: screenshots.clone() };
+        let outcome = spa_flow(&mut run).await;
+        if let Err(error) = run.client.clone().close().await {
+            eprintln!("e2e {name}: closing the browser failed: {error}");
+        }
+        demo.stop().await;
+        if let Err(failure) = outcome {
+            panic!("{failure}");
+        }
+        println!("e2e browser test: run {name:?} passed ({} steps)", run.step);
+    }
 }
 
 /// Runs one step: its body (an async block returning [`StepResult`]), then
@@ -373,6 +411,137 @@ async fn oidc_flow(run: &mut Run, javascript: bool, issuer: &str, demo_port: u16
         wait_for(&c, "#sign-in-link").await?;
         expect_count(&c, "#current-account", 0).await
     });
+    Ok(())
+}
+
+/// The single-page app's journey: every action is a `fetch`; the page shows
+/// its result, and the JSON API, asked from the same page, agrees.
+async fn spa_flow(run: &mut Run) -> Result<(), String> {
+    let c = run.client.clone();
+    let spa = format!("{}/spa", run.base);
+
+    step!(run, "spa-signed-out", {
+        c.goto(&spa).await?;
+        wait_for(&c, r#"#spa[data-view="sign-in"][aria-busy="false"]"#).await?;
+        expect_text(&c, "#spa-sign-in-title", "Sign in").await?;
+        expect_server(&c, &[], None).await
+    });
+    step!(run, "spa-wrong-password", {
+        spa_sign_in(&c, "alice@example.com", "wrong").await?;
+        wait_for_text(&c, "#spa-error", "Incorrect email or password.").await?;
+        if !c.find(Locator::Css("#spa-sign-in")).await?.is_displayed().await? {
+            return Err("the sign-in form is gone after a wrong password".into());
+        }
+        expect_server(&c, &[], None).await
+    });
+    step!(run, "spa-signed-in-as-alice", {
+        // The email stays; the refused password was cleared. The wrong guess
+        // spent the token: the page sends the one it was answered since.
+        let email = c.find(Locator::Css("#spa-email")).await?.prop("value").await?.unwrap_or_default();
+        if email != "alice@example.com" {
+            return Err(format!("the email field holds {email:?} after the refusal").into());
+        }
+        c.find(Locator::Css("#spa-password")).await?.send_keys("password").await?;
+        c.find(Locator::Css("#spa-sign-in-submit")).await?.click().await?;
+        wait_for_text(&c, "#spa-current", "Signed in as alice@example.com").await?;
+        wait_for_text(&c, "#spa-status", "Signed in as alice@example.com.").await?;
+        expect_count(&c, "#spa-error:empty", 1).await?;
+        expect_count(&c, "#spa-account-list .account", 1).await?;
+        expect_server(&c, &["alice@example.com"], Some("alice@example.com")).await
+    });
+    step!(run, "spa-add-account", {
+        c.find(Locator::Css("#spa-add-account")).await?.click().await?;
+        wait_for(&c, r#"#spa[data-view="adding"][aria-busy="false"]"#).await?;
+        expect_text(&c, "#spa-sign-in-title", "Add another account").await?;
+        expect_text(&c, "#spa-sign-in-hint", "It joins alice@example.com").await
+    });
+    step!(run, "spa-added-bob", {
+        spa_sign_in(&c, "bob@example.com", "password").await?;
+        wait_for_text(&c, "#spa-status", "Added bob@example.com to this browser.").await?;
+        wait_for_text(&c, "#spa-current", "Signed in as bob@example.com").await?;
+        expect_count(&c, "#spa-account-list .account", 2).await?;
+        expect_text(&c, ".account.current", "bob@example.com").await?;
+        expect_text(&c, ".account.primary", "alice@example.com").await?;
+        expect_text(&c, ".account.primary .badge-primary", "Primary").await?;
+        expect_count(&c, ".account.pending", 0).await?;
+        expect_server(&c, &["alice@example.com", "bob@example.com"], Some("bob@example.com")).await
+    });
+    step!(run, "spa-switched-to-alice", {
+        spa_click(&c, r#".account[data-email="alice@example.com"] button.switch"#).await?;
+        wait_for_text(&c, "#spa-current", "Signed in as alice@example.com").await?;
+        wait_for_text(&c, "#spa-status", "Switched to alice@example.com.").await?;
+        expect_text(&c, ".account.current", "alice@example.com").await?;
+        expect_server(&c, &["alice@example.com", "bob@example.com"], Some("alice@example.com")).await
+    });
+    step!(run, "spa-switched-to-bob", {
+        spa_click(&c, r#".account[data-email="bob@example.com"] button.switch"#).await?;
+        wait_for_text(&c, "#spa-current", "Signed in as bob@example.com").await?;
+        expect_text(&c, ".account.current", "bob@example.com").await?;
+        expect_server(&c, &["alice@example.com", "bob@example.com"], Some("bob@example.com")).await
+    });
+    step!(run, "spa-removed-bob", {
+        spa_click(&c, r#".account[data-email="bob@example.com"] button.remove"#).await?;
+        wait_for_text(&c, "#spa-status", "Signed out of bob@example.com in this browser.").await?;
+        wait_for_text(&c, "#spa-current", "Signed in as alice@example.com").await?;
+        expect_count(&c, "#spa-account-list .account", 1).await?;
+        expect_server(&c, &["alice@example.com"], Some("alice@example.com")).await
+    });
+    step!(run, "spa-signed-out-of-all", {
+        spa_click(&c, "#spa-sign-out-all").await?;
+        wait_for(&c, r#"#spa[data-view="sign-in"][aria-busy="false"]"#).await?;
+        wait_for_text(&c, "#spa-status", "Signed out of all accounts.").await?;
+        expect_server(&c, &[], None).await
+    });
+    step!(run, "spa-signed-in-as-carol", {
+        // A new session: the page's token is the one it asked for after signing out.
+        spa_sign_in(&c, "carol@example.com", "password").await?;
+        wait_for_text(&c, "#spa-current", "Signed in as carol@example.com").await?;
+        expect_server(&c, &["carol@example.com"], Some("carol@example.com")).await
+    });
+    Ok(())
+}
+
+/// Types `email` and `password` into the single-page app's form and submits it.
+async fn spa_sign_in(c: &Client, email: &str, password: &str) -> StepResult {
+    wait_for(c, r#"#spa[aria-busy="false"]"#).await?;
+    let field = c.find(Locator::Css("#spa-email")).await?;
+    field.clear().await?;
+    field.send_keys(email).await?;
+    let field = c.find(Locator::Css("#spa-password")).await?;
+    field.clear().await?;
+    field.send_keys(password).await?;
+    c.find(Locator::Css("#spa-sign-in-submit")).await?.click().await?;
+    Ok(())
+}
+
+/// Clicks `css` once the single-page app is idle.
+async fn spa_click(c: &Client, css: &str) -> StepResult {
+    wait_for(c, r#"#spa[aria-busy="false"]"#).await?;
+    wait_for(c, css).await?.click().await?;
+    Ok(())
+}
+
+/// `GET /link/api/accounts`, fetched by the page (its cookies, its origin).
+async fn api_accounts(c: &Client) -> StepResult<Value> {
+    let script = r#"
+        const done = arguments[arguments.length - 1];
+        fetch("/link/api/accounts", { credentials: "same-origin", headers: { Accept: "application/json" } })
+          .then((response) => response.json())
+          .then(done, (error) => done({ error: String(error) }));
+    "#;
+    Ok(c.execute_async(script, Vec::new()).await?)
+}
+
+/// The server lists exactly `emails`, in order, with `current` acting.
+async fn expect_server(c: &Client, emails: &[&str], current: Option<&str>) -> StepResult {
+    let answer = api_accounts(c).await?;
+    let accounts = answer["accounts"].as_array().ok_or_else(|| format!("no accounts in {answer}"))?;
+    let listed: Vec<&str> = accounts.iter().filter_map(|account| account["user"]["email"].as_str()).collect();
+    let acting = accounts.iter().find(|account| account["current"] == true).and_then(|a| a["user"]["email"].as_str());
+    if listed != emails || acting != current {
+        let expected = format!("expected {emails:?}, current {current:?}");
+        return Err(format!("GET /link/api/accounts lists {listed:?}, current {acting:?}; {expected}: {answer}").into());
+    }
     Ok(())
 }
 

@@ -26,6 +26,8 @@
 
 mod accounts;
 mod actix_app;
+mod api_error;
+mod api_sign_in;
 mod app_state;
 mod axum_app;
 pub mod clock;
@@ -40,6 +42,7 @@ mod provider_account;
 mod server;
 pub mod settings;
 mod sign_in;
+mod spa;
 mod templates;
 pub mod throttle;
 mod views;

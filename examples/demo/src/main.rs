@@ -35,6 +35,7 @@ async fn main() -> ExitCode {
 
     println!();
     println!("  Multi-account demo running at http://{} (on {framework})", server.addr());
+    println!("  The same demo as a single-page app (fetch and the JSON API): http://{}/spa", server.addr());
     println!();
     println!("  Sign in with any of these accounts (password: {DEMO_PASSWORD}):");
     for (name, email, status) in DEMO_USERS {

@@ -52,23 +52,65 @@ pub(crate) struct Credentials {
 }
 
 impl Credentials {
+    /// The email (trimmed and lower-cased here) and password as typed.
+    pub(crate) fn new(email: &str, password: String) -> Self {
+        Self { email: email.trim().to_lowercase(), password }
+    }
+
+    /// The `email` and `password` fields of a sign-in form.
     pub(crate) fn of(form: &Pairs) -> Self {
-        Self {
-            email: field(form, "email").unwrap_or_default().trim().to_lowercase(),
-            password: field(form, "password").unwrap_or_default().to_owned(),
-        }
+        Self::new(field(form, "email").unwrap_or_default(), field(form, "password").unwrap_or_default().to_owned())
     }
 }
 
-/// A refused sign-in: the form again, with a message.
+/// Why a sign-in was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Reason {
+    /// The email or the password is empty (422).
+    Empty,
+    /// A wrong password, an unknown email, or the right password of an
+    /// inactive account (401).
+    Incorrect,
+    /// The account or the client used up its failed attempts (429).
+    Throttled,
+    /// Every password check stays busy (503).
+    Busy,
+}
+
+/// A refused sign-in: the form again (or a JSON error), with a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Refused {
-    pub(crate) message: &'static str,
-    pub(crate) status: u16,
+    pub(crate) reason: Reason,
     /// `Retry-After`, in seconds.
     pub(crate) retry_after: Option<u64>,
+}
+
+impl Refused {
+    /// What the person is told.
+    pub(crate) fn message(&self) -> &'static str {
+        match self.reason {
+            Reason::Empty => EMPTY,
+            Reason::Incorrect => INCORRECT,
+            Reason::Throttled => THROTTLED,
+            Reason::Busy => BUSY,
+        }
+    }
+
+    /// The HTTP status of the answer.
+    pub(crate) fn status(&self) -> u16 {
+        match self.reason {
+            Reason::Empty => 422,
+            Reason::Incorrect => 401,
+            Reason::Throttled => 429,
+            Reason::Busy => 503,
+        }
+    }
+
     /// A password was judged (wrong, or right for an inactive account): the
     /// handler rotates the CSRF token, so one form serves one guess.
-    pub(crate) spends_token: bool,
+    pub(crate) fn spends_token(&self) -> bool {
+        self.reason == Reason::Incorrect
+    }
 }
 
 /// What a sign-in attempt came to.
@@ -78,8 +120,8 @@ pub(crate) enum Checked {
     Passed(User),
 }
 
-fn refused(message: &'static str, status: u16) -> Checked {
-    Checked::Refused(refused_fields(message, status))
+fn refused(reason: Reason) -> Checked {
+    Checked::Refused(Refused { reason, retry_after: None })
 }
 
 /// Checks `credentials` from `client` (the peer address, never
@@ -93,7 +135,7 @@ pub(crate) async fn check(
 ) -> Result<Checked, PageError> {
     let Credentials { email, password } = credentials;
     if email.is_empty() || password.is_empty() {
-        return Ok(refused(EMPTY, 422));
+        return Ok(refused(Reason::Empty));
     }
     if let Err(throttled) = state.throttle.check_client(client) {
         return Ok(too_many(&email, client, throttled));
@@ -111,10 +153,7 @@ pub(crate) async fn check(
         Err(VerifyError::Busy) => {
             // No password was judged: `attempt` gives its failure back when dropped.
             tracing::warn!(%email, "sign-in refused: every password check is busy");
-            return Ok(Checked::Refused(Refused {
-                retry_after: Some(BUSY_RETRY_AFTER_SECS),
-                ..refused_fields(BUSY, 503)
-            }));
+            return Ok(Checked::Refused(Refused { reason: Reason::Busy, retry_after: Some(BUSY_RETRY_AFTER_SECS) }));
         }
         Err(VerifyError::Blocking) => return Err(PageError::Blocking),
     };
@@ -125,7 +164,7 @@ pub(crate) async fn check(
         attempt.failed();
         let reason = if verified { "inactive account" } else { "incorrect email or password" };
         tracing::info!(%email, reason, "sign-in refused");
-        return Ok(Checked::Refused(Refused { spends_token: true, ..refused_fields(INCORRECT, 401) }));
+        return Ok(refused(Reason::Incorrect));
     };
     attempt.succeeded();
     Ok(Checked::Passed(user))
@@ -135,11 +174,7 @@ pub(crate) async fn check(
 fn too_many(email: &str, client: Option<IpAddr>, throttled: crate::throttle::Throttled) -> Checked {
     let secs = throttled.retry_after_secs();
     tracing::info!(%email, client = ?client, retry_after = secs, "sign-in refused: too many failed attempts");
-    Checked::Refused(Refused { retry_after: Some(secs), ..refused_fields(THROTTLED, 429) })
-}
-
-fn refused_fields(message: &'static str, status: u16) -> Refused {
-    Refused { message, status, retry_after: None, spends_token: false }
+    Checked::Refused(Refused { reason: Reason::Throttled, retry_after: Some(secs) })
 }
 
 /// The message when an account that is being added is in the group already.

@@ -24,18 +24,19 @@ impl ResponseError for PageError {
     }
 }
 
-/// `ErrorHandlers` hook: gives every 4xx/5xx response that is not HTML already
-/// (the plain-text errors of the multi-account routes, actix's empty 404, ..)
-/// the demo's HTML error page, keeping its status and headers.
+/// `ErrorHandlers` hook: gives every 4xx/5xx response that is neither HTML
+/// already nor JSON (the plain-text errors of the multi-account routes,
+/// actix's empty 404, ..) the demo's HTML error page, keeping its status and
+/// headers.
 pub(crate) fn error_page<B: MessageBody + 'static>(
     response: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let is_html = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("text/html"));
-    if is_html {
+    let content_type = response.headers().get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok());
+    // HTML is a page already; JSON (the JSON API's and the JSON sign-in's
+    // refusals) stays JSON.
+    let keep =
+        content_type.is_some_and(|value| value.starts_with("text/html") || value.starts_with("application/json"));
+    if keep {
         return Ok(ErrorHandlerResponse::Response(response.map_into_left_body()));
     }
     let status = response.status();

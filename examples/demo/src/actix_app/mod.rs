@@ -1,6 +1,7 @@
 //! The demo on actix-web: actix-session (an encrypted cookie, or Redis),
 //! `multi-account-actix`'s routes and extractors.
 
+mod api_sign_in;
 mod error_page;
 mod pages;
 
@@ -65,15 +66,21 @@ where
             .cookie_secure(false)
             .cookie_content_security(content_security)
             .build();
-        // Everything but the stylesheet runs inside the session: `SessionToken`
-        // writes a token into every session it sees, so an asset behind it would
-        // create a session (a cookie, or a Redis key) per anonymous request.
+        // Everything but the stylesheet and the single-page app's files runs
+        // inside the session: `SessionToken` writes a token into every session
+        // it sees, so an asset behind it would create a session (a cookie, or a
+        // Redis key) per anonymous request.
         let mut pages = web::scope("")
             .configure(config.routes::<User>())
             .route("/", web::get().to(pages::home))
             .route("/sign-in", web::get().to(pages::sign_in_page))
             .route("/sign-in", web::post().to(pages::sign_in))
-            .route("/sign-out", web::post().to(pages::sign_out));
+            .route("/sign-out", web::post().to(pages::sign_out))
+            .service(
+                web::resource(crate::api_sign_in::PATH)
+                    .app_data(web::PayloadConfig::new(crate::MAX_FORM_BYTES))
+                    .route(web::post().to(api_sign_in::api_sign_in)),
+            );
         if state.mailer.is_some() {
             pages = pages
                 .route("/sign-in/email", web::post().to(pages::email_link_request))
@@ -90,6 +97,8 @@ where
             .app_data(state.clone())
             .app_data(web::FormConfig::default().limit(crate::MAX_FORM_BYTES))
             .route("/static/app.css", web::get().to(pages::stylesheet))
+            .route(crate::spa::PAGE_PATH, web::get().to(pages::spa_page))
+            .route(crate::spa::SCRIPT_PATH, web::get().to(pages::spa_script))
             .service(pages)
             .wrap(ErrorHandlers::new().default_handler(error_page::error_page))
             .wrap(crate::SECURITY_HEADERS.iter().fold(DefaultHeaders::new(), |headers, header| headers.add(*header)))

@@ -18,7 +18,8 @@ use crate::email_link;
 use crate::error::PageError;
 use crate::oidc::{self, PendingMap};
 use crate::settings::Framework;
-use crate::sign_in::{ADD_EXPIRED, Adding, Checked, Credentials, Refused, already_here};
+use crate::sign_in::{ADD_EXPIRED, Adding, Checked, Credentials, already_here};
+use crate::spa;
 use crate::templates::APP_CSS;
 use crate::views::{self, AccountView, SignInPage};
 use multi_account::session::SignInPlan;
@@ -119,12 +120,13 @@ pub(crate) async fn sign_in(
     let return_to = state.return_to(&form);
     let user = match crate::sign_in::check(&state, credentials, req.peer_addr().map(|addr| addr.ip())).await? {
         Checked::Passed(user) => user,
-        Checked::Refused(Refused { message, status, retry_after, spends_token }) => {
-            if spends_token {
+        Checked::Refused(refused) => {
+            if refused.spends_token() {
                 csrf::rotate(&session)?;
             }
+            let (message, status) = (refused.message(), refused.status());
             let mut response = refuse(&session, &state, &accounts, (&email, return_to), message, status)?;
-            if let Some(secs) = retry_after {
+            if let Some(secs) = refused.retry_after {
                 response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
             }
             return Ok(response);
@@ -264,6 +266,24 @@ pub(crate) async fn stylesheet() -> HttpResponse {
         .content_type("text/css; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
         .body(APP_CSS)
+}
+
+/// GET `/spa`: the single-page app ([`crate::spa`]), under its own strict
+/// Content-Security-Policy.
+pub(crate) async fn spa_page() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CONTENT_SECURITY_POLICY, spa::CONTENT_SECURITY_POLICY))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .body(spa::PAGE)
+}
+
+/// GET `/static/spa.js`: the single-page app's script.
+pub(crate) async fn spa_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .body(spa::SCRIPT)
 }
 
 /// The demo's look for the link flow's auto-submit page; the rest are defaults.

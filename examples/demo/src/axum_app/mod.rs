@@ -1,6 +1,7 @@
 //! The demo on axum: tower-sessions (in memory, or Redis), and
 //! `multi-account-axum`'s router, layer and extractors.
 
+mod api_sign_in;
 mod pages;
 
 use std::net::SocketAddr;
@@ -67,7 +68,8 @@ async fn redis_store(
 }
 
 /// The app: the pages and the multi-account routes inside the session layers;
-/// the stylesheet outside them, so an asset never creates a session.
+/// the stylesheet and the single-page app's files outside them, so an asset
+/// never creates a session.
 fn app<S: SessionStore + Clone>(demo: DemoState, store: S) -> Router {
     let sessions = SessionManagerLayer::new(store)
         .with_name(SESSION_COOKIE)
@@ -79,7 +81,8 @@ fn app<S: SessionStore + Clone>(demo: DemoState, store: S) -> Router {
         .merge(demo.multi_account.router::<User, DemoState>())
         .route("/", get(pages::home))
         .route("/sign-in", get(pages::sign_in_page).post(pages::sign_in))
-        .route("/sign-out", axum::routing::post(pages::sign_out));
+        .route("/sign-out", axum::routing::post(pages::sign_out))
+        .route(crate::api_sign_in::PATH, axum::routing::post(api_sign_in::api_sign_in));
     if demo.app.oidc.is_some() {
         pages = pages
             .route("/oidc/start", axum::routing::post(pages::oidc_start))
@@ -93,6 +96,8 @@ fn app<S: SessionStore + Clone>(demo: DemoState, store: S) -> Router {
     let pages = pages.layer(demo.multi_account.layer()).layer(sessions);
     Router::new()
         .route("/static/app.css", get(pages::stylesheet))
+        .route(crate::spa::PAGE_PATH, get(pages::spa_page))
+        .route(crate::spa::SCRIPT_PATH, get(pages::spa_script))
         .merge(pages)
         .with_state(demo)
         .layer(DefaultBodyLimit::max(crate::MAX_FORM_BYTES))
@@ -134,9 +139,9 @@ impl IntoResponse for PageError {
     }
 }
 
-/// Gives every 4xx/5xx response that is not HTML already (the multi-account
-/// routes' plain-text errors, axum's rejections, an empty 404) the demo's HTML
-/// error page, keeping its status and headers.
+/// Gives every 4xx/5xx response that is neither HTML already nor JSON (the
+/// multi-account routes' plain-text errors, axum's rejections, an empty 404)
+/// the demo's HTML error page, keeping its status and headers.
 async fn error_page(response: Response) -> Response {
     let status = response.status();
     let is_html = response
@@ -144,7 +149,13 @@ async fn error_page(response: Response) -> Response {
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("text/html"));
-    if !(status.is_client_error() || status.is_server_error()) || is_html {
+    // JSON answers (the JSON API's and the JSON sign-in's refusals) stay JSON.
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_html || is_json {
         return response;
     }
     let (mut parts, _) = response.into_parts();

@@ -20,7 +20,8 @@ use crate::email_link;
 use crate::error::PageError;
 use crate::oidc::{self, PendingMap};
 use crate::settings::Framework;
-use crate::sign_in::{ADD_EXPIRED, Adding, Checked, Credentials, Refused, already_here};
+use crate::sign_in::{ADD_EXPIRED, Adding, Checked, Credentials, already_here};
+use crate::spa;
 use crate::templates::APP_CSS;
 use crate::views::{self, AccountView, SignInPage};
 use multi_account::session::SignInPlan;
@@ -112,12 +113,13 @@ pub(crate) async fn sign_in(
     let return_to = demo.app.return_to(&form);
     let user = match crate::sign_in::check(&demo.app, credentials, Some(peer.ip())).await? {
         Checked::Passed(user) => user,
-        Checked::Refused(Refused { message, status, retry_after, spends_token }) => {
-            if spends_token {
+        Checked::Refused(refused) => {
+            if refused.spends_token() {
                 csrf::rotate(&session).await?;
             }
+            let (message, status) = (refused.message(), refused.status());
             let mut response = refuse(&session, &demo.app, &accounts, (&email, return_to), message, status).await?;
-            if let Some(secs) = retry_after {
+            if let Some(secs) = refused.retry_after {
                 response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
             }
             return Ok(response);
@@ -261,6 +263,21 @@ pub(crate) async fn sign_out(
 pub(crate) async fn stylesheet() -> Response {
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=300")], APP_CSS)
         .into_response()
+}
+
+/// GET `/spa`: the single-page app ([`crate::spa`]), under its own strict
+/// Content-Security-Policy.
+pub(crate) async fn spa_page() -> Response {
+    let headers =
+        [(header::CONTENT_SECURITY_POLICY, spa::CONTENT_SECURITY_POLICY), (header::CACHE_CONTROL, "no-cache")];
+    (headers, Html(spa::PAGE)).into_response()
+}
+
+/// GET `/static/spa.js`: the single-page app's script.
+pub(crate) async fn spa_script() -> Response {
+    let headers =
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=300")];
+    (headers, spa::SCRIPT).into_response()
 }
 
 /// The demo's look for the link flow's auto-submit page; the rest are defaults.

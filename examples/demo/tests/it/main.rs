@@ -12,5 +12,6 @@ mod database;
 mod demo;
 mod email_link;
 mod exact_emails;
+mod json_sign_in;
 mod oidc;
 mod throttle;
