@@ -24,7 +24,10 @@ pub(crate) fn register<U: MultiAccountUser>(cfg: &mut ServiceConfig, paths: &mul
 
 /// A refusal as the API answers it, before any decision (no config).
 fn refused(refusal: Refusal) -> HttpResponse {
-    json::<()>(StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE), &ApiBody::Error(refusal.into()))
+    json::<()>(
+        StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE),
+        &ApiBody::Error(refusal.into()),
+    )
 }
 
 fn json<D: serde::Serialize>(status: StatusCode, body: &ApiBody<D>) -> HttpResponse {
@@ -33,7 +36,10 @@ fn json<D: serde::Serialize>(status: StatusCode, body: &ApiBody<D>) -> HttpRespo
         Err(error) => {
             // Only an app's display type can fail to serialize.
             tracing::error!(%error, "multi-account: could not serialize a JSON answer");
-            (StatusCode::SERVICE_UNAVAILABLE, br#"{"code":"unavailable","message":"the account service is unavailable"}"#.to_vec())
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                br#"{"code":"unavailable","message":"the account service is unavailable"}"#.to_vec(),
+            )
         }
     };
     // Answers carry a CSRF token: never cached.
@@ -68,7 +74,10 @@ async fn accounts<U: MultiAccountUser>(req: HttpRequest) -> HttpResponse {
     apply(&req, config.core.api_accounts::<U>(&state, &loaded))
 }
 
-async fn switch<U: MultiAccountUser>(req: HttpRequest, path: Result<web::Path<String>, actix_web::Error>) -> HttpResponse {
+async fn switch<U: MultiAccountUser>(
+    req: HttpRequest,
+    path: Result<web::Path<String>, actix_web::Error>,
+) -> HttpResponse {
     // An id that is not even text (`%FF`) is malformed like any other.
     let path = path.map_or_else(|_| String::new(), web::Path::into_inner);
     let Ok(config) = config(&req) else { return refused(Refusal::Unavailable) };
@@ -77,7 +86,10 @@ async fn switch<U: MultiAccountUser>(req: HttpRequest, path: Result<web::Path<St
     apply(&req, decision)
 }
 
-async fn remove<U: MultiAccountUser>(req: HttpRequest, path: Result<web::Path<String>, actix_web::Error>) -> HttpResponse {
+async fn remove<U: MultiAccountUser>(
+    req: HttpRequest,
+    path: Result<web::Path<String>, actix_web::Error>,
+) -> HttpResponse {
     // An id that is not even text (`%FF`) is malformed like any other.
     let path = path.map_or_else(|_| String::new(), web::Path::into_inner);
     let Ok(config) = config(&req) else { return refused(Refusal::Unavailable) };

@@ -35,7 +35,10 @@ fn json<D: serde::Serialize>(status: u16, body: &ApiBody<D>) -> Response {
         Err(error) => {
             // Only an app's display type can fail to serialize.
             tracing::error!(%error, "multi-account: could not serialize a JSON answer");
-            (StatusCode::SERVICE_UNAVAILABLE, br#"{"code":"unavailable","message":"the account service is unavailable"}"#.to_vec())
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                br#"{"code":"unavailable","message":"the account service is unavailable"}"#.to_vec(),
+            )
         }
     };
     // Answers carry a CSRF token: never cached.
@@ -67,7 +70,9 @@ fn presented(parts: &Parts) -> Option<String> {
 }
 
 /// The config and the session's state, read for a flow.
-async fn prepare(parts: &Parts) -> Result<(MultiAccountConfig, multi_account::session::SessionState), MultiAccountError> {
+async fn prepare(
+    parts: &Parts,
+) -> Result<(MultiAccountConfig, multi_account::session::SessionState), MultiAccountError> {
     let config = config(parts)?;
     let state = session_state::read_for(&config, &session(parts)?).await?;
     Ok((config, state))

@@ -96,9 +96,7 @@ pub async fn json_a_full_round_of_every_flow<U: SuiteUser>(harness: &impl Harnes
 /// Each state change over JSON needs this session's token in `X-CSRF-Token`
 /// (a form field is not read, a wrong or missing header refused), and a
 /// cross-site request is refused even with the right token. Nothing changes.
-pub async fn json_state_changes_need_the_header_token_and_a_same_origin_request<U: SuiteUser>(
-    harness: &impl Harness,
-) {
+pub async fn json_state_changes_need_the_header_token_and_a_same_origin_request<U: SuiteUser>(harness: &impl Harness) {
     let (db, _guard) = database(3).await;
     let mut client = harness.client::<U>(&db, &Options::default()).await;
     client.sign_in(1).await;

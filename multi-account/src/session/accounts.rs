@@ -14,6 +14,19 @@ pub struct Accounts<U> {
     pub database_failed: bool,
 }
 
+/// How one listed account stands in the session.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Standing {
+    /// It acts now.
+    pub(crate) current: bool,
+    /// The primary (or the one signed-in account, alone).
+    pub(crate) primary: bool,
+    /// A member of the group (multi-account mode only).
+    pub(crate) member: bool,
+    /// Signed in during "Add another account", not linked yet.
+    pub(crate) pending: bool,
+}
+
 impl<U> Accounts<U> {
     pub(crate) fn signed_out() -> Self {
         Self { current: None, group: None, database_failed: false }
@@ -41,6 +54,32 @@ impl<U: crate::MultiAccountUser> Accounts<U> {
     pub fn pending(&self) -> Option<&U> {
         let group = self.group.as_ref()?;
         self.current.as_ref().filter(|current| !group.contains(&current.id()))
+    }
+
+    /// The primary's id as a switcher shows it: alone, the signed-in account is
+    /// its own primary (as it is again after the last removal).
+    pub(crate) fn anchor_id(&self) -> Option<U::Id> {
+        self.primary().or(self.current.as_ref()).map(crate::MultiAccountUser::id)
+    }
+
+    /// Every listed account with how it stands in the session: what the
+    /// switcher and the JSON API both show.
+    pub(crate) fn standings(&self) -> Vec<(&U, Standing)> {
+        let current_id = self.current.as_ref().map(crate::MultiAccountUser::id);
+        let anchor = self.anchor_id();
+        self.listed()
+            .into_iter()
+            .map(|user| {
+                let id = user.id();
+                let standing = Standing {
+                    current: current_id.as_ref() == Some(&id),
+                    primary: anchor.as_ref() == Some(&id),
+                    member: self.group.as_ref().is_some_and(|group| group.contains(&id)),
+                    pending: self.group.as_ref().is_some_and(|group| !group.contains(&id)),
+                };
+                (user, standing)
+            })
+            .collect()
     }
 
     /// Every account a switcher lists: the group (and the current account, while

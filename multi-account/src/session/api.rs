@@ -18,11 +18,7 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 
 impl<D> ApiDecision<D> {
     fn refused(refusal: Refusal, change: SessionChange) -> Self {
-        Self {
-            status: refusal.status(),
-            body: ApiBody::Error(ApiError::from(refusal)),
-            writes: change.into_writes(),
-        }
+        Self { status: refusal.status(), body: ApiBody::Error(ApiError::from(refusal)), writes: change.into_writes() }
     }
 }
 

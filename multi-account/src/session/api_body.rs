@@ -119,32 +119,31 @@ impl From<Refusal> for ApiError {
 impl<D> ApiAccounts<D> {
     /// The view of `accounts`, with `csrf_token` for the client.
     pub(crate) fn new<U: MultiAccountUser<Display = D>>(accounts: &Accounts<U>, csrf_token: Option<String>) -> Self {
-        let current_id = accounts.current.as_ref().map(MultiAccountUser::id);
-        let primary_id = accounts.primary().map(MultiAccountUser::id).or_else(|| current_id.clone());
-        let group = accounts.group.as_ref();
         let listed = accounts
-            .listed()
+            .standings()
             .into_iter()
-            .map(|user| {
-                let id = user.id();
-                let current = current_id.as_ref() == Some(&id);
-                let primary = primary_id.as_ref() == Some(&id);
-                let member = group.is_some_and(|group| group.contains(&id));
-                let pending = group.is_some() && !member;
+            .map(|(user, standing)| {
                 let mut actions = Vec::new();
-                if !current {
+                if !standing.current {
                     actions.push(AccountAction::Switch);
                 }
-                if member && !primary {
+                if standing.member && !standing.primary {
                     actions.push(AccountAction::Remove);
                 }
-                if pending {
+                if standing.pending {
                     actions.push(AccountAction::FinishLink);
                 }
-                ApiAccount { id: id.to_string(), user: user.display(), current, primary, pending, actions }
+                ApiAccount {
+                    id: user.id().to_string(),
+                    user: user.display(),
+                    current: standing.current,
+                    primary: standing.primary,
+                    pending: standing.pending,
+                    actions,
+                }
             })
             .collect();
-        let actions = match primary_id {
+        let actions = match accounts.anchor_id() {
             Some(_) => vec![SessionAction::AddAccount, SessionAction::SignOutAll],
             None => Vec::new(),
         };

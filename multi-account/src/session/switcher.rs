@@ -80,33 +80,26 @@ impl<D> AccountSwitcher<D> {
         U: MultiAccountUser<Display = D>,
     {
         let token = csrf_token;
-        let current_id = accounts.current.as_ref().map(MultiAccountUser::id);
-        // Alone, the signed-in account is its own primary (as it is again after
-        // the last removal).
-        let primary_id = accounts.primary().map(MultiAccountUser::id).or_else(|| current_id.clone());
-        let group = accounts.group.as_ref();
+        let primary_id = accounts.anchor_id();
         let listed = accounts
-            .listed()
+            .standings()
             .into_iter()
-            .map(|user| {
-                let id = user.id();
-                let text = id.to_string();
-                let current = current_id.as_ref() == Some(&id);
-                let primary = primary_id.as_ref() == Some(&id);
-                let pending = group.is_some_and(|group| !group.contains(&id));
+            .map(|(user, standing)| {
+                let text = user.id().to_string();
                 let switch_path = paths.switch_url(&text);
                 SwitcherAccount {
                     user: user.display(),
-                    current,
-                    primary,
-                    pending,
-                    finish_form: pending
+                    current: standing.current,
+                    primary: standing.primary,
+                    pending: standing.pending,
+                    finish_form: standing
+                        .pending
                         .then(|| primary_id.as_ref().map(|primary| FormAction::post(paths.link_url(primary), token)))
                         .flatten(),
-                    switch_url: (!current && get_switch)
+                    switch_url: (!standing.current && get_switch)
                         .then(|| format!("{switch_path}?{CSRF_FIELD}={}", percent_encode(token, false))),
-                    switch_form: (!current).then(|| FormAction::post(switch_path.clone(), token)),
-                    remove_form: (!primary && group.is_some_and(|group| group.contains(&id)))
+                    switch_form: (!standing.current).then(|| FormAction::post(switch_path.clone(), token)),
+                    remove_form: (!standing.primary && standing.member)
                         .then(|| FormAction::post(paths.remove_url(&text), token)),
                     id: text,
                 }
