@@ -37,6 +37,7 @@ pub mod entities;
 mod error;
 pub mod migration;
 pub mod oidc;
+pub mod openapi;
 pub mod password;
 mod provider_account;
 mod server;

@@ -13,6 +13,9 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://multi-account-demo.sqlite?mode=
 pub const DEFAULT_PORT: u16 = 4000;
 /// The sender of email links when `MULTI_ACCOUNT_DEMO_MAIL_FROM` is not set.
 pub const DEFAULT_MAIL_FROM: &str = "Multi-account demo <demo@localhost>";
+/// Where the OpenAPI document of the JSON API is served when
+/// `MULTI_ACCOUNT_DEMO_OPENAPI_PATH` is not set.
+pub const DEFAULT_OPENAPI_PATH: &str = "/link/api/openapi.json";
 /// The shortest `MULTI_ACCOUNT_DEMO_SECRET` accepted (the cookie signing and
 /// encryption key is derived from it).
 pub const MIN_SECRET_LEN: usize = 64;
@@ -52,6 +55,9 @@ Environment:
                              server (smtp://host:port; ?tls=required or smtps:// for TLS)
   MULTI_ACCOUNT_DEMO_MAIL_FROM
                              the links' sender (default Multi-account demo <demo@localhost>)
+  MULTI_ACCOUNT_DEMO_OPENAPI_PATH
+                             where the JSON API's OpenAPI document is served
+                             (default /link/api/openapi.json)
   RUST_LOG                   log filter (default info)";
 
 /// A setting that could not be read.
@@ -81,6 +87,11 @@ pub enum SettingsError {
     /// A public URL that is not `http://…` or `https://…`.
     #[error("MULTI_ACCOUNT_DEMO_PUBLIC_URL must start with http:// or https:// (it is {0:?})")]
     InvalidPublicUrl(String),
+    /// An OpenAPI document path that is not a plain absolute path.
+    #[error(
+        "MULTI_ACCOUNT_DEMO_OPENAPI_PATH must be a path starting with / without a query, spaces or {{, }}, * and : (it is {0:?})"
+    )]
+    InvalidOpenApiPath(String),
     /// An add-account prompt the demo does not know.
     #[error("unknown MULTI_ACCOUNT_DEMO_OIDC_ADD_ACCOUNT_PROMPT {0:?}: expected auto, select_account, login or none")]
     UnknownPrompt(String),
@@ -162,6 +173,8 @@ pub struct Settings {
     pub link_intent_ttl: Option<std::time::Duration>,
     /// Mail for email-link sign-in; `None`: no email links.
     pub mail: Option<MailSettings>,
+    /// Where the OpenAPI document of the JSON API is served (GET).
+    pub openapi_path: String,
 }
 
 impl fmt::Debug for Settings {
@@ -181,6 +194,7 @@ impl fmt::Debug for Settings {
             .field("oidc", &self.oidc.as_ref().map(|oidc| (&oidc.name, &oidc.issuer, &oidc.client_id)))
             .field("link_intent_ttl", &self.link_intent_ttl)
             .field("mail", &self.mail.as_ref().map(|mail| redact_url(&mail.smtp_url)))
+            .field("openapi_path", &self.openapi_path)
             .finish()
     }
 }
@@ -202,6 +216,7 @@ impl Default for Settings {
             oidc: None,
             link_intent_ttl: None,
             mail: None,
+            openapi_path: DEFAULT_OPENAPI_PATH.to_owned(),
         }
     }
 }
@@ -277,6 +292,9 @@ impl Settings {
             smtp_url,
             from: non_empty("MULTI_ACCOUNT_DEMO_MAIL_FROM").unwrap_or_else(|| DEFAULT_MAIL_FROM.to_owned()),
         });
+        if let Some(path) = non_empty("MULTI_ACCOUNT_DEMO_OPENAPI_PATH") {
+            settings.openapi_path = parse_openapi_path(&path)?;
+        }
         settings.reset = non_empty("MULTI_ACCOUNT_DEMO_RESET")
             .is_some_and(|value| !matches!(value.trim().to_ascii_lowercase().as_str(), "0" | "false" | "no" | "off"));
 
@@ -302,6 +320,16 @@ impl Settings {
         }
         Ok(Command::Run(settings))
     }
+}
+
+/// A path the routers take as it is: absolute, no query or fragment, nothing
+/// a route pattern reads as a parameter or wildcard.
+fn parse_openapi_path(text: &str) -> Result<String, SettingsError> {
+    let path = text.trim();
+    let plain = path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.contains(|c: char| c.is_whitespace() || c.is_control() || "?#{}*:".contains(c));
+    if plain { Ok(path.to_owned()) } else { Err(SettingsError::InvalidOpenApiPath(text.to_owned())) }
 }
 
 fn parse_port(text: &str) -> Result<u16, SettingsError> {
@@ -441,6 +469,18 @@ mod tests {
             assert_eq!(
                 parse(&[("MULTI_ACCOUNT_DEMO_PUBLIC_URL", bad)], &[]).unwrap_err(),
                 SettingsError::InvalidPublicUrl(bad.to_owned())
+            );
+        }
+    }
+
+    #[test]
+    fn the_openapi_path_from_the_environment() {
+        assert_eq!(run(&[], &[]).openapi_path, "/link/api/openapi.json");
+        assert_eq!(run(&[("MULTI_ACCOUNT_DEMO_OPENAPI_PATH", " /openapi.json ")], &[]).openapi_path, "/openapi.json");
+        for bad in ["openapi.json", "//evil.example/x", "/api/{id}", "/x?y", "/a b", "/api/*rest", "/api/:id"] {
+            assert_eq!(
+                parse(&[("MULTI_ACCOUNT_DEMO_OPENAPI_PATH", bad)], &[]).unwrap_err(),
+                SettingsError::InvalidOpenApiPath(bad.to_owned())
             );
         }
     }

@@ -24,6 +24,8 @@ mod flows;
 pub mod html;
 pub mod keys;
 mod link_intent;
+#[cfg(feature = "openapi")]
+mod openapi;
 mod origin;
 mod paths;
 mod resolve;
@@ -43,6 +45,8 @@ pub use config::SessionConfig;
 pub use decision::{Decision, Destinations, Form, Refusal, Response};
 pub use html::CSRF_FIELD;
 pub use link_intent::DEFAULT_LINK_INTENT_TTL;
+#[cfg(feature = "openapi")]
+pub use openapi::openapi;
 pub use origin::{FlowRequest, local_path};
 pub use paths::Paths;
 pub use resolve::Resolution;

@@ -60,6 +60,7 @@ where
         if settings.redis_url.is_some() { CookieContentSecurity::Signed } else { CookieContentSecurity::Private };
     let state = Data::new(state);
     let bound_state = state.clone();
+    let openapi_path = settings.openapi_path.clone();
     let mut server = HttpServer::new(move || {
         let session = SessionMiddleware::builder(make_store(), key.clone())
             .cookie_name(SESSION_COOKIE.to_owned())
@@ -97,6 +98,7 @@ where
             .app_data(state.clone())
             .app_data(web::FormConfig::default().limit(crate::MAX_FORM_BYTES))
             .route("/static/app.css", web::get().to(pages::stylesheet))
+            .route(&openapi_path, web::get().to(crate::openapi::actix_document))
             .route(crate::spa::PAGE_PATH, web::get().to(pages::spa_page))
             .route(crate::spa::SCRIPT_PATH, web::get().to(pages::spa_script))
             .service(pages)

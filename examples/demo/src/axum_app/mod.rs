@@ -114,7 +114,10 @@ async fn serve<S: SessionStore + Clone>(settings: &Settings, demo: DemoState, st
         .map_err(|source| StartError::Bind { address: address.clone(), source })?;
     let addr = listener.local_addr().map_err(|source| StartError::Bind { address, source })?;
     demo.app.bound_to(addr);
-    let service = app(demo, store).into_make_service_with_connect_info::<SocketAddr>();
+    // The OpenAPI document is served outside the app's layers (it has no session).
+    let service = app(demo, store)
+        .route(&settings.openapi_path, get(crate::openapi::axum_document))
+        .into_make_service_with_connect_info::<SocketAddr>();
     Ok(Server::axum(addr, move |mut stop: watch::Receiver<Option<bool>>| async move {
         let mut graceful = stop.clone();
         let serving = axum::serve(listener, service).with_graceful_shutdown(async move {

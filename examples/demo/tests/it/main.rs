@@ -14,4 +14,5 @@ mod email_link;
 mod exact_emails;
 mod json_sign_in;
 mod oidc;
+mod openapi;
 mod throttle;
