@@ -23,7 +23,7 @@ esac
 # turns on (actix-identity interop). test-support is part of the promise too
 # (apps use it in their tests): listed apart, as what it adds.
 declare -A features=(
-  [multi-account]=migration
+  [multi-account]=migration,openapi
   [multi-account-derive]=""
   [multi-account-actix]=identity
   [multi-account-axum]=""
@@ -63,7 +63,7 @@ listing() { python3 api/listing.py "$@"; }
 d=$out/default t=$out/test-support
 mkdir -p "$out/new"
 listing "$d/multi-account.json" --extern "$d/multi-account-derive.json" \
-  --label "The public API of multi-account, default features (migration)" >"$out/new/multi-account.txt"
+  --label "The public API of multi-account, features: migration, openapi" >"$out/new/multi-account.txt"
 listing "$d/multi-account-derive.json" \
   --label "The public API of multi-account-derive" >"$out/new/multi-account-derive.txt"
 listing "$d/multi-account-actix.json" --extern "$d/multi-account.json" \
