@@ -37,7 +37,9 @@ mod switcher;
 
 pub use accounts::Accounts;
 pub use api::CSRF_HEADER;
-pub use api_body::{AccountAction, ApiAccount, ApiAccounts, ApiBody, ApiDecision, ApiError, ApiLinkStarted, SessionAction};
+pub use api_body::{
+    AccountAction, ApiAccount, ApiAccounts, ApiBody, ApiDecision, ApiError, ApiLinkStarted, SessionAction,
+};
 pub use audit::AUDIT_TARGET;
 pub use budget::COOKIE_SESSION_BUDGET;
 pub use change::SessionWrite;
