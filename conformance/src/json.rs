@@ -62,7 +62,8 @@ pub fn current(accounts: &Value) -> Option<i64> {
 
 /// The account `id` of an accounts body.
 pub fn account(accounts: &Value, id: i64) -> Value {
-    list(accounts).iter().find(|account| account["id"] == id.to_string()).cloned().unwrap_or(Value::Null)
+    let named = |account: &&Value| account["id"].as_str().is_some_and(|text| text.parse() == Ok(id));
+    list(accounts).iter().find(named).cloned().unwrap_or(Value::Null)
 }
 
 fn list(accounts: &Value) -> Vec<Value> {
