@@ -9,7 +9,7 @@ use multi_account::MultiAccountUser;
 use multi_account::session::{ApiBody, ApiDecision, ApiError, CSRF_HEADER, Refusal};
 
 use crate::loader::{config, load};
-use crate::routes::{RequestDestinations, flow_request};
+use crate::request::{RequestDestinations, flow_request};
 use crate::session_state;
 
 /// Registers the JSON API's routes under `paths.api`.

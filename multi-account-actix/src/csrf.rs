@@ -40,5 +40,5 @@ pub fn rotate(session: &Session) -> Result<String, MultiAccountError> {
 /// in your own state-changing routes that browsers call (a JSON sign-in), so a
 /// token leaked to another site is of no use there.
 pub fn is_same_origin(req: &actix_web::HttpRequest) -> bool {
-    crate::routes::flow_request(req, None).is_same_origin()
+    crate::request::flow_request(req, None).is_same_origin()
 }

@@ -85,6 +85,7 @@ mod extractors;
 mod handlers;
 mod loader;
 mod redirect;
+mod request;
 mod routes;
 pub mod session;
 pub mod session_keys;

@@ -14,7 +14,7 @@ use multi_account::session::{ApiBody, ApiDecision, ApiError, CSRF_HEADER, Paths,
 use crate::config::MultiAccountConfig;
 use crate::error::MultiAccountError;
 use crate::extractors::{config, load, session};
-use crate::routes::{RequestDestinations, flow_request};
+use crate::request::{RequestDestinations, flow_request};
 use crate::session_state;
 
 /// The JSON API's routes under `paths.api`.

@@ -41,5 +41,5 @@ pub async fn rotate(session: &Session) -> Result<String, MultiAccountError> {
 /// in your own state-changing routes that browsers call (a JSON sign-in), so a
 /// token leaked to another site is of no use there.
 pub fn is_same_origin(parts: &Parts) -> bool {
-    crate::routes::flow_request(parts, None).is_same_origin()
+    crate::request::flow_request(parts, None).is_same_origin()
 }

@@ -30,6 +30,7 @@ mod error;
 mod extractors;
 mod handlers;
 mod layer;
+mod request;
 mod routes;
 pub mod session;
 mod session_state;

@@ -4,16 +4,17 @@ use axum::Router;
 use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Form, Path, Query, RawQuery};
 use axum::http::request::Parts;
-use axum::http::{HeaderName, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use multi_account::MultiAccountUser;
-use multi_account::session::{Decision, Destinations, FlowRequest, Response as FlowResponse};
+use multi_account::session::{Decision, Response as FlowResponse};
 use serde::Deserialize;
 
 use crate::config::MultiAccountConfig;
 use crate::error::MultiAccountError;
 use crate::extractors::{config, session};
+use crate::request::{RequestDestinations, flow_request};
 use crate::session_state;
 
 /// The CSRF token of a form or query string.
@@ -54,52 +55,6 @@ impl MultiAccountConfig {
             .route(&paths.sign_out_all, post(sign_out_all::<U>))
             .merge(crate::api_routes::router::<U, S>(paths))
             .layer(DefaultBodyLimit::max(FORM_LIMIT))
-    }
-}
-
-/// The request's inputs to a flow, as the core needs them.
-pub(crate) fn flow_request(parts: &Parts, csrf_token: Option<String>) -> FlowRequest {
-    let header = |name: HeaderName, invalid: Option<&str>| {
-        parts.headers.get(name).and_then(|value| value.to_str().ok().or(invalid)).map(str::to_owned)
-    };
-    let forwarded = |name: &'static str| header(HeaderName::from_static(name), None);
-    let scheme = forwarded("x-forwarded-proto")
-        .or_else(|| parts.uri.scheme_str().map(str::to_owned))
-        .unwrap_or_else(|| "http".to_owned());
-    let host = forwarded("x-forwarded-host")
-        .or_else(|| header(header::HOST, None))
-        .or_else(|| parts.uri.authority().map(|authority| authority.to_string()))
-        .unwrap_or_default();
-    FlowRequest {
-        csrf_token,
-        origin: format!("{scheme}://{host}"),
-        sec_fetch_site: header(HeaderName::from_static("sec-fetch-site"), Some("invalid")),
-        origin_header: header(header::ORIGIN, Some("invalid")),
-        referer: header(header::REFERER, None),
-    }
-}
-
-/// The app's redirect hooks, for one request.
-pub(crate) struct RequestDestinations<'a> {
-    pub(crate) config: &'a MultiAccountConfig,
-    pub(crate) parts: &'a Parts,
-}
-
-impl Destinations for RequestDestinations<'_> {
-    fn after_link(&self) -> String {
-        self.config.handlers.after_link_path(self.parts)
-    }
-
-    fn after_switch(&self) -> String {
-        self.config.handlers.after_switch_path(self.parts)
-    }
-
-    fn sign_in(&self, link: &str) -> String {
-        self.config.handlers.sign_in_path(self.parts, link)
-    }
-
-    fn signed_out(&self) -> String {
-        self.config.handlers.sign_out_path(self.parts)
     }
 }
 

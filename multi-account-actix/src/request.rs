@@ -1,0 +1,47 @@
+//! A request as the core's flows take it: its inputs (token, origin
+//! headers) and the app's redirect hooks for it.
+
+use actix_web::HttpRequest;
+use actix_web::http::header;
+use multi_account::session::{Destinations, FlowRequest};
+
+use crate::config::MultiAccountConfig;
+
+/// The request's inputs to a flow, as the core needs them.
+pub(crate) fn flow_request(req: &HttpRequest, csrf_token: Option<&str>) -> FlowRequest {
+    let header = |name: header::HeaderName, invalid: Option<&str>| {
+        req.headers().get(name).and_then(|value| value.to_str().ok().or(invalid)).map(str::to_owned)
+    };
+    let info = req.connection_info();
+    FlowRequest {
+        csrf_token: csrf_token.map(str::to_owned),
+        origin: format!("{}://{}", info.scheme(), info.host()),
+        sec_fetch_site: header(header::HeaderName::from_static("sec-fetch-site"), Some("invalid")),
+        origin_header: header(header::ORIGIN, Some("invalid")),
+        referer: header(header::REFERER, None),
+    }
+}
+
+/// The app's redirect hooks, for one request.
+pub(crate) struct RequestDestinations<'a> {
+    pub(crate) config: &'a MultiAccountConfig,
+    pub(crate) req: &'a HttpRequest,
+}
+
+impl Destinations for RequestDestinations<'_> {
+    fn after_link(&self) -> String {
+        self.config.handlers.after_link_path(self.req)
+    }
+
+    fn after_switch(&self) -> String {
+        self.config.handlers.after_switch_path(self.req)
+    }
+
+    fn sign_in(&self, link: &str) -> String {
+        self.config.handlers.sign_in_path(self.req, link)
+    }
+
+    fn signed_out(&self) -> String {
+        self.config.handlers.sign_out_path(self.req)
+    }
+}

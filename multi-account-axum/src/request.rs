@@ -1,0 +1,54 @@
+//! A request as the core's flows take it: its inputs (token, origin
+//! headers) and the app's redirect hooks for it.
+
+use axum::http::request::Parts;
+use axum::http::{HeaderName, header};
+use multi_account::session::{Destinations, FlowRequest};
+
+use crate::config::MultiAccountConfig;
+
+/// The request's inputs to a flow, as the core needs them.
+pub(crate) fn flow_request(parts: &Parts, csrf_token: Option<String>) -> FlowRequest {
+    let header = |name: HeaderName, invalid: Option<&str>| {
+        parts.headers.get(name).and_then(|value| value.to_str().ok().or(invalid)).map(str::to_owned)
+    };
+    let forwarded = |name: &'static str| header(HeaderName::from_static(name), None);
+    let scheme = forwarded("x-forwarded-proto")
+        .or_else(|| parts.uri.scheme_str().map(str::to_owned))
+        .unwrap_or_else(|| "http".to_owned());
+    let host = forwarded("x-forwarded-host")
+        .or_else(|| header(header::HOST, None))
+        .or_else(|| parts.uri.authority().map(|authority| authority.to_string()))
+        .unwrap_or_default();
+    FlowRequest {
+        csrf_token,
+        origin: format!("{scheme}://{host}"),
+        sec_fetch_site: header(HeaderName::from_static("sec-fetch-site"), Some("invalid")),
+        origin_header: header(header::ORIGIN, Some("invalid")),
+        referer: header(header::REFERER, None),
+    }
+}
+
+/// The app's redirect hooks, for one request.
+pub(crate) struct RequestDestinations<'a> {
+    pub(crate) config: &'a MultiAccountConfig,
+    pub(crate) parts: &'a Parts,
+}
+
+impl Destinations for RequestDestinations<'_> {
+    fn after_link(&self) -> String {
+        self.config.handlers.after_link_path(self.parts)
+    }
+
+    fn after_switch(&self) -> String {
+        self.config.handlers.after_switch_path(self.parts)
+    }
+
+    fn sign_in(&self, link: &str) -> String {
+        self.config.handlers.sign_in_path(self.parts, link)
+    }
+
+    fn signed_out(&self) -> String {
+        self.config.handlers.sign_out_path(self.parts)
+    }
+}
