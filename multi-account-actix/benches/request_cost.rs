@@ -8,6 +8,10 @@
 //! - `b_standard`: our standard mode, the `CurrentUser<User>` extractor;
 //! - `c_multi_{2,6,11}`: our multi-account mode, the `SignedInAccounts<User>` extractor,
 //!   for groups of 2, 6 and 11 accounts (one group query);
+//! - `c_json_6`: the JSON API's `GET {api}/accounts` (`/link/api/accounts`) on
+//!   the six-account session of `c_multi_6`: the same per-request load (one
+//!   statement), answered as JSON; checked against `c_multi_6`, the
+//!   `SignedInAccounts` extractor's request (target ≤ 1.05×);
 //! - `d_naive_{2,6,11}`: the reference implementation's strategy on the same
 //!   sessions: the primary, then the links, then one query per linked account;
 //! - `p_group_only_6` (with the cases above, to share their rounds): the group
@@ -25,8 +29,8 @@
 //! request, criterion's mean with its 95% confidence interval, the ratio of
 //! criterion means to the baseline, the interleaved median, and the median of
 //! the per-round (paired) ratios to the baseline with its interquartile range.
-//! The targets are checked on the paired ratios: `c_multi_6 <= 1.3 x a_baseline`
-//! and `d_naive_6 >= 2 x c_multi_6`.
+//! The targets are checked on the paired ratios: `c_multi_6 <= 1.3 x a_baseline`,
+//! `d_naive_6 >= 2 x c_multi_6` and `c_json_6 <= 1.05 x c_multi_6`.
 //!
 //! `cargo bench -p multi-account-actix --bench request_cost`
 #![allow(missing_docs, clippy::print_stdout, clippy::print_stderr, clippy::unwrap_used, clippy::expect_used)]
@@ -58,6 +62,9 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOr
 use support::{QueryCounter, User, linked_account, user};
 
 use common::{Case, Interleaved};
+
+/// The JSON API's accounts request at the default `Paths::api`.
+const JSON_ACCOUNTS: &str = "/link/api/accounts";
 
 /// The session key the baseline app keeps its user id under.
 const BASELINE_USER_KEY: &str = "user_id";
@@ -188,6 +195,34 @@ where
     queries.get() - before
 }
 
+/// Sends the JSON accounts request once (after a settling one), checks the
+/// answer of a session of `size` accounts (1 primary, `size` current, the rest
+/// linked: every account, one current, one primary, none pending, a CSRF token)
+/// and that it does not write the session; returns the queries it ran.
+async fn check_json<S, B>(client: &mut TestClient<S>, queries: &QueryCounter, size: usize) -> usize
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    client.get(JSON_ACCOUNTS).await;
+    let before = queries.get();
+    let reply = client.get(JSON_ACCOUNTS).await;
+    let ran = queries.get() - before;
+    assert_eq!(reply.status, StatusCode::OK, "GET {JSON_ACCOUNTS}: {}", reply.body);
+    assert_eq!(reply.content_type.as_deref(), Some("application/json"));
+    assert!(!reply.set_cookie, "GET {JSON_ACCOUNTS} rewrote the session: the bench would not be steady");
+    let body: serde_json::Value = serde_json::from_str(&reply.body).expect("JSON");
+    let accounts = body["accounts"].as_array().expect("accounts");
+    let ids: Vec<&str> = accounts.iter().map(|account| account["id"].as_str().unwrap()).collect();
+    let expected: Vec<String> = (1..=size).map(|id| id.to_string()).collect();
+    assert_eq!(ids, expected, "{}", reply.body);
+    let flag = |name: &str| accounts.iter().filter(|account| account[name] == true).count();
+    assert_eq!((flag("current"), flag("primary"), flag("pending")), (1, 1, 0), "{}", reply.body);
+    assert_eq!(accounts[size - 1]["current"], true, "{}", reply.body);
+    assert!(body["csrf_token"].as_str().is_some_and(|token| !token.is_empty()), "{}", reply.body);
+    ran
+}
+
 /// Times `iters` requests of `path` (the criterion routine).
 fn time<S, B>(system: &SystemRunner, client: &mut TestClient<S>, path: &str, iters: u64) -> Duration
 where
@@ -275,6 +310,7 @@ fn run_backend(
     let mut naive_clients = Vec::new();
     let mut six_plain = None;
     let mut six_group_only = None;
+    let mut six_json = None;
     for (accounts, mut client) in groups {
         let body = format!("{accounts}:{accounts}");
         let mut naive = same_session(system.block_on(full_service(&config, db)), &client);
@@ -283,9 +319,14 @@ fn run_backend(
         if accounts == 6 {
             six_plain = Some(same_session(system.block_on(full_service(&config, db)), &client));
             six_group_only = Some(same_session(system.block_on(full_service(&config, db)), &client));
+            six_json = Some(same_session(system.block_on(full_service(&config, db)), &client));
         }
         let queries = system.block_on(check(&mut client, q, "/bench/multi", &body));
         cases.push(Case::new(format!("c_multi_{accounts}"), queries, requests(system, client, "/bench/multi")));
+        if let Some(mut json) = six_json.take() {
+            let queries = system.block_on(check_json(&mut json, q, 6));
+            cases.push(Case::new("c_json_6", queries, requests(system, json, JSON_ACCOUNTS)));
+        }
     }
     for (accounts, queries, client) in naive_clients {
         cases.push(Case::new(format!("d_naive_{accounts}"), queries, requests(system, client, "/bench/naive")));
@@ -390,6 +431,7 @@ fn main() {
         println!();
         common::target_check(&group, &result.cases_run, "c_multi_6", "<=", 1.3, "a_baseline");
         common::target_check(&group, &result.cases_run, "d_naive_6", ">=", 2.0, "c_multi_6");
+        common::target_check(&group, &result.cases_run, "c_json_6", "<=", 1.05, "c_multi_6");
         let parts = format!("request_cost_{backend}_parts");
         println!("\n### where the time goes on {backend}: no database (`/plain`), and the database alone\n");
         common::print_table(&parts, &result.parts, &result.parts_run, "p_baseline_plain");

@@ -7,12 +7,17 @@
 //! - `standard`: our standard mode (one account), the `SignedInAccounts<User>`
 //!   extractor;
 //! - `multi_{2,6,11}`: multi-account mode with groups of 2, 6 and 11 accounts
-//!   (one group query).
+//!   (one group query);
+//! - `json_6`: the JSON API's `GET {api}/accounts` (`/link/api/accounts`) on
+//!   the six-account session of `multi_6` (the same per-request load, one
+//!   statement), answered as JSON; the table adds its paired ratio to
+//!   `multi_6`, the `SignedInAccounts` extractor's request (target ≤ 1.05×).
 //!
 //! The cases run interleaved (rounds of a fixed number of requests each, the
 //! order rotating), so that load from other processes hits them alike; the table
 //! prints each case's median time per request and the median of the per-round
-//! ratios to the baseline, with its interquartile range.
+//! ratios to the baseline, with its interquartile range, and the statements one
+//! request runs (SeaORM's metric callback).
 //!
 //! `cargo bench -p multi-account-axum --bench request_cost`
 #![allow(missing_docs, clippy::print_stdout, clippy::print_stderr, clippy::unwrap_used, clippy::expect_used)]
@@ -20,6 +25,7 @@
 #[path = "common/stats.rs"]
 mod stats;
 
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use stats::{median, quartiles};
@@ -30,13 +36,17 @@ use axum::routing::{get, post};
 use multi_account::test_database::TestBackend;
 use multi_account_axum::test_support::{self, TestClient};
 use multi_account_axum::{MultiAccountConfig, SignedInAccounts};
-use multi_account_conformance::app::{state_line, use_backend, user};
-use multi_account_conformance::{User, database};
+use multi_account_conformance::User;
+use multi_account_conformance::app::{counted_database, state_line, use_backend, user};
 use sea_orm::{DatabaseConnection, EntityTrait};
 use tower_sessions::{MemoryStore, Session, SessionManagerLayer};
 
 const ROUNDS: usize = 30;
 const REQUESTS_PER_ROUND: usize = 200;
+/// The JSON API's accounts request at the default `Paths::api`.
+const JSON_ACCOUNTS: &str = "/link/api/accounts";
+/// `json_6 / multi_6` at most this (paired median).
+const JSON_TARGET: f64 = 1.05;
 
 /// The baseline app: a session holding the user id, and the user loaded by id.
 fn baseline(db: DatabaseConnection) -> Router {
@@ -77,14 +87,33 @@ async fn link(client: &mut TestClient, primary: i64, linked: i64) {
     assert_eq!(done.status, StatusCode::SEE_OTHER, "linking {linked}: {done:?}");
 }
 
-/// Seconds per request of `REQUESTS_PER_ROUND` GETs of `/state`.
-async fn round(client: &mut TestClient) -> f64 {
+/// Seconds per request of `REQUESTS_PER_ROUND` GETs of `path`.
+async fn round(client: &mut TestClient, path: &str) -> f64 {
     let start = Instant::now();
     for _ in 0..REQUESTS_PER_ROUND {
-        let reply = client.get("/state").await;
+        let reply = client.get(path).await;
         assert_eq!(reply.status, StatusCode::OK);
     }
     start.elapsed().as_secs_f64() / REQUESTS_PER_ROUND as f64
+}
+
+/// Checks the JSON accounts answer of a session of `size` accounts (1 primary,
+/// `size` current, the rest linked): every account, one current, one primary,
+/// none pending, a CSRF token; and that the request does not write the session.
+async fn check_json(client: &mut TestClient, size: i64) {
+    let reply = client.get(JSON_ACCOUNTS).await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    assert_eq!(reply.content_type.as_deref(), Some("application/json"));
+    assert!(!reply.set_cookie, "GET {JSON_ACCOUNTS} rewrote the session: the bench would not be steady");
+    let body: serde_json::Value = serde_json::from_str(&reply.body).expect("JSON");
+    let accounts = body["accounts"].as_array().expect("accounts");
+    let ids: Vec<&str> = accounts.iter().map(|account| account["id"].as_str().unwrap()).collect();
+    let expected: Vec<String> = (1..=size).map(|id| id.to_string()).collect();
+    assert_eq!(ids, expected, "{}", reply.body);
+    let flag = |name: &str| accounts.iter().filter(|account| account[name] == true).count();
+    assert_eq!((flag("current"), flag("primary"), flag("pending")), (1, 1, 0), "{}", reply.body);
+    assert_eq!(accounts[size as usize - 1]["current"], true);
+    assert!(body["csrf_token"].as_str().is_some_and(|token| !token.is_empty()), "{}", reply.body);
 }
 
 async fn run(backend: TestBackend) {
@@ -92,52 +121,86 @@ async fn run(backend: TestBackend) {
         println!("{backend}: skipped (set its MULTI_ACCOUNT_TEST_*_URL)");
         return;
     }
-    let (db, _guard) = database(11).await;
-    let mut cases: Vec<(&str, TestClient)> = Vec::new();
+    let (db, _guard, statements) = counted_database(11).await;
+    // (name, client, path): the cases in table order, the baseline first.
+    let mut cases: Vec<(&str, TestClient, &str)> = Vec::new();
 
     let mut base = TestClient::new(baseline(db.clone()));
     base.send("POST", "/sign-in/1", None, String::new()).await;
     assert_eq!(base.get("/state").await.body, "1");
-    cases.push(("baseline", base));
+    cases.push(("baseline", base, "/state"));
 
     let config = MultiAccountConfig::new(db.clone());
     let mut standard = TestClient::new(ours(&config));
     standard.sign_in(&1).await;
     assert_eq!(standard.get("/state").await.body, "current=1;primary=;group=");
-    cases.push(("standard", standard));
+    cases.push(("standard", standard, "/state"));
     for size in [2_i64, 6, 11] {
         // One database for every case (the same tables, the same pool); each
         // group is its own session's, under its own token.
-        let mut client = TestClient::new(ours(&config));
+        let router = ours(&config);
+        let mut client = TestClient::new(router.clone());
         client.sign_in(&1).await;
         for linked in 2..=size {
             link(&mut client, 1, linked).await;
         }
         assert!(client.get("/state").await.body.ends_with(&format!(",{size}")));
         let name: &'static str = Box::leak(format!("multi_{size}").into_boxed_str());
-        cases.push((name, client));
+        if size == 6 {
+            // The same session (the router's memory store, the same cookies),
+            // asked for over JSON.
+            let mut json = TestClient::new(router);
+            json.set_cookies(client.cookies().clone());
+            check_json(&mut json, size).await;
+            cases.push((name, client, "/state"));
+            cases.push(("json_6", json, JSON_ACCOUNTS));
+        } else {
+            cases.push((name, client, "/state"));
+        }
+    }
+
+    // Statements of one request, each after a settling request.
+    let mut counts = Vec::new();
+    for (_, client, path) in &mut cases {
+        client.get(path).await;
+        let before = statements.load(Ordering::SeqCst);
+        let reply = client.get(path).await;
+        assert!(!reply.set_cookie, "GET {path} rewrote the session: the bench would not be steady");
+        counts.push(statements.load(Ordering::SeqCst) - before);
     }
 
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
-    for (_, client) in &mut cases {
-        round(client).await; // warm up
+    for (_, client, path) in &mut cases {
+        round(client, path).await; // warm up
     }
     for turn in 0..ROUNDS {
         for offset in 0..cases.len() {
             let index = (turn + offset) % cases.len();
-            let seconds = round(&mut cases[index].1).await;
+            let (_, client, path) = &mut cases[index];
+            let seconds = round(client, path).await;
             times[index].push(seconds);
         }
     }
-    println!("\n{backend}: {ROUNDS} interleaved rounds of {REQUESTS_PER_ROUND} requests per case");
-    println!("{:<10} {:>12} {:>16} {:>20}", "case", "median µs", "ratio (paired)", "ratio IQR");
-    for (index, (name, _)) in cases.iter().enumerate() {
-        let mut ratios: Vec<f64> = times[index].iter().zip(&times[0]).map(|(ours, base)| ours / base).collect();
+    // Median and quartiles of the per-round ratios of case `index` to `reference`.
+    let paired = |index: usize, reference: usize| {
+        let mut ratios: Vec<f64> = times[index].iter().zip(&times[reference]).map(|(ours, base)| ours / base).collect();
         let (low, high) = quartiles(&mut ratios.clone());
-        let ratio = median(&mut ratios);
+        (median(&mut ratios), low, high)
+    };
+    println!("\n{backend}: {ROUNDS} interleaved rounds of {REQUESTS_PER_ROUND} requests per case");
+    println!("{:<10} {:>10} {:>12} {:>16} {:>20}", "case", "statements", "median µs", "ratio (paired)", "ratio IQR");
+    for (index, (name, _, _)) in cases.iter().enumerate() {
+        let (ratio, low, high) = paired(index, 0);
         let micros = median(&mut times[index].clone()) * 1e6;
-        println!("{name:<10} {micros:>12.1} {ratio:>15.2}x {:>12.2}–{high:.2}x", low);
+        println!("{name:<10} {:>10} {micros:>12.1} {ratio:>15.2}x {:>12.2}–{high:.2}x", counts[index], low);
     }
+    let index = |wanted: &str| cases.iter().position(|(name, _, _)| *name == wanted).expect("a case");
+    let (ratio, low, high) = paired(index("json_6"), index("multi_6"));
+    println!(
+        "json_6 / multi_6 (JSON accounts / the SignedInAccounts extractor, six accounts): {ratio:.2}x \
+         (IQR {low:.2}–{high:.2}x) — target <= {JSON_TARGET}x: {}",
+        if ratio <= JSON_TARGET { "MET" } else { "NOT MET" }
+    );
 }
 
 fn main() {

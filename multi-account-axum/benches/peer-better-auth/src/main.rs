@@ -6,6 +6,10 @@
 //! - `ours_1`, `ours_6`: `GET /state` through our `Router` (tower-sessions'
 //!   memory store, the `SignedInAccounts` extractor): current, primary and
 //!   group of a one- and a six-account session;
+//! - `ours_json_6`: our JSON API's `GET /link/api/accounts` of the six-account
+//!   session (the same per-request load, one statement, answered as JSON: each
+//!   account's id, display fields, flags and actions, and the CSRF token): the
+//!   request a client of ours makes to show the accounts;
 //! - `peer_1`: better-auth's `GET /auth/get-session` (the active account) of a
 //!   browser signed in once;
 //! - `peer_6`: better-auth's `GET /auth/multi-session/list-device-sessions` of a
@@ -16,7 +20,8 @@
 //! sign-in and link routes; better-auth's `/sign-up/email`). The cases run
 //! interleaved, rounds of a fixed number of requests, the order rotating; the
 //! table gives each case's median time per request and the median of the
-//! per-round ratios, peer to ours.
+//! per-round ratios, peer to ours (`peer_6` against both `ours_6` and
+//! `ours_json_6`, and `ours_json_6 / ours_6`).
 //!
 //! `bash multi-account-axum/benches/peer-better-auth/run.sh`
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
@@ -119,12 +124,38 @@ fn ours(config: &MultiAccountConfig) -> Router {
 
 /// A client signed in to our app with `accounts` accounts (1 and its links).
 async fn our_client(config: &MultiAccountConfig, accounts: i64) -> Client {
-    let mut client = test_support::TestClient::new(ours(config));
+    Client::Ours(our_test_client(ours(config), accounts).await)
+}
+
+async fn our_test_client(router: Router, accounts: i64) -> test_support::TestClient {
+    let mut client = test_support::TestClient::new(router);
     client.sign_in(&1).await;
     for linked in 2..=accounts {
         let done = client.complete_link(&1, &linked).await;
         assert_eq!(done.status, StatusCode::SEE_OTHER, "linking {linked}: {done:?}");
     }
+    client
+}
+
+/// Our JSON API's accounts request (the default `Paths::api`).
+const JSON_ACCOUNTS: &str = "/link/api/accounts";
+
+/// A client of our app signed in to `accounts` accounts, checked over JSON: it
+/// lists them all, primary first, the last one current, none pending.
+async fn our_json_client(config: &MultiAccountConfig, accounts: i64) -> Client {
+    let mut client = our_test_client(ours(config), accounts).await;
+    let reply = client.get(JSON_ACCOUNTS).await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    let reply = client.get(JSON_ACCOUNTS).await;
+    assert!(!reply.set_cookie, "GET {JSON_ACCOUNTS} rewrote the session");
+    let body: serde_json::Value = serde_json::from_str(&reply.body).expect("JSON");
+    let listed = body["accounts"].as_array().expect("accounts");
+    let ids: Vec<&str> = listed.iter().map(|account| account["id"].as_str().unwrap()).collect();
+    let expected: Vec<String> = (1..=accounts).map(|id| id.to_string()).collect();
+    assert_eq!(ids, expected, "{}", reply.body);
+    let flag = |name: &str| listed.iter().filter(|account| account[name] == true).count();
+    assert_eq!((flag("current"), flag("primary"), flag("pending")), (1, 1, 0), "{}", reply.body);
+    assert_eq!(listed[accounts as usize - 1]["current"], true, "{}", reply.body);
     Client::Ours(client)
 }
 
@@ -165,6 +196,11 @@ struct Case {
     expect: String,
 }
 
+/// The index of the case named `name`.
+fn position(cases: &[Case], name: &str) -> usize {
+    cases.iter().position(|case| case.name == name).expect("a case")
+}
+
 async fn run(backend: TestBackend) {
     if !use_backend(backend) {
         println!("{backend}: skipped (set its MULTI_ACCOUNT_TEST_*_URL)");
@@ -197,6 +233,12 @@ async fn run(backend: TestBackend) {
             expect: "group=1,2,3,4,5,6".into(),
         },
         Case {
+            name: "ours_json_6",
+            client: our_json_client(&config, ACCOUNTS as i64).await,
+            path: JSON_ACCOUNTS,
+            expect: format!("\"id\":\"{ACCOUNTS}\",\"user\""),
+        },
+        Case {
             name: "peer_1",
             client: Client::Peer(peer::signed_in(peer.clone(), 1).await),
             path: "/auth/get-session",
@@ -210,8 +252,9 @@ async fn run(backend: TestBackend) {
         },
     ];
     // The six-account peer lists all six.
-    let path = cases[3].path;
-    let listed = cases[3].client.get(path).await;
+    let peer_6 = position(&cases, "peer_6");
+    let path = cases[peer_6].path;
+    let listed = cases[peer_6].client.get(path).await;
     let sessions: Vec<serde_json::Value> = serde_json::from_str(&listed.body).expect("a JSON list");
     assert_eq!(sessions.len(), ACCOUNTS, "better-auth lists every account: {}", listed.body);
 
@@ -234,11 +277,16 @@ async fn run(backend: TestBackend) {
         }
     }
     println!("\n{backend}: {ROUNDS} interleaved rounds of {REQUESTS_PER_ROUND} requests per case");
-    println!("{:<8} {:>12} {:>12}", "case", "median µs", "statements");
+    println!("{:<12} {:>12} {:>12}", "case", "median µs", "statements");
     for (index, case) in cases.iter().enumerate() {
-        println!("{:<8} {:>12.1} {:>12}", case.name, median(&mut times[index].clone()) * 1e6, statements[index]);
+        println!("{:<12} {:>12.1} {:>12}", case.name, median(&mut times[index].clone()) * 1e6, statements[index]);
     }
-    for (peer, ours, what) in [(2, 0, "one account"), (3, 1, "six accounts")] {
+    for (peer, ours, what) in [
+        ("peer_1", "ours_1", "one account"),
+        ("peer_6", "ours_6", "six accounts"),
+        ("peer_6", "ours_json_6", "six accounts, ours over JSON"),
+    ] {
+        let (peer, ours) = (position(&cases, peer), position(&cases, ours));
         let mut ratios: Vec<f64> = times[peer].iter().zip(&times[ours]).map(|(peer, ours)| peer / ours).collect();
         let (low, high) = quartiles(&mut ratios.clone());
         println!(
@@ -248,6 +296,10 @@ async fn run(backend: TestBackend) {
             median(&mut ratios)
         );
     }
+    let (json, html) = (position(&cases, "ours_json_6"), position(&cases, "ours_6"));
+    let mut ratios: Vec<f64> = times[json].iter().zip(&times[html]).map(|(json, html)| json / html).collect();
+    let (low, high) = quartiles(&mut ratios.clone());
+    println!("ours over JSON: ours_json_6 / ours_6 = {:.2}x (IQR {low:.2}–{high:.2}x)", median(&mut ratios));
 }
 
 fn main() {
