@@ -852,14 +852,23 @@ impl OidcProvider {
             let read = BufReader::new(stdout).read_line(&mut line).map(|_| line);
             let _ = send.send(read);
         });
-        let line = match ready.recv_timeout(Duration::from_secs(30)) {
+        // Generous: on a loaded 2-core CI machine Node's start (module
+        // loading, a 2048-bit RSA key) once took over 30 s.
+        let waited = Instant::now();
+        let line = match ready.recv_timeout(Duration::from_secs(120)) {
             Ok(Ok(line)) => line,
             other => {
                 let _ = child.kill();
                 let _ = child.wait();
-                panic!("the OIDC provider did not get ready ({other:?}); see {}", log.display());
+                let said = std::fs::read_to_string(log).unwrap_or_default();
+                panic!(
+                    "the OIDC provider did not get ready ({other:?}, after {:.1} s); its log ({}):\n{said}",
+                    waited.elapsed().as_secs_f64(),
+                    log.display()
+                );
             }
         };
+        println!("e2e browser test: the OIDC provider was ready in {:.1} s", waited.elapsed().as_secs_f64());
         let ready: Value = serde_json::from_str(&line)
             .unwrap_or_else(|_| panic!("the OIDC provider's ready line: {line:?}; see {}", log.display()));
         let issuer = ready["issuer"].as_str().unwrap_or_else(|| panic!("no issuer in {line:?}")).to_owned();
