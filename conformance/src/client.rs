@@ -50,12 +50,19 @@ pub struct Options {
     pub paths: Option<multi_account::session::Paths>,
     /// `with_session_budget(Some(..))`.
     pub session_budget: Option<usize>,
+    /// `with_tabs(..)` (and, on axum, the router wrapped in its tab layer).
+    pub tabs: Option<multi_account::session::Tabs>,
 }
 
 impl Options {
     /// The options with GET switch links (`with_get_switch(true)`).
     pub fn get_switch() -> Self {
         Self { get_switch: true, ..Self::default() }
+    }
+
+    /// The options with per-tab accounts (`with_tabs(Some(tabs))`).
+    pub fn tabs(tabs: multi_account::session::Tabs) -> Self {
+        Self { tabs: Some(tabs), ..Self::default() }
     }
 
     /// The app's time, for `with_clock`.

@@ -198,6 +198,12 @@ macro_rules! each_case {
                 json_accounts_is_one_statement_at_six_accounts
                 json_api_mounts_at_a_custom_prefix
                 replay_over_json_through_sign_out_all
+                two_tabs_act_as_their_own_accounts
+                a_tab_that_holds_no_account_acts_as_nobody
+                switch_in_a_tab_moves_it_or_changes_the_default
+                json_clients_name_their_tab_in_a_header
+                without_tabs_no_prefix_or_header_selects_an_account
+                a_tab_costs_no_extra_statement
             ]
             [
                 a_new_password_signs_the_account_out

@@ -101,7 +101,7 @@ async fn switch<U: MultiAccountUser>(
     // An id that is not even text (`%FF`) is malformed like any other.
     let path = path.map_or_else(|_| String::new(), web::Path::into_inner);
     let Ok(config) = config(&req) else { return refused(Refusal::Unavailable) };
-    let state = session_state::read_for(&config, &req.get_session());
+    let state = session_state::read_request(&config, &req);
     let decision = config.core.api_switch::<U>(&state, &flow_request(&req, presented(&req)), &path).await;
     apply(&req, decision)
 }
@@ -113,21 +113,21 @@ async fn remove<U: MultiAccountUser>(
     // An id that is not even text (`%FF`) is malformed like any other.
     let path = path.map_or_else(|_| String::new(), web::Path::into_inner);
     let Ok(config) = config(&req) else { return refused(Refusal::Unavailable) };
-    let state = session_state::read_for(&config, &req.get_session());
+    let state = session_state::read_request(&config, &req);
     let decision = config.core.api_remove::<U>(&state, &flow_request(&req, presented(&req)), &path).await;
     apply(&req, decision)
 }
 
 async fn sign_out_all<U: MultiAccountUser>(req: HttpRequest) -> HttpResponse {
     let Ok(config) = config(&req) else { return refused(Refusal::Unavailable) };
-    let state = session_state::read_for(&config, &req.get_session());
+    let state = session_state::read_request(&config, &req);
     let decision = config.core.api_sign_out_all::<U>(&state, &flow_request(&req, presented(&req))).await;
     apply(&req, decision)
 }
 
 async fn link_start<U: MultiAccountUser>(req: HttpRequest) -> HttpResponse {
     let Ok(config) = config(&req) else { return refused(Refusal::Unavailable) };
-    let state = session_state::read_for(&config, &req.get_session());
+    let state = session_state::read_request(&config, &req);
     let destinations = RequestDestinations { config: &config, req: &req };
     let request = flow_request(&req, presented(&req));
     let decision = config.core.api_link_start::<U>(&state, &request, &destinations).await;
@@ -136,7 +136,7 @@ async fn link_start<U: MultiAccountUser>(req: HttpRequest) -> HttpResponse {
 
 async fn link_complete<U: MultiAccountUser>(req: HttpRequest) -> HttpResponse {
     let Ok(config) = config(&req) else { return refused(Refusal::Unavailable) };
-    let state = session_state::read_for(&config, &req.get_session());
+    let state = session_state::read_request(&config, &req);
     let decision = config.core.api_link_complete::<U>(&state, &flow_request(&req, presented(&req))).await;
     apply(&req, decision)
 }

@@ -13,6 +13,11 @@ pub enum MultiAccountError {
     /// Refused by the session policy.
     #[error(transparent)]
     Refused(#[from] Refusal),
+    /// The page's tab (`/u/{slot}/…`) names no account of this session's group
+    /// now: 303 to this path without the tab, where the next page says why.
+    /// Its [`refusal`](Self::refusal) is [`Refusal::UnknownSlot`].
+    #[error("that account is not signed in here any more; continue at {0}")]
+    LeaveTab(String),
     /// The session could not be written (500; a misconfigured session store).
     #[error("the session could not be written")]
     Session,
@@ -26,6 +31,7 @@ impl MultiAccountError {
     pub fn refusal(&self) -> Option<Refusal> {
         match self {
             Self::Refused(refusal) => Some(*refusal),
+            Self::LeaveTab(_) => Some(Refusal::UnknownSlot),
             Self::Session | Self::NotConfigured => None,
         }
     }
@@ -37,11 +43,15 @@ impl ResponseError for MultiAccountError {
             Self::Refused(refusal) => {
                 StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
             }
+            Self::LeaveTab(_) => StatusCode::SEE_OTHER,
             Self::Session | Self::NotConfigured => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
+        if let Self::LeaveTab(path) = self {
+            return crate::redirect(path);
+        }
         let message = match self {
             // The reason of a `Forbidden` stays in the logs.
             Self::Refused(refusal) => refusal.public_message(),

@@ -134,6 +134,23 @@ impl<U: MultiAccountUser> SignedInAccounts<U> {
         self.accounts.listed()
     }
 
+    /// The slot this request's tab acts on (`/u/{slot}/…` or the tab header),
+    /// with per-tab accounts on.
+    pub fn tab(&self) -> Option<u32> {
+        self.accounts.tab()
+    }
+
+    /// The stable tab slot of the listed account `id`, with per-tab accounts on.
+    pub fn slot_of(&self, id: &U::Id) -> Option<u32> {
+        self.accounts.slot_of(id)
+    }
+
+    /// `path` (a local path) as a link from this page: in a tab it keeps the
+    /// tab (`/u/{slot}{path}`), so the next page acts as the same account.
+    pub fn url_for(&self, path: &str) -> String {
+        self.accounts.url_for(path)
+    }
+
     /// The account that signed in during "Add another account" and whose link
     /// is not complete yet: acting now, but not a member of the group (the
     /// switcher marks it `pending`, with the form that finishes adding it).

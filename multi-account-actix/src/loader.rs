@@ -7,7 +7,7 @@ use actix_session::SessionExt;
 use actix_web::web::Data;
 use actix_web::{HttpMessage, HttpRequest};
 use multi_account::MultiAccountUser;
-use multi_account::session::Accounts;
+use multi_account::session::{Accounts, TabSelector};
 use tokio::sync::OnceCell;
 
 use crate::config::MultiAccountConfig;
@@ -39,11 +39,31 @@ pub(crate) async fn load<U: MultiAccountUser>(req: &HttpRequest) -> Result<Rc<Ac
     let accounts = slot
         .get_or_init(|| async {
             let session = req.get_session();
-            let state = session_state::read(&session, config.core.identity_key());
+            let state = session_state::read(&session, config.core.identity_key()).with_tab(tab(req));
             let resolution = config.core.resolve::<U>(&state).await;
             session_state::apply_logged(&session, &resolution.writes);
             Rc::new(resolution.accounts)
         })
         .await;
+    if accounts.is_tab_refused() {
+        return Err(refused_tab(req));
+    }
     Ok(accounts.clone())
+}
+
+/// The tab the request names (taken by [`SessionToken`](crate::SessionToken)).
+pub(crate) fn tab(req: &HttpRequest) -> Option<TabSelector> {
+    req.extensions().get::<TabSelector>().cloned()
+}
+
+/// A request whose tab no account holds: a page goes to itself without the tab
+/// (the load left the reason for it), a JSON client is refused.
+fn refused_tab(req: &HttpRequest) -> MultiAccountError {
+    match tab(req) {
+        Some(selector) if selector.is_path() => {
+            let path = req.uri().path_and_query().map_or("/", |path| path.as_str());
+            MultiAccountError::LeaveTab(multi_account::session::local_path(path).unwrap_or("/").to_owned())
+        }
+        _ => MultiAccountError::Refused(multi_account::session::Refusal::UnknownSlot),
+    }
 }

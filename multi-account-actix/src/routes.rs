@@ -117,7 +117,7 @@ async fn link_page<U: MultiAccountUser>(
     path: web::Path<String>,
 ) -> Result<HttpResponse, MultiAccountError> {
     let config = config(&req)?;
-    let state = session_state::read_for(&config, &req.get_session());
+    let state = session_state::read_request(&config, &req);
     let decision = config.core.link_page::<U>(&state, &path).await;
     apply(&config, &req, decision)
 }
@@ -130,7 +130,7 @@ async fn link_post<U: MultiAccountUser>(
 ) -> Result<HttpResponse, MultiAccountError> {
     let config = config(&req)?;
     let starts = req.query_string().split('&').any(|pair| pair == "start" || pair.starts_with("start="));
-    let state = session_state::read_for(&config, &req.get_session());
+    let state = session_state::read_request(&config, &req);
     let request = flow_request(&req, presented(&form));
     let decision = if starts {
         let destinations = RequestDestinations { config: &config, req: &req };
@@ -165,7 +165,7 @@ async fn switch<U: MultiAccountUser>(
     presented: Option<&str>,
 ) -> Result<HttpResponse, MultiAccountError> {
     let config = config(req)?;
-    let state = session_state::read_for(&config, &req.get_session());
+    let state = session_state::read_request(&config, &req);
     let destinations = RequestDestinations { config: &config, req };
     let decision = config.core.switch::<U>(&state, &flow_request(req, presented), target, &destinations).await;
     apply(&config, req, decision)
@@ -178,7 +178,7 @@ async fn remove<U: MultiAccountUser>(
     form: Lenient<web::Form<CsrfParam>>,
 ) -> Result<HttpResponse, MultiAccountError> {
     let config = config(&req)?;
-    let state = session_state::read_for(&config, &req.get_session());
+    let state = session_state::read_request(&config, &req);
     let destinations = RequestDestinations { config: &config, req: &req };
     let request = flow_request(&req, presented(&form));
     let decision = config.core.remove::<U>(&state, &request, &path, &destinations).await;
@@ -192,7 +192,7 @@ async fn sign_out_all<U: MultiAccountUser>(
     form: Lenient<web::Form<CsrfParam>>,
 ) -> Result<HttpResponse, MultiAccountError> {
     let config = config(&req)?;
-    let state = session_state::read_for(&config, &req.get_session());
+    let state = session_state::read_request(&config, &req);
     let destinations = RequestDestinations { config: &config, req: &req };
     let request = flow_request(&req, presented(&form));
     let decision = config.core.sign_out_all_flow::<U>(&state, &request, &destinations).await;

@@ -29,6 +29,12 @@ pub(crate) fn read_for(config: &MultiAccountConfig, session: &Session) -> Sessio
     state.with_size(size)
 }
 
+/// [`read_for`] for a flow of `req`, with the tab it names.
+pub(crate) fn read_request(config: &MultiAccountConfig, req: &actix_web::HttpRequest) -> SessionState {
+    use actix_session::SessionExt;
+    read_for(config, &req.get_session()).with_tab(crate::loader::tab(req))
+}
+
 /// Applies `writes` in order.
 pub(crate) fn apply(session: &Session, writes: &[SessionWrite]) -> Result<(), MultiAccountError> {
     for write in writes {

@@ -85,7 +85,7 @@ async fn prepare(
     parts: &Parts,
 ) -> Result<(MultiAccountConfig, multi_account::session::SessionState), MultiAccountError> {
     let config = config(parts)?;
-    let state = session_state::read_for(&config, &session(parts)?).await?;
+    let state = session_state::read_request(&config, parts).await?;
     Ok((config, state))
 }
 

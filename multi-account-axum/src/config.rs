@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use multi_account::session::{Paths, SessionConfig};
+use multi_account::session::{Paths, SessionConfig, Tabs};
 use sea_orm::DatabaseConnection;
 
 use crate::handlers::{DefaultHandlers, MultiAccountHandlers};
@@ -106,6 +106,14 @@ impl MultiAccountConfig {
     /// Replaces the clock (Unix seconds) used for link intents; for tests.
     pub fn with_clock(mut self, clock: impl Fn() -> u64 + Send + Sync + 'static) -> Self {
         self.core = self.core.with_clock(clock);
+        self
+    }
+
+    /// Turns per-tab accounts on (off by default): a request may name the
+    /// account of its group that acts for it, by the path prefix
+    /// `/u/{slot}/…` or, for JSON clients, a header (see [`Tabs`]).
+    pub fn with_tabs(mut self, tabs: Option<Tabs>) -> Self {
+        self.core = self.core.with_tabs(tabs);
         self
     }
 

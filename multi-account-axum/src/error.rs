@@ -14,6 +14,11 @@ pub enum MultiAccountError {
     /// Refused by the session policy.
     #[error(transparent)]
     Refused(#[from] Refusal),
+    /// The page's tab (`/u/{slot}/…`) names no account of this session's group
+    /// now: 303 to this path without the tab, where the next page says why.
+    /// Its [`refusal`](Self::refusal) is [`Refusal::UnknownSlot`].
+    #[error("that account is not signed in here any more; continue at {0}")]
+    LeaveTab(String),
     /// The app did not add [`MultiAccountLayer`](crate::MultiAccountLayer) inside
     /// tower-sessions' `SessionManagerLayer` (500; a setup bug).
     #[error(
@@ -27,6 +32,7 @@ impl MultiAccountError {
     pub fn refusal(&self) -> Option<Refusal> {
         match self {
             Self::Refused(refusal) => Some(*refusal),
+            Self::LeaveTab(_) => Some(Refusal::UnknownSlot),
             Self::NotConfigured => None,
         }
     }
@@ -37,6 +43,7 @@ impl MultiAccountError {
             Self::Refused(refusal) => {
                 StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
             }
+            Self::LeaveTab(_) => StatusCode::SEE_OTHER,
             Self::NotConfigured => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -44,6 +51,9 @@ impl MultiAccountError {
 
 impl IntoResponse for MultiAccountError {
     fn into_response(self) -> Response {
+        if let Self::LeaveTab(path) = &self {
+            return (StatusCode::SEE_OTHER, [("location", path.as_str())]).into_response();
+        }
         let message = match &self {
             // The reason of a `Forbidden` stays in the logs.
             Self::Refused(refusal) => refusal.public_message(),

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
-use multi_account::session::{AccountSwitcher, Accounts};
+use multi_account::session::{AccountSwitcher, Accounts, TabSelector};
 use multi_account::{AccountGroup, MultiAccountUser};
 use tokio::sync::OnceCell;
 use tower_sessions::Session;
@@ -42,13 +42,34 @@ pub(crate) async fn load<U: MultiAccountUser>(parts: &mut Parts) -> Result<Arc<A
     };
     let accounts = slot
         .get_or_try_init(|| async {
-            let state = session_state::read(&session).await?;
+            let state = session_state::read(&session).await?.with_tab(tab(parts));
             let resolution = config.core.resolve::<U>(&state).await;
             session_state::apply(&session, &resolution.writes).await?;
             Ok::<_, MultiAccountError>(Arc::new(resolution.accounts))
         })
         .await?;
+    if accounts.is_tab_refused() {
+        return Err(refused_tab(parts));
+    }
     Ok(accounts.clone())
+}
+
+/// The tab the request names (taken by the tab layer or the layer's header
+/// check).
+pub(crate) fn tab(parts: &Parts) -> Option<TabSelector> {
+    parts.extensions.get::<TabSelector>().cloned()
+}
+
+/// A request whose tab no account holds: a page goes to itself without the tab
+/// (the load left the reason for it), a JSON client is refused.
+fn refused_tab(parts: &Parts) -> MultiAccountError {
+    match tab(parts) {
+        Some(selector) if selector.is_path() => {
+            let path = parts.uri.path_and_query().map_or("/", |path| path.as_str());
+            MultiAccountError::LeaveTab(multi_account::session::local_path(path).unwrap_or("/").to_owned())
+        }
+        _ => MultiAccountError::Refused(multi_account::session::Refusal::UnknownSlot),
+    }
 }
 
 /// The signed-in account acting now. Refuses with 401 when nobody is signed in;
@@ -145,6 +166,23 @@ impl<U: MultiAccountUser> SignedInAccounts<U> {
     /// account, and the [`pending`](Self::pending) one last.
     pub fn accounts(&self) -> Vec<&U> {
         self.accounts.listed()
+    }
+
+    /// The slot this request's tab acts on (`/u/{slot}/…` or the tab header),
+    /// with per-tab accounts on.
+    pub fn tab(&self) -> Option<u32> {
+        self.accounts.tab()
+    }
+
+    /// The stable tab slot of the listed account `id`, with per-tab accounts on.
+    pub fn slot_of(&self, id: &U::Id) -> Option<u32> {
+        self.accounts.slot_of(id)
+    }
+
+    /// `path` (a local path) as a link from this page: in a tab it keeps the
+    /// tab (`/u/{slot}{path}`), so the next page acts as the same account.
+    pub fn url_for(&self, path: &str) -> String {
+        self.accounts.url_for(path)
     }
 
     /// The account that signed in during "Add another account" and whose link

@@ -34,6 +34,7 @@ mod request;
 mod routes;
 pub mod session;
 mod session_state;
+mod tabs;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 
@@ -43,3 +44,4 @@ pub use extractors::{CurrentUser, PrimaryUser, SignedInAccounts};
 pub use handlers::{DefaultHandlers, MultiAccountHandlers};
 pub use layer::{MultiAccountLayer, MultiAccountService};
 pub use multi_account::session::{AUDIT_TARGET, AccountSwitcher, FormAction, Paths, SwitcherAccount, local_path};
+pub use tabs::{TabLayer, TabService};

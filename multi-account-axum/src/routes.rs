@@ -75,7 +75,7 @@ async fn link_page<U: MultiAccountUser>(
     parts: Parts,
 ) -> Result<Response, MultiAccountError> {
     let config = config(&parts)?;
-    let state = session_state::read_for(&config, &session(&parts)?).await?;
+    let state = session_state::read_request(&config, &parts).await?;
     let decision = config.core.link_page::<U>(&state, &primary).await;
     apply(&config, &parts, decision).await
 }
@@ -90,7 +90,7 @@ async fn link_post<U: MultiAccountUser>(
     let config = config(&parts)?;
     let starts =
         query.as_deref().unwrap_or_default().split('&').any(|pair| pair == "start" || pair.starts_with("start="));
-    let state = session_state::read_for(&config, &session(&parts)?).await?;
+    let state = session_state::read_request(&config, &parts).await?;
     let request = flow_request(&parts, presented(form));
     let decision = if starts {
         let destinations = RequestDestinations { config: &config, parts: &parts };
@@ -125,7 +125,7 @@ async fn switch<U: MultiAccountUser>(
     presented: Option<String>,
 ) -> Result<Response, MultiAccountError> {
     let config = config(&parts)?;
-    let state = session_state::read_for(&config, &session(&parts)?).await?;
+    let state = session_state::read_request(&config, &parts).await?;
     let request = flow_request(&parts, presented);
     let destinations = RequestDestinations { config: &config, parts: &parts };
     let decision = config.core.switch::<U>(&state, &request, target, &destinations).await;
@@ -139,7 +139,7 @@ async fn remove<U: MultiAccountUser>(
     form: Result<Form<CsrfParam>, FormRejection>,
 ) -> Result<Response, MultiAccountError> {
     let config = config(&parts)?;
-    let state = session_state::read_for(&config, &session(&parts)?).await?;
+    let state = session_state::read_request(&config, &parts).await?;
     let request = flow_request(&parts, presented(form));
     let destinations = RequestDestinations { config: &config, parts: &parts };
     let decision = config.core.remove::<U>(&state, &request, &target, &destinations).await;
@@ -152,7 +152,7 @@ async fn sign_out_all<U: MultiAccountUser>(
     form: Result<Form<CsrfParam>, FormRejection>,
 ) -> Result<Response, MultiAccountError> {
     let config = config(&parts)?;
-    let state = session_state::read_for(&config, &session(&parts)?).await?;
+    let state = session_state::read_request(&config, &parts).await?;
     let request = flow_request(&parts, presented(form));
     let destinations = RequestDestinations { config: &config, parts: &parts };
     let decision = config.core.sign_out_all_flow::<U>(&state, &request, &destinations).await;

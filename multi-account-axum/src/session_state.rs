@@ -8,7 +8,7 @@ use crate::config::MultiAccountConfig;
 use crate::error::MultiAccountError;
 
 /// The keys the core reads (it asks for nothing else).
-pub(crate) const KEYS: [&str; 8] = [
+pub(crate) const KEYS: [&str; 9] = [
     keys::USER,
     keys::PRIMARY_USER_ID,
     keys::SESSION_TOKEN,
@@ -17,6 +17,7 @@ pub(crate) const KEYS: [&str; 8] = [
     keys::LINK_INTENT,
     keys::AUTH_FINGERPRINTS,
     keys::VIA_IDENTITY,
+    keys::SLOTS,
 ];
 
 /// Reads the session's multi-account entries (one store load, then memory).
@@ -56,6 +57,15 @@ pub(crate) async fn read_for(
     }
     let size = serde_json::to_string(&entries).map_or(usize::MAX, |text| text.len());
     Ok(read(session).await?.with_size(size))
+}
+
+/// [`read_for`] for a flow of the request `parts`, with the tab it names.
+pub(crate) async fn read_request(
+    config: &MultiAccountConfig,
+    parts: &axum::http::request::Parts,
+) -> Result<SessionState, MultiAccountError> {
+    let session = crate::extractors::session(parts)?;
+    Ok(read_for(config, &session).await?.with_tab(crate::extractors::tab(parts)))
 }
 
 /// Applies `writes` in order.

@@ -17,6 +17,7 @@ mod privilege;
 mod query_counts;
 mod replay;
 mod seams;
+mod tabs;
 mod tampering;
 
 pub use app_helpers::*;
@@ -34,6 +35,7 @@ pub use privilege::*;
 pub use query_counts::*;
 pub use replay::*;
 pub use seams::*;
+pub use tabs::*;
 pub use tampering::*;
 
 /// The state line of a signed-out session.

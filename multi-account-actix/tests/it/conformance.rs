@@ -117,6 +117,26 @@ async fn own_form_post(
     }
 }
 
+/// A state change of the app's own, as the acting account: its id (403
+/// without this session's token).
+async fn act<U: MultiAccountUser>(
+    CurrentUser(user): CurrentUser<U>,
+    session: actix_session::Session,
+    web::Form(fields): web::Form<BTreeMap<String, String>>,
+) -> actix_web::HttpResponse {
+    let presented = fields.get(multi_account_actix::csrf::CSRF_FIELD).map(String::as_str);
+    if matches!(multi_account_actix::csrf::verify(&session, presented), Ok(true)) {
+        actix_web::HttpResponse::Ok().body(user.id().to_string())
+    } else {
+        actix_web::HttpResponse::Forbidden().finish()
+    }
+}
+
+/// The switcher's and `url_for`'s links from this page.
+async fn links<U: MultiAccountUser>(accounts: SignedInAccounts<U>) -> String {
+    accounts.url_for("/inbox?x=1")
+}
+
 async fn own_form_rotate(session: actix_session::Session) -> Result<String, multi_account_actix::MultiAccountError> {
     multi_account_actix::csrf::rotate(&session)
 }
@@ -187,6 +207,7 @@ impl Harness for Actix {
         if let Some(paths) = options.paths.clone() {
             config = config.with_paths(paths);
         }
+        config = config.with_tabs(options.tabs.clone());
         let app = App::new()
             .configure(config.routes::<U>())
             .configure(test_support::routes::<U>())
@@ -203,6 +224,8 @@ impl Harness for Actix {
             .route("/own-form", web::get().to(own_form))
             .route("/own-form", web::post().to(own_form_post))
             .route("/own-form/rotate", web::post().to(own_form_rotate))
+            .route("/act", web::post().to(act::<U>))
+            .route("/links", web::get().to(links::<U>))
             .route("/accounts-view", web::get().to(accounts_view::<U>))
             .route("/plan-sign-in/{id}", web::get().to(plan_sign_in::<U>))
             .route("/helpers", {

@@ -126,6 +126,26 @@ async fn own_form_post(
     })
 }
 
+/// A state change of the app's own, as the acting account: its id (403
+/// without this session's token).
+async fn act<U: MultiAccountUser>(
+    CurrentUser(user): CurrentUser<U>,
+    session: tower_sessions::Session,
+    axum::Form(fields): axum::Form<BTreeMap<String, String>>,
+) -> Result<(axum::http::StatusCode, String), multi_account_axum::MultiAccountError> {
+    let presented = fields.get(multi_account_axum::csrf::CSRF_FIELD).map(String::as_str);
+    Ok(if multi_account_axum::csrf::verify(&session, presented).await? {
+        (axum::http::StatusCode::OK, user.id().to_string())
+    } else {
+        (axum::http::StatusCode::FORBIDDEN, String::new())
+    })
+}
+
+/// The switcher's and `url_for`'s links from this page.
+async fn links<U: MultiAccountUser>(accounts: SignedInAccounts<U>) -> String {
+    accounts.url_for("/inbox?x=1")
+}
+
 async fn own_form_rotate(session: tower_sessions::Session) -> Result<String, multi_account_axum::MultiAccountError> {
     multi_account_axum::csrf::rotate(&session).await
 }
@@ -209,6 +229,7 @@ impl Harness for Axum {
         if let Some(paths) = options.paths.clone() {
             config = config.with_paths(paths);
         }
+        config = config.with_tabs(options.tabs.clone());
         let router = Router::new()
             .merge(config.router::<U, ()>())
             .merge(test_support::routes::<U, ()>())
@@ -224,6 +245,8 @@ impl Harness for Axum {
             .route("/flash", get(flash))
             .route("/own-form", get(own_form).post(own_form_post))
             .route("/own-form/rotate", axum::routing::post(own_form_rotate))
+            .route("/act", axum::routing::post(act::<U>))
+            .route("/links", get(links::<U>))
             .route("/accounts-view", get(accounts_view::<U>))
             .route("/plan-sign-in/{id}", get(plan_sign_in::<U>))
             .route(
@@ -250,6 +273,8 @@ impl Harness for Axum {
                 router.layer(SessionManagerLayer::new(store).with_secure(false))
             }
         };
+        // The tab layer goes around the whole router, before it matches.
+        let router = Router::new().fallback_service(tower_layer::Layer::layer(&config.tab_layer(), router));
         AxumClient { client: TestClient::new(router), config }
     }
 }

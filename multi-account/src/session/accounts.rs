@@ -1,5 +1,9 @@
 //! Who is signed in, as resolved for one request.
 
+use std::sync::Arc;
+
+use super::slots::Slots;
+use super::tabs::Tabs;
 use crate::AccountGroup;
 
 /// Who is signed in: the account acting now, and the session's group.
@@ -12,6 +16,19 @@ pub struct Accounts<U> {
     /// The database failed: reads see a signed-out request, state changes are
     /// refused as unavailable.
     pub database_failed: bool,
+    /// The tab slots, when the app turned per-tab accounts on.
+    pub(crate) tabs: Option<TabsView>,
+}
+
+/// The tab slots of a request's accounts, and the tab the request named.
+#[derive(Clone, Debug)]
+pub(crate) struct TabsView {
+    pub(crate) tabs: Arc<Tabs>,
+    pub(crate) slots: Slots,
+    /// The slot this request acts on, when it named one that holds.
+    pub(crate) selected: Option<u32>,
+    /// The request named a slot that does not hold: nobody acts for it.
+    pub(crate) refused: bool,
 }
 
 /// How one listed account stands in the session.
@@ -29,11 +46,11 @@ pub(crate) struct Standing {
 
 impl<U> Accounts<U> {
     pub(crate) fn signed_out() -> Self {
-        Self { current: None, group: None, database_failed: false }
+        Self { current: None, group: None, database_failed: false, tabs: None }
     }
 
     pub(crate) fn signed_in(current: U, group: Option<AccountGroup<U>>) -> Self {
-        Self { current: Some(current), group, database_failed: false }
+        Self { current: Some(current), group, database_failed: false, tabs: None }
     }
 
     /// Logs a database failure; the request continues as signed out.
@@ -43,7 +60,47 @@ impl<U> Accounts<U> {
     }
 }
 
+impl<U> Accounts<U> {
+    /// The slot this request's tab acts on (`/u/{slot}/…` or the tab header),
+    /// when it named one and per-tab accounts are on.
+    pub fn tab(&self) -> Option<u32> {
+        self.tabs.as_ref()?.selected
+    }
+
+    /// Whether the request named a tab whose slot no account of the group
+    /// holds: nobody acts for it, and the extractors and flows refuse it
+    /// ([`Refusal::UnknownSlot`](super::Refusal::UnknownSlot)).
+    pub fn is_tab_refused(&self) -> bool {
+        self.tabs.as_ref().is_some_and(|view| view.refused)
+    }
+
+    /// `path` (a local path) as a link from this page: in a tab, it keeps the
+    /// tab (`/u/{slot}{path}`); otherwise it is `path`.
+    ///
+    /// The app's own links use it so that a tab stays on its account.
+    pub fn url_for(&self, path: &str) -> String {
+        match self.tabs.as_ref().and_then(|view| Some((&view.tabs, view.selected?))) {
+            Some((tabs, slot)) => tabs.url(slot, path),
+            None => path.to_owned(),
+        }
+    }
+}
+
 impl<U: crate::MultiAccountUser> Accounts<U> {
+    /// The stable tab slot of the listed account `id`, when per-tab accounts
+    /// are on.
+    pub fn slot_of(&self, id: &U::Id) -> Option<u32> {
+        self.tabs.as_ref()?.slots.of(&id.to_string())
+    }
+
+    /// `path` in the tab of the listed account `id` (`/u/{slot}{path}`), for
+    /// "open in a new tab"; `None` when per-tab accounts are off or `id` has
+    /// no slot.
+    pub fn url_for_account(&self, id: &U::Id, path: &str) -> Option<String> {
+        let view = self.tabs.as_ref()?;
+        Some(view.tabs.url(view.slots.of(&id.to_string())?, path))
+    }
+
     /// The primary account, in multi-account mode.
     pub fn primary(&self) -> Option<&U> {
         self.group.as_ref().map(AccountGroup::primary)

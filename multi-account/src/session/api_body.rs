@@ -63,6 +63,9 @@ pub struct ApiAccount<D> {
     pub pending: bool,
     /// What may be done to this account.
     pub actions: Vec<AccountAction>,
+    /// Its stable tab slot, when the app turned per-tab accounts on: send it
+    /// in the tab header to act as this account. `null` otherwise.
+    pub slot: Option<u32>,
 }
 
 /// An action on one account.
@@ -134,6 +137,7 @@ impl<D> ApiAccounts<D> {
                     actions.push(AccountAction::FinishLink);
                 }
                 ApiAccount {
+                    slot: accounts.slot_of(&user.id()),
                     id: user.id().to_string(),
                     user: user.display(),
                     current: standing.current,

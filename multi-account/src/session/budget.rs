@@ -15,9 +15,12 @@ use crate::{AccountId, MultiAccountUser};
 pub const COOKIE_SESSION_BUDGET: usize = 2560;
 
 /// What one more account's sign-in record costs, at most, for ids of `U`: its
-/// id and a 16-character fingerprint, quoted and escaped inside the state.
-pub(crate) fn record_cost<U: MultiAccountUser>() -> usize {
-    <U::Id as AccountId>::MAX_TEXT_LEN + super::sign_in_records::RECORD_LEN + 10
+/// id and a 16-character fingerprint, quoted and escaped inside the state; with
+/// per-tab accounts, its slot too (the id again and up to ten digits).
+pub(crate) fn record_cost<U: MultiAccountUser>(tabs: bool) -> usize {
+    let record = <U::Id as AccountId>::MAX_TEXT_LEN + super::sign_in_records::RECORD_LEN + 10;
+    let slot = if tabs { <U::Id as AccountId>::MAX_TEXT_LEN + 18 } else { 0 };
+    record + slot
 }
 
 /// Whether the session still has room for `extra` more bytes. An unmeasured

@@ -116,6 +116,21 @@ impl SessionChange {
         }
     }
 
+    /// Gives `ids` (the listed accounts, in order) their tab slots: kept
+    /// slots stay, newcomers get new ones, the others' go.
+    pub(crate) fn keep_slots(&mut self, ids: &[String]) {
+        let mut slots = self.state().slots();
+        if slots.keep(ids) {
+            self.insert(keys::SLOTS, slots.to_value());
+        }
+    }
+
+    /// What the rest of this request acts as: the account on `slot`, or the
+    /// session's default. Not a write: a tab is the request's, not the session's.
+    pub(crate) fn select_tab(&mut self, slot: Option<u32>) {
+        self.state.set_tab(slot.map(super::tabs::TabSelector::of_slot));
+    }
+
     fn write_records(&mut self, records: &super::sign_in_records::SignInRecords) {
         match records.to_value() {
             Some(value) => self.insert(keys::AUTH_FINGERPRINTS, value),

@@ -9,6 +9,7 @@ use sea_orm::DatabaseConnection;
 use super::link_intent::{DEFAULT_LINK_INTENT_TTL, system_now};
 use super::paths::Paths;
 use super::state::SessionState;
+use super::tabs::Tabs;
 use crate::MultiAccountUser;
 
 /// The database, the paths, the on/off switch, the link intent's lifetime and
@@ -23,6 +24,7 @@ pub struct SessionConfig {
     pub(crate) clock: Arc<dyn Fn() -> u64 + Send + Sync>,
     pub(crate) identity_key: Option<&'static str>,
     pub(crate) session_budget: Option<usize>,
+    pub(crate) tabs: Option<Arc<Tabs>>,
 }
 
 impl std::fmt::Debug for SessionConfig {
@@ -33,13 +35,15 @@ impl std::fmt::Debug for SessionConfig {
             .field("link_intent_ttl", &self.link_intent_ttl)
             .field("identity_key", &self.identity_key)
             .field("session_budget", &self.session_budget)
+            .field("tabs", &self.tabs)
             .finish_non_exhaustive()
     }
 }
 
 impl SessionConfig {
     /// Defaults: [`Paths::default`], enabled, a 10-minute link intent, the
-    /// system clock, no identity layer, and no session budget.
+    /// system clock, no identity layer, no session budget, and no per-tab
+    /// accounts.
     pub fn new(db: DatabaseConnection) -> Self {
         Self {
             db,
@@ -49,6 +53,7 @@ impl SessionConfig {
             clock: Arc::new(system_now),
             identity_key: None,
             session_budget: None,
+            tabs: None,
         }
     }
 
@@ -84,6 +89,18 @@ impl SessionConfig {
     pub fn with_session_budget(mut self, budget: Option<usize>) -> Self {
         self.session_budget = budget;
         self
+    }
+
+    /// Turns per-tab accounts on: a request may name the account of its group
+    /// that acts for it (see [`Tabs`]). Off by default.
+    pub fn with_tabs(mut self, tabs: Option<Tabs>) -> Self {
+        self.tabs = tabs.map(Arc::new);
+        self
+    }
+
+    /// The per-tab accounts' settings, when they are on.
+    pub fn tabs(&self) -> Option<&Tabs> {
+        self.tabs.as_deref()
     }
 
     /// The database connection.

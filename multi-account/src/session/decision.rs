@@ -54,6 +54,7 @@ pub struct Form {
 /// | [`MalformedId`](Self::MalformedId) | `malformed_id` | 400 |
 /// | [`Disabled`](Self::Disabled) | `disabled` | 404 |
 /// | [`Unavailable`](Self::Unavailable) | `unavailable` | 503 |
+/// | [`UnknownSlot`](Self::UnknownSlot) | `unknown_slot` | 404 |
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Refusal {
@@ -101,6 +102,11 @@ pub enum Refusal {
     /// The database failed; nothing was changed.
     #[error("the account service is unavailable")]
     Unavailable,
+    /// The request named a tab (`/u/{slot}/…` or the tab header) whose slot no
+    /// account of this session's group holds now: malformed, never given, or
+    /// its account left (removed, expired, a new password).
+    #[error("That account is not signed in here any more.")]
+    UnknownSlot,
 }
 
 impl Refusal {
@@ -120,6 +126,7 @@ impl Refusal {
             Self::MalformedId => "malformed_id",
             Self::Disabled => "disabled",
             Self::Unavailable => "unavailable",
+            Self::UnknownSlot => "unknown_slot",
         }
     }
 
@@ -139,6 +146,7 @@ impl Refusal {
         "malformed_id",
         "disabled",
         "unavailable",
+        "unknown_slot",
     ];
 
     /// The refusal of a link the rules turned down, if it is one the person can
@@ -159,7 +167,7 @@ impl Refusal {
             Self::Csrf | Self::Forbidden(_) | Self::NotInGroup | Self::Inactive => 403,
             Self::AlreadyInGroup | Self::TooManyLinkedAccounts { .. } | Self::SessionFull | Self::PrimaryStays => 409,
             Self::MalformedId => 400,
-            Self::Disabled | Self::NotFound => 404,
+            Self::Disabled | Self::NotFound | Self::UnknownSlot => 404,
             Self::Unavailable => 503,
         }
     }

@@ -10,6 +10,7 @@ use super::decision::{Decision, Destinations, Form, Refusal, Response};
 use super::link_intent::LinkIntent;
 use super::origin::{FlowRequest, local_path};
 use super::state::SessionState;
+use super::tabs::TabSwitch;
 use super::{budget, keys};
 use crate::{AccountId, LinkError, LinkService, MultiAccountUser};
 
@@ -100,6 +101,9 @@ impl SessionConfig {
         let accounts = self.resolve_into::<U>(change).await;
         if accounts.database_failed {
             return Err(Refusal::Unavailable);
+        }
+        if accounts.is_tab_refused() {
+            return Err(Refusal::UnknownSlot);
         }
         Ok(accounts)
     }
@@ -224,7 +228,7 @@ impl SessionConfig {
             .unwrap_or_else(|| destinations.after_link());
         let intent = LinkIntent::new(primary_id.to_string(), return_to, self.now(), self.link_intent_ttl);
         let intent_cost = serde_json::to_string(&intent).map_or(usize::MAX, |text| text.len() * 2);
-        let extra = intent_cost.saturating_add(budget::record_cost::<U>());
+        let extra = intent_cost.saturating_add(budget::record_cost::<U>(self.tabs.is_some()));
         if !budget::has_room(change.state(), self.session_budget, extra) {
             refused("link", "session_full", &primary_id, &current_id);
             return Err(Stop::TurnedBack { refusal: Refusal::SessionFull, to: intent.return_to });
@@ -397,10 +401,30 @@ impl SessionConfig {
             change.rotate_csrf();
             return Err(Refusal::NotInGroup.into());
         }
+        let back = request.same_origin_referer().unwrap_or_else(|| destinations.after_switch());
+        // In a tab, "Switch" moves the tab to the account's slot, or changes the
+        // default (what unprefixed pages act as) and leaves the tab, as the app
+        // chose.
+        if let Some(tabs) = self.tabs.as_ref().filter(|_| change.state().tab().is_some()) {
+            let rest = tabs.split_path(&back).map_or_else(|| back.clone(), |(_, rest)| rest.to_owned());
+            if tabs.switch() == TabSwitch::MoveTab {
+                let Some(slot) = change.state().slots().of(&target_id.to_string()) else {
+                    return Err(Refusal::UnknownSlot.into());
+                };
+                change.select_tab(Some(slot));
+                event("switch_tab", &primary_id, &target_id);
+                return Ok(redirect(&tabs.url(slot, &rest)));
+            }
+            change.set_user::<U>(&target_id);
+            change.renew_privileges();
+            change.select_tab(None);
+            event("switch", &primary_id, &target_id);
+            return Ok(redirect(&rest));
+        }
         change.set_user::<U>(&target_id);
         change.renew_privileges();
         event("switch", &primary_id, &target_id);
-        Ok(redirect(&request.same_origin_referer().unwrap_or_else(|| destinations.after_switch())))
+        Ok(redirect(&back))
     }
 
     /// Removes one account from the group; if it was acting, back to the primary.
@@ -431,7 +455,7 @@ impl SessionConfig {
             refused("remove", "no_multi_account_session", &"", &target_id);
             return Err(Refusal::Forbidden("remove: not a multi-account session").into());
         };
-        let back = request.same_origin_referer().unwrap_or_else(|| destinations.after_switch());
+        let mut back = request.same_origin_referer().unwrap_or_else(|| destinations.after_switch());
         if target_id == primary_id {
             refused("remove", "primary", &primary_id, &target_id);
             return Err(Stop::TurnedBack { refusal: Refusal::PrimaryStays, to: back });
@@ -452,6 +476,14 @@ impl SessionConfig {
         }
         change.forget_sign_in(&target_id);
         change.renew_privileges();
+        // A tab of the removed account returns to unprefixed pages: its slot
+        // is gone.
+        if let Some(tabs) = self.tabs.as_ref()
+            && let Some((selector, rest)) = tabs.split_path(&back)
+            && selector.slot().is_some_and(|slot| change.state().slots().of(&target_id.to_string()) == Some(slot))
+        {
+            back = rest.to_owned();
+        }
         event("remove", &primary_id, &target_id);
         Ok(redirect(&back))
     }

@@ -24,5 +24,9 @@ pub const FLASH: &str = "_multi_account_flash";
 /// once its id is gone (it logged out), so is the account.
 pub const VIA_IDENTITY: &str = "_multi_account_identity";
 
+/// Each listed account's stable tab slot, and the next one to give (only when
+/// the app turned per-tab accounts on).
+pub const SLOTS: &str = "_multi_account_slots";
+
 /// The keys that make a session multi-account; they go when nobody is signed in.
 pub(crate) const MULTI_ACCOUNT_KEYS: [&str; 4] = [PRIMARY_USER_ID, SESSION_TOKEN, GROUP_ID, LINK_INTENT];

@@ -32,8 +32,10 @@ mod resolve;
 mod sign_in;
 mod sign_in_plan;
 mod sign_in_records;
+mod slots;
 mod state;
 mod switcher;
+mod tabs;
 
 pub use accounts::Accounts;
 pub use api::CSRF_HEADER;
@@ -56,6 +58,7 @@ pub use sign_in::{csrf_token, forget_session, rotate_csrf_token};
 pub use sign_in_plan::SignInPlan;
 pub use state::SessionState;
 pub use switcher::{AccountSwitcher, FormAction, SwitcherAccount};
+pub use tabs::{TabSelector, TabSwitch, Tabs};
 
 /// A new random session token: 128 bits from the OS generator, hex encoded.
 pub fn new_session_token() -> String {

@@ -321,6 +321,17 @@ fn api_account() -> RefOr<Schema> {
                 .into(),
             ),
             ("actions", array_of("AccountAction", "What may be done to this account.")),
+            (
+                "slot",
+                ObjectBuilder::new()
+                    .schema_type(SchemaType::from_iter([Type::Integer, Type::Null]))
+                    .minimum(Some(0))
+                    .description(Some(
+                        "Its stable tab slot, when the app turned per-tab accounts on: send it in the tab header to \
+                         act as this account. `null` otherwise.",
+                    ))
+                    .into(),
+            ),
         ],
     )
 }
@@ -678,6 +689,7 @@ mod tests {
             primary: false,
             pending: false,
             actions: vec![AccountAction::Remove],
+            slot: Some(2),
         };
         let accounts = ApiAccounts { accounts: vec![account.clone()], actions: vec![], csrf_token: None };
         assert_fields(&doc, "ApiAccounts", serde_json::to_value(&accounts).unwrap());

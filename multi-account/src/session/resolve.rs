@@ -1,11 +1,16 @@
 //! Resolves who is signed in (current, primary, group), re-checked against the
 //! database on every request, and the writes that keep the session in step.
 
-use super::accounts::Accounts;
+use std::sync::Arc;
+
+use super::accounts::{Accounts, TabsView};
 use super::change::{SessionChange, SessionWrite};
 use super::config::SessionConfig;
+use super::decision::Refusal;
+use super::keys;
 use super::sign_in_records::SignInRecords;
 use super::state::SessionState;
+use super::tabs::{TabSelector, Tabs};
 use crate::{LinkService, MultiAccountUser};
 
 /// The accounts of a request, and the session writes the resolution made: a
@@ -35,6 +40,44 @@ fn verified<U: MultiAccountUser>(
     records.matches(user)
 }
 
+/// Keeps the listed accounts' slots, then puts the account of the request's tab
+/// in `current`: a member of the group as this request re-checked it (or the
+/// one signed-in account, alone). A slot that no such account holds selects
+/// nobody; on a page (the path prefix) the next page says why.
+fn select_tab<U: MultiAccountUser>(
+    tabs: &Arc<Tabs>,
+    change: &mut SessionChange,
+    mut accounts: Accounts<U>,
+) -> Accounts<U> {
+    let listed: Vec<String> = accounts.listed().iter().map(|user| user.id().to_string()).collect();
+    change.keep_slots(&listed);
+    let mut view = TabsView { tabs: tabs.clone(), slots: change.state().slots(), selected: None, refused: false };
+    if let Some(selector) = change.state().tab().cloned() {
+        let selected = selector.slot().and_then(|slot| {
+            let holder = view.slots.holder(slot)?;
+            let user = match &accounts.group {
+                Some(group) => group.iter().find(|user| user.id().to_string() == holder),
+                None => accounts.current.as_ref().filter(|user| user.id().to_string() == holder),
+            }?;
+            Some((slot, user.clone()))
+        });
+        match selected {
+            Some((slot, user)) => {
+                accounts.current = Some(user);
+                view.selected = Some(slot);
+            }
+            None => {
+                tracing::info!(tab = selector.text(), "multi-account: a request named a tab no account holds");
+                accounts.current = None;
+                accounts.group = None;
+                view.refused = true;
+            }
+        }
+    }
+    accounts.tabs = Some(view);
+    accounts
+}
+
 impl SessionConfig {
     /// Who is signed in with this session: the current account (active, with a
     /// sign-in record here that still matches its `auth_hash`), and in
@@ -44,10 +87,24 @@ impl SessionConfig {
     pub async fn resolve<U: MultiAccountUser>(&self, state: &SessionState) -> Resolution<U> {
         let mut change = SessionChange::new(state);
         let accounts = self.resolve_into::<U>(&mut change).await;
+        // A page whose tab acts as nobody goes to itself without it: the next
+        // page says why. (A refused flow writes no message.)
+        if accounts.is_tab_refused() && state.tab().is_some_and(TabSelector::is_path) {
+            change.insert(keys::FLASH, Refusal::UnknownSlot.to_string());
+        }
         Resolution { accounts, writes: change.into_writes() }
     }
 
     pub(crate) async fn resolve_into<U: MultiAccountUser>(&self, change: &mut SessionChange) -> Accounts<U> {
+        let accounts = self.resolve_session::<U>(change).await;
+        match &self.tabs {
+            Some(tabs) if !accounts.database_failed => select_tab(tabs, change, accounts),
+            _ => accounts,
+        }
+    }
+
+    /// Who is signed in with this session, whatever tab the request names.
+    async fn resolve_session<U: MultiAccountUser>(&self, change: &mut SessionChange) -> Accounts<U> {
         let adopted = change.adopt_identity::<U>();
         let adopted = adopted.as_ref();
         // Read after the adoption, which may have started a new sign-in.

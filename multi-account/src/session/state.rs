@@ -7,6 +7,8 @@ use serde_json::Value;
 use super::keys;
 use super::link_intent::LinkIntent;
 use super::sign_in_records::SignInRecords;
+use super::slots::Slots;
+use super::tabs::TabSelector;
 use crate::{AccountId, MultiAccountUser, parse_subject};
 
 /// The multi-account entries of one session, as the adapter read them (and as
@@ -18,6 +20,7 @@ pub struct SessionState {
     values: BTreeMap<String, Value>,
     identity_key: Option<&'static str>,
     size: Option<usize>,
+    tab: Option<TabSelector>,
 }
 
 impl SessionState {
@@ -38,6 +41,7 @@ impl SessionState {
             keys::LINK_INTENT,
             keys::AUTH_FINGERPRINTS,
             keys::VIA_IDENTITY,
+            keys::SLOTS,
         ]
         .into_iter()
         .chain(identity)
@@ -46,7 +50,7 @@ impl SessionState {
                 values.insert(key.to_owned(), value);
             }
         }
-        Self { values, identity_key, size: None }
+        Self { values, identity_key, size: None, tab: None }
     }
 
     /// The same state, knowing the size of the whole session as its store writes
@@ -54,6 +58,25 @@ impl SessionState {
     pub fn with_size(mut self, size: usize) -> Self {
         self.size = Some(size);
         self
+    }
+
+    /// The same state, for a request that names its tab (the selector the
+    /// adapter took from the path prefix or the header).
+    pub fn with_tab(mut self, tab: Option<TabSelector>) -> Self {
+        self.tab = tab;
+        self
+    }
+
+    pub(crate) fn set_tab(&mut self, tab: Option<TabSelector>) {
+        self.tab = tab;
+    }
+
+    pub(crate) fn tab(&self) -> Option<&TabSelector> {
+        self.tab.as_ref()
+    }
+
+    pub(crate) fn slots(&self) -> Slots {
+        Slots::from_value(self.value(keys::SLOTS))
     }
 
     pub(crate) fn size(&self) -> Option<usize> {

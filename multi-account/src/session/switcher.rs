@@ -54,6 +54,11 @@ pub struct SwitcherAccount<D> {
     /// Removes this account from the group; `None` for the primary (use
     /// sign-out-all) and outside multi-account mode.
     pub remove_form: Option<FormAction>,
+    /// Its stable tab slot, when per-tab accounts are on.
+    pub slot: Option<u32>,
+    /// Its tab's first page (`/u/{slot}/`), for "open in a new tab"; `None`
+    /// when per-tab accounts are off and for a pending account.
+    pub tab_url: Option<String>,
 }
 
 /// The account switcher for one page.
@@ -85,8 +90,10 @@ impl<D> AccountSwitcher<D> {
             .standings()
             .into_iter()
             .map(|(user, standing)| {
-                let text = user.id().to_string();
-                let switch_path = paths.switch_url(&text);
+                let id = user.id();
+                let text = id.to_string();
+                // From a tab, the forms post in it, so the flow acts as the tab.
+                let switch_path = accounts.url_for(&paths.switch_url(&text));
                 SwitcherAccount {
                     user: user.display(),
                     current: standing.current,
@@ -100,7 +107,9 @@ impl<D> AccountSwitcher<D> {
                         .then(|| format!("{switch_path}?{CSRF_FIELD}={}", percent_encode(token, false))),
                     switch_form: (!standing.current).then(|| FormAction::post(switch_path.clone(), token)),
                     remove_form: (!standing.primary && standing.member)
-                        .then(|| FormAction::post(paths.remove_url(&text), token)),
+                        .then(|| FormAction::post(accounts.url_for(&paths.remove_url(&text)), token)),
+                    slot: accounts.slot_of(&id),
+                    tab_url: (!standing.pending).then(|| accounts.url_for_account(&id, "/")).flatten(),
                     id: text,
                 }
             })
