@@ -51,9 +51,15 @@ pub(crate) async fn load<U: MultiAccountUser>(req: &HttpRequest) -> Result<Rc<Ac
     Ok(accounts.clone())
 }
 
-/// The tab the request names (taken by [`SessionToken`](crate::SessionToken)).
+/// The tab the request names: the path prefix [`TabPrefix`](crate::TabPrefix)
+/// took, or the tab header (JSON clients), with per-tab accounts on.
 pub(crate) fn tab(req: &HttpRequest) -> Option<TabSelector> {
-    req.extensions().get::<TabSelector>().cloned()
+    if let Some(selector) = req.extensions().get::<TabSelector>() {
+        return Some(selector.clone());
+    }
+    let config = req.app_data::<Data<MultiAccountConfig>>()?;
+    let tabs = config.core.tabs()?;
+    tabs.header_selector(req.headers().get(tabs.header()).map(|value| value.as_bytes()))
 }
 
 /// A request whose tab no account holds: a page goes to itself without the tab

@@ -4,8 +4,8 @@
 use std::future::{Ready, ready};
 
 use actix_session::SessionExt;
+use actix_web::Error;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
-use actix_web::{Error, HttpMessage};
 
 use crate::session::get_session_token;
 use crate::session_keys;
@@ -29,39 +29,8 @@ fn is_signed_in(req: &ServiceRequest, session: &actix_session::Session) -> bool 
     session.contains_key(session_keys::USER)
 }
 
-/// With per-tab accounts on, takes the request's tab: strips `/u/{slot}` from
-/// the path before the app's routes match, or reads the tab header, and leaves
-/// the selector in the request for its load to check.
-fn select_tab(req: &mut ServiceRequest) {
-    let Some(config) = req.app_data::<actix_web::web::Data<crate::MultiAccountConfig>>().cloned() else { return };
-    let Some(tabs) = config.core.tabs() else { return };
-    let path = req.path().to_owned();
-    if let Some((selector, rest)) = tabs.split_path(&path) {
-        let rest = match req.query_string() {
-            "" => rest.to_owned(),
-            query => format!("{rest}?{query}"),
-        };
-        let mut parts = req.head().uri.clone().into_parts();
-        let uri = rest.parse().ok().and_then(|rest| {
-            parts.path_and_query = Some(rest);
-            actix_web::http::Uri::from_parts(parts).ok()
-        });
-        // Always parses: `rest` is a part of a path that did.
-        if let Some(uri) = uri {
-            req.match_info_mut().set(actix_web::dev::Url::new(uri.clone()));
-            req.head_mut().uri = uri;
-        }
-        req.extensions_mut().insert(selector);
-    } else if let Some(selector) = tabs.header_selector(req.headers().get(tabs.header()).map(|value| value.as_bytes()))
-    {
-        req.extensions_mut().insert(selector);
-    }
-}
-
 /// Puts a fresh random token in a signed-in session that has none; a no-op
 /// otherwise. Anonymous visitors (and static files) get no session from it.
-/// With per-tab accounts on, it also takes the request's tab (`/u/{slot}/…`
-/// stripped before routing, or the tab header).
 ///
 /// Register it *inside* the session middleware (actix runs the last `wrap` first):
 ///
@@ -110,8 +79,7 @@ where
 
     forward_ready!(service);
 
-    fn call(&self, mut req: ServiceRequest) -> Self::Future {
-        select_tab(&mut req);
+    fn call(&self, req: ServiceRequest) -> Self::Future {
         let session = req.get_session();
         if is_signed_in(&req, &session)
             && get_session_token(&session).is_none()

@@ -54,10 +54,15 @@ pub(crate) async fn load<U: MultiAccountUser>(parts: &mut Parts) -> Result<Arc<A
     Ok(accounts.clone())
 }
 
-/// The tab the request names (taken by the tab layer or the layer's header
-/// check).
+/// The tab the request names: the path prefix the
+/// [`TabPrefixLayer`](crate::TabPrefixLayer) took, or the tab header (JSON
+/// clients), with per-tab accounts on.
 pub(crate) fn tab(parts: &Parts) -> Option<TabSelector> {
-    parts.extensions.get::<TabSelector>().cloned()
+    if let Some(selector) = parts.extensions.get::<TabSelector>() {
+        return Some(selector.clone());
+    }
+    let tabs = parts.extensions.get::<MultiAccountConfig>()?.core.tabs()?;
+    tabs.header_selector(parts.headers.get(tabs.header()).map(|value| value.as_bytes()))
 }
 
 /// A request whose tab no account holds: a page goes to itself without the tab

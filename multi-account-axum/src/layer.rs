@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use axum::extract::Request;
-use multi_account::session::{SessionState, TabSelector, keys, new_session_token};
+use multi_account::session::{SessionState, keys, new_session_token};
 use tower_layer::Layer;
 use tower_service::Service;
 use tower_sessions::Session;
@@ -84,14 +84,6 @@ where
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         req.extensions_mut().insert(self.config.clone());
-        // A JSON client names its tab in a header (a page's prefix was taken
-        // before routing, by the tab layer).
-        if let Some(tabs) = self.config.core.tabs()
-            && req.extensions().get::<TabSelector>().is_none()
-            && let Some(selector) = tabs.header_selector(req.headers().get(tabs.header()).map(|value| value.as_bytes()))
-        {
-            req.extensions_mut().insert(selector);
-        }
         Box::pin(async move {
             if let Some(session) = req.extensions().get::<Session>().cloned()
                 && let Err(error) = ensure_session_token(&session).await

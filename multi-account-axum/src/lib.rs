@@ -34,7 +34,7 @@ mod request;
 mod routes;
 pub mod session;
 mod session_state;
-mod tabs;
+mod tab_prefix;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 
@@ -43,5 +43,7 @@ pub use error::MultiAccountError;
 pub use extractors::{CurrentUser, PrimaryUser, SignedInAccounts};
 pub use handlers::{DefaultHandlers, MultiAccountHandlers};
 pub use layer::{MultiAccountLayer, MultiAccountService};
-pub use multi_account::session::{AUDIT_TARGET, AccountSwitcher, FormAction, Paths, SwitcherAccount, local_path};
-pub use tabs::{TabLayer, TabService};
+pub use multi_account::session::{
+    AUDIT_TARGET, AccountSwitcher, FormAction, Paths, SwitcherAccount, TabSwitch, Tabs, local_path,
+};
+pub use tab_prefix::{TabPrefixLayer, TabPrefixService};

@@ -262,6 +262,52 @@ async fn flow(run: &mut Run, javascript: bool) -> Result<(), String> {
         expect_count(&c, ".account a.switch", 0).await?;
         expect_count(&c, ".account button.remove", 1).await
     });
+    // A different account in each tab: "Open in new tab" puts alice in a tab
+    // of her own (`/u/0/`) while this one stays bob.
+    let bobs_tab = c.window().await.map_err(|error| error.to_string())?;
+    step!(run, "alice-in-a-new-tab", {
+        let link = c.find(Locator::Css(r#".account[data-email="alice@example.com"] a.open-tab"#)).await?;
+        if link.attr("target").await?.as_deref() != Some("_blank") {
+            return Err("\"Open in new tab\" does not open a new tab".into());
+        }
+        let before = c.windows().await?;
+        link.click().await?;
+        wait_until(&c, "a second tab", async || Ok(c.windows().await?.len() == before.len() + 1)).await?;
+        let tab = c.windows().await?.into_iter().find(|handle| !before.contains(handle)).ok_or("no new tab")?;
+        c.switch_to_window(tab).await?;
+        wait_for_text(&c, "#current-account", "Signed in as alice@example.com").await?;
+        wait_for(&c, "#tab-note").await?;
+        let url = c.current_url().await?;
+        if url.path() != "/u/0/" {
+            return Err(format!("alice's tab is at {url}, not /u/0/").into());
+        }
+        Ok(())
+    });
+    step!(run, "each-tab-its-own", {
+        // The first tab, reloaded, is still bob's; alice's tab is still hers.
+        let alices_tab = c.window().await?;
+        c.switch_to_window(bobs_tab.clone()).await?;
+        c.refresh().await?;
+        wait_for_text(&c, "#current-account", "Signed in as bob@example.com").await?;
+        expect_count(&c, "#tab-note", 0).await?;
+        c.switch_to_window(alices_tab).await?;
+        c.refresh().await?;
+        wait_for_text(&c, "#current-account", "Signed in as alice@example.com").await
+    });
+    step!(run, "a-tabs-form-acts-in-the-tab", {
+        // "Switch" posted from alice's tab moves that tab to bob's slot; the
+        // first tab's default (bob) is untouched either way, so check the URL.
+        c.find(Locator::Css(r#".account[data-email="bob@example.com"] button.switch"#)).await?.click().await?;
+        wait_for_text(&c, "#current-account", "Signed in as bob@example.com").await?;
+        let url = c.current_url().await?;
+        if url.path() != "/u/1/" {
+            return Err(format!("the tab moved to {url}, not bob's /u/1/").into());
+        }
+        c.close_window().await?;
+        c.switch_to_window(bobs_tab.clone()).await?;
+        c.refresh().await?;
+        wait_for_text(&c, "#current-account", "Signed in as bob@example.com").await
+    });
     step!(run, "switched-to-alice", {
         c.find(Locator::Css(r#".account[data-email="alice@example.com"] button.switch"#)).await?.click().await?;
         wait_for_text(&c, "#current-account", "Signed in as alice@example.com").await?;

@@ -68,6 +68,8 @@ struct SwitcherRow {
     finish_action: Option<String>,
     switch_action: Option<String>,
     remove_action: Option<String>,
+    /// Its own tab (`/u/{slot}/`), for "Open in a new tab".
+    tab_url: Option<String>,
 }
 
 impl SwitcherView {
@@ -88,6 +90,7 @@ impl SwitcherView {
                 finish_action: action(account.finish_form),
                 switch_action: action(account.switch_form),
                 remove_action: action(account.remove_form),
+                tab_url: account.tab_url,
             })
             .collect();
         Self {
@@ -116,6 +119,7 @@ pub(crate) fn home(
     framework: Framework,
     current: Option<&User>,
     switcher: Option<AccountSwitcher<AccountDisplay>>,
+    tab: Option<u32>,
     flash: Option<String>,
 ) -> Result<String, minijinja::Error> {
     templates::render(
@@ -124,6 +128,7 @@ pub(crate) fn home(
             framework => framework.to_string(),
             current => current.map(AccountView::of),
             switcher => switcher.map(SwitcherView::of),
+            tab,
             flash,
             demo_accounts => demo_accounts(),
             demo_password => DEMO_PASSWORD,

@@ -243,7 +243,8 @@ impl Harness for Actix {
                     async move { config.sign_out_all::<U>(&session).await.map(|removed| removed.to_string()) }
                 })
             })
-            .wrap(SessionToken);
+            .wrap(SessionToken)
+            .wrap(config.tab_prefix());
         let service: Service = match self {
             Self::Cookie => boxed(test::init_service(app.wrap(test_support::cookie_session())).await),
             Self::Redis => {

@@ -274,7 +274,7 @@ impl Harness for Axum {
             }
         };
         // The tab layer goes around the whole router, before it matches.
-        let router = Router::new().fallback_service(tower_layer::Layer::layer(&config.tab_layer(), router));
+        let router = Router::new().fallback_service(tower_layer::Layer::layer(&config.tab_prefix(), router));
         AxumClient { client: TestClient::new(router), config }
     }
 }

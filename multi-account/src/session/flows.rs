@@ -10,7 +10,7 @@ use super::decision::{Decision, Destinations, Form, Refusal, Response};
 use super::link_intent::LinkIntent;
 use super::origin::{FlowRequest, local_path};
 use super::state::SessionState;
-use super::tabs::TabSwitch;
+use super::tabs::{TabSelector, TabSwitch};
 use super::{budget, keys};
 use crate::{AccountId, LinkError, LinkService, MultiAccountUser};
 
@@ -476,11 +476,16 @@ impl SessionConfig {
         }
         change.forget_sign_in(&target_id);
         change.renew_privileges();
-        // A tab of the removed account returns to unprefixed pages: its slot
-        // is gone.
+        // The tab of the removed account returns to the session's default
+        // account (its slot is gone), and its page to the unprefixed path.
+        let removed_slot = change.state().slots().of(&target_id.to_string());
+        if removed_slot.is_some() && change.state().tab().and_then(TabSelector::slot) == removed_slot {
+            change.select_tab(None);
+        }
         if let Some(tabs) = self.tabs.as_ref()
             && let Some((selector, rest)) = tabs.split_path(&back)
-            && selector.slot().is_some_and(|slot| change.state().slots().of(&target_id.to_string()) == Some(slot))
+            && removed_slot.is_some()
+            && selector.slot() == removed_slot
         {
             back = rest.to_owned();
         }

@@ -66,7 +66,7 @@ const ROUTES: &[Route] = &[
         csrf: false,
         success: Success::Accounts,
         success_description: "The session's accounts and the CSRF token.",
-        refusals: &[Refusal::Unavailable],
+        refusals: &[Refusal::UnknownSlot, Refusal::Unavailable],
     },
     Route {
         method: HttpMethod::Post,
@@ -85,6 +85,7 @@ const ROUTES: &[Route] = &[
             CHECKS[1],
             Refusal::NotInGroup,
             Refusal::Disabled,
+            Refusal::UnknownSlot,
             Refusal::Unavailable,
         ],
     },
@@ -105,6 +106,7 @@ const ROUTES: &[Route] = &[
             Refusal::NotInGroup,
             Refusal::Disabled,
             Refusal::PrimaryStays,
+            Refusal::UnknownSlot,
             Refusal::Unavailable,
         ],
     },
@@ -125,6 +127,7 @@ const ROUTES: &[Route] = &[
             CHECKS[1],
             Refusal::Disabled,
             Refusal::SessionFull,
+            Refusal::UnknownSlot,
             Refusal::Unavailable,
         ],
     },
@@ -149,6 +152,7 @@ const ROUTES: &[Route] = &[
             Refusal::AlreadyInGroup,
             Refusal::TooManyLinkedAccounts { max: 0 },
             Refusal::SessionFull,
+            Refusal::UnknownSlot,
             Refusal::Unavailable,
         ],
     },
@@ -572,6 +576,7 @@ mod tests {
                 Refusal::MalformedId,
                 Refusal::Disabled,
                 Refusal::Unavailable,
+                Refusal::UnknownSlot,
             ];
             all.iter().find(|refusal| refusal.code() == code).map(Refusal::status)
         };
@@ -602,7 +607,7 @@ mod tests {
         let statuses = |path: &str, method: &str| -> Vec<String> {
             doc["paths"][path][method]["responses"].as_object().unwrap().keys().cloned().collect()
         };
-        assert_eq!(statuses("/link/api/accounts", "get"), ["200", "503"]);
+        assert_eq!(statuses("/link/api/accounts", "get"), ["200", "404", "503"]);
         assert_eq!(statuses("/link/api/switch/{user_id}", "post"), ["200", "400", "403", "404", "503"]);
         assert_eq!(statuses("/link/api/remove/{user_id}", "post"), ["200", "400", "403", "404", "409", "503"]);
         assert_eq!(statuses("/link/api/link/start", "post"), ["200", "401", "403", "404", "409", "503"]);

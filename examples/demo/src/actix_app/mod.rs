@@ -12,7 +12,7 @@ use actix_web::cookie::Key;
 use actix_web::middleware::{DefaultHeaders, ErrorHandlers, Logger};
 use actix_web::web::{self, Data};
 use actix_web::{App, HttpServer};
-use multi_account_actix::{MultiAccountConfig, SessionToken};
+use multi_account_actix::{MultiAccountConfig, SessionToken, Tabs};
 
 use crate::app_state::AppState;
 use crate::server::Server;
@@ -25,7 +25,9 @@ pub(crate) async fn start(settings: &Settings, state: AppState) -> Result<Server
         Some(secret) => Key::from(secret),
         None => Key::generate(),
     };
-    let mut config = MultiAccountConfig::new(state.db.clone()).with_handlers(pages::DemoHandlers);
+    // Per-tab accounts: `/u/{slot}/…` acts as that account, in that tab only.
+    let mut config =
+        MultiAccountConfig::new(state.db.clone()).with_handlers(pages::DemoHandlers).with_tabs(Some(Tabs::default()));
     if let Some(ttl) = settings.link_intent_ttl {
         config = config.with_link_intent_ttl(ttl);
     }
@@ -102,6 +104,8 @@ where
             .route(crate::spa::PAGE_PATH, web::get().to(pages::spa_page))
             .route(crate::spa::SCRIPT_PATH, web::get().to(pages::spa_script))
             .service(pages)
+            // Before routing: a page's tab (`/u/{slot}`) comes off its path.
+            .wrap(config.tab_prefix())
             .wrap(ErrorHandlers::new().default_handler(error_page::error_page))
             .wrap(crate::SECURITY_HEADERS.iter().fold(DefaultHeaders::new(), |headers, header| headers.add(*header)))
             // The path without its query string: no token or other secret in the log.

@@ -40,7 +40,7 @@ fn html(status: StatusCode, body: String) -> HttpResponse {
 pub(crate) async fn home(session: Session, accounts: SignedInAccounts<User>) -> Result<HttpResponse, PageError> {
     let flash = multi_account_actix::session::take_flash(&session)?;
     let switcher = accounts.current().is_some().then(|| accounts.switcher());
-    Ok(html(StatusCode::OK, views::home(Framework::Actix, accounts.current(), switcher, flash)?))
+    Ok(html(StatusCode::OK, views::home(Framework::Actix, accounts.current(), switcher, accounts.tab(), flash)?))
 }
 
 fn render_sign_in(session: &Session, page: SignInPage<'_>, status: StatusCode) -> Result<HttpResponse, PageError> {

@@ -15,7 +15,7 @@ use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use multi_account_axum::MultiAccountConfig;
+use multi_account_axum::{MultiAccountConfig, Tabs};
 use tokio::sync::watch;
 use tower_sessions::{Expiry, MemoryStore, SessionManagerLayer, SessionStore};
 
@@ -37,7 +37,9 @@ const SESSION_IDLE: time::Duration = time::Duration::days(1);
 
 /// Builds and binds the server.
 pub(crate) async fn start(settings: &Settings, state: AppState) -> Result<Server, StartError> {
-    let mut multi_account = MultiAccountConfig::new(state.db.clone()).with_handlers(pages::DemoHandlers);
+    // Per-tab accounts: `/u/{slot}/…` acts as that account, in that tab only.
+    let mut multi_account =
+        MultiAccountConfig::new(state.db.clone()).with_handlers(pages::DemoHandlers).with_tabs(Some(Tabs::default()));
     if let Some(ttl) = settings.link_intent_ttl {
         multi_account = multi_account.with_link_intent_ttl(ttl);
     }
@@ -114,10 +116,14 @@ async fn serve<S: SessionStore + Clone>(settings: &Settings, demo: DemoState, st
         .map_err(|source| StartError::Bind { address: address.clone(), source })?;
     let addr = listener.local_addr().map_err(|source| StartError::Bind { address, source })?;
     demo.app.bound_to(addr);
+    // The tab prefix comes off before the router matches: its layer wraps the
+    // whole router.
+    let tab_prefix = demo.multi_account.tab_prefix();
     // The OpenAPI document is served outside the app's layers (it has no session).
-    let service = app(demo, store)
-        .route(&settings.openapi_path, get(crate::openapi::axum_document))
-        .into_make_service_with_connect_info::<SocketAddr>();
+    let router = app(demo, store).route(&settings.openapi_path, get(crate::openapi::axum_document));
+    let service = axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<SocketAddr>(
+        tower_layer::Layer::layer(&tab_prefix, router),
+    );
     Ok(Server::axum(addr, move |mut stop: watch::Receiver<Option<bool>>| async move {
         let mut graceful = stop.clone();
         let serving = axum::serve(listener, service).with_graceful_shutdown(async move {

@@ -34,7 +34,7 @@ fn html(status: StatusCode, body: String) -> Response {
 pub(crate) async fn home(session: Session, accounts: SignedInAccounts<User>) -> Result<Response, PageError> {
     let flash = session::take_flash(&session).await?;
     let switcher = accounts.current().is_some().then(|| accounts.switcher());
-    Ok(html(StatusCode::OK, views::home(Framework::Axum, accounts.current(), switcher, flash)?))
+    Ok(html(StatusCode::OK, views::home(Framework::Axum, accounts.current(), switcher, accounts.tab(), flash)?))
 }
 
 async fn render_sign_in(session: &Session, page: SignInPage<'_>, status: StatusCode) -> Result<Response, PageError> {

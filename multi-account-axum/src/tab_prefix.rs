@@ -12,10 +12,10 @@ use tower_service::Service;
 
 use crate::config::MultiAccountConfig;
 
-/// The layer built by [`MultiAccountConfig::tab_layer`]: wraps the whole
+/// The layer built by [`MultiAccountConfig::tab_prefix`]: wraps the whole
 /// router (not `Router::layer`, which runs after routing).
 #[derive(Clone, Debug)]
-pub struct TabLayer {
+pub struct TabPrefixLayer {
     tabs: Option<Arc<Tabs>>,
 }
 
@@ -28,33 +28,33 @@ impl MultiAccountConfig {
     /// # async fn serve(multi_account: multi_account_axum::MultiAccountConfig, router: axum::Router) {
     /// use axum::ServiceExt;
     /// use tower_layer::Layer;
-    /// let app = multi_account.tab_layer().layer(router);
+    /// let app = multi_account.tab_prefix().layer(router);
     /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     /// # drop(listener); return;
     /// axum::serve(listener, ServiceExt::<axum::extract::Request>::into_make_service(app)).await.unwrap();
     /// # }
     /// ```
-    pub fn tab_layer(&self) -> TabLayer {
-        TabLayer { tabs: self.core.tabs().cloned().map(Arc::new) }
+    pub fn tab_prefix(&self) -> TabPrefixLayer {
+        TabPrefixLayer { tabs: self.core.tabs().cloned().map(Arc::new) }
     }
 }
 
-impl<S> Layer<S> for TabLayer {
-    type Service = TabService<S>;
+impl<S> Layer<S> for TabPrefixLayer {
+    type Service = TabPrefixService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        TabService { inner, tabs: self.tabs.clone() }
+        TabPrefixService { inner, tabs: self.tabs.clone() }
     }
 }
 
-/// The service built by [`TabLayer`].
+/// The service built by [`TabPrefixLayer`].
 #[derive(Clone, Debug)]
-pub struct TabService<S> {
+pub struct TabPrefixService<S> {
     inner: S,
     tabs: Option<Arc<Tabs>>,
 }
 
-impl<S: Service<Request>> Service<Request> for TabService<S> {
+impl<S: Service<Request>> Service<Request> for TabPrefixService<S> {
     type Response = S::Response;
     type Error = S::Error;
     type Future = S::Future;
