@@ -7,11 +7,12 @@ use actix_session::SessionExt;
 use actix_web::web::Data;
 use actix_web::{HttpMessage, HttpRequest};
 use multi_account::MultiAccountUser;
-use multi_account::session::{Accounts, TabSelector};
+use multi_account::session::Accounts;
 use tokio::sync::OnceCell;
 
 use crate::config::MultiAccountConfig;
 use crate::error::MultiAccountError;
+use crate::request::tab;
 use crate::session_state;
 
 /// The per-request slot: one `OnceCell` so that extractors polled together
@@ -49,17 +50,6 @@ pub(crate) async fn load<U: MultiAccountUser>(req: &HttpRequest) -> Result<Rc<Ac
         return Err(refused_tab(req));
     }
     Ok(accounts.clone())
-}
-
-/// The tab the request names: the path prefix [`TabPrefix`](crate::TabPrefix)
-/// took, or the tab header (JSON clients), with per-tab accounts on.
-pub(crate) fn tab(req: &HttpRequest) -> Option<TabSelector> {
-    if let Some(selector) = req.extensions().get::<TabSelector>() {
-        return Some(selector.clone());
-    }
-    let config = req.app_data::<Data<MultiAccountConfig>>()?;
-    let tabs = config.core.tabs()?;
-    tabs.header_selector(req.headers().get(tabs.header()).map(|value| value.as_bytes()))
 }
 
 /// A request whose tab no account holds: a page goes to itself without the tab

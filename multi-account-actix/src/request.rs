@@ -1,9 +1,10 @@
 //! A request as the core's flows take it: its inputs (token, origin
 //! headers) and the app's redirect hooks for it.
 
-use actix_web::HttpRequest;
 use actix_web::http::header;
-use multi_account::session::{Destinations, FlowRequest};
+use actix_web::web::Data;
+use actix_web::{HttpMessage, HttpRequest};
+use multi_account::session::{Destinations, FlowRequest, TabSelector};
 
 use crate::config::MultiAccountConfig;
 
@@ -44,4 +45,15 @@ impl Destinations for RequestDestinations<'_> {
     fn signed_out(&self) -> String {
         self.config.handlers.sign_out_path(self.req)
     }
+}
+
+/// The tab the request names: the path prefix [`TabPrefix`](crate::TabPrefix)
+/// took, or the tab header (JSON clients), with per-tab accounts on.
+pub(crate) fn tab(req: &HttpRequest) -> Option<TabSelector> {
+    if let Some(selector) = req.extensions().get::<TabSelector>() {
+        return Some(selector.clone());
+    }
+    let config = req.app_data::<Data<MultiAccountConfig>>()?;
+    let tabs = config.core.tabs()?;
+    tabs.header_selector(req.headers().get(tabs.header()).map(|value| value.as_bytes()))
 }

@@ -32,7 +32,7 @@ pub(crate) fn read_for(config: &MultiAccountConfig, session: &Session) -> Sessio
 /// [`read_for`] for a flow of `req`, with the tab it names.
 pub(crate) fn read_request(config: &MultiAccountConfig, req: &actix_web::HttpRequest) -> SessionState {
     use actix_session::SessionExt;
-    read_for(config, &req.get_session()).with_tab(crate::loader::tab(req))
+    read_for(config, &req.get_session()).with_tab(crate::request::tab(req))
 }
 
 /// Applies `writes` in order.

@@ -5,13 +5,14 @@ use std::sync::Arc;
 
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
-use multi_account::session::{AccountSwitcher, Accounts, TabSelector};
+use multi_account::session::{AccountSwitcher, Accounts};
 use multi_account::{AccountGroup, MultiAccountUser};
 use tokio::sync::OnceCell;
 use tower_sessions::Session;
 
 use crate::config::MultiAccountConfig;
 use crate::error::MultiAccountError;
+use crate::request::tab;
 use crate::session_state;
 
 /// The per-request slot, shared by every extractor of the request.
@@ -52,17 +53,6 @@ pub(crate) async fn load<U: MultiAccountUser>(parts: &mut Parts) -> Result<Arc<A
         return Err(refused_tab(parts));
     }
     Ok(accounts.clone())
-}
-
-/// The tab the request names: the path prefix the
-/// [`TabPrefixLayer`](crate::TabPrefixLayer) took, or the tab header (JSON
-/// clients), with per-tab accounts on.
-pub(crate) fn tab(parts: &Parts) -> Option<TabSelector> {
-    if let Some(selector) = parts.extensions.get::<TabSelector>() {
-        return Some(selector.clone());
-    }
-    let tabs = parts.extensions.get::<MultiAccountConfig>()?.core.tabs()?;
-    tabs.header_selector(parts.headers.get(tabs.header()).map(|value| value.as_bytes()))
 }
 
 /// A request whose tab no account holds: a page goes to itself without the tab

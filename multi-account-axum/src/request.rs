@@ -3,7 +3,7 @@
 
 use axum::http::request::Parts;
 use axum::http::{HeaderName, header};
-use multi_account::session::{Destinations, FlowRequest};
+use multi_account::session::{Destinations, FlowRequest, TabSelector};
 
 use crate::config::MultiAccountConfig;
 
@@ -51,4 +51,15 @@ impl Destinations for RequestDestinations<'_> {
     fn signed_out(&self) -> String {
         self.config.handlers.sign_out_path(self.parts)
     }
+}
+
+/// The tab the request names: the path prefix the
+/// [`TabPrefixLayer`](crate::TabPrefixLayer) took, or the tab header (JSON
+/// clients), with per-tab accounts on.
+pub(crate) fn tab(parts: &Parts) -> Option<TabSelector> {
+    if let Some(selector) = parts.extensions.get::<TabSelector>() {
+        return Some(selector.clone());
+    }
+    let tabs = parts.extensions.get::<MultiAccountConfig>()?.core.tabs()?;
+    tabs.header_selector(parts.headers.get(tabs.header()).map(|value| value.as_bytes()))
 }

@@ -64,8 +64,8 @@ pub(crate) async fn read_request(
     config: &MultiAccountConfig,
     parts: &axum::http::request::Parts,
 ) -> Result<SessionState, MultiAccountError> {
-    let session = crate::extractors::session(parts)?;
-    Ok(read_for(config, &session).await?.with_tab(crate::extractors::tab(parts)))
+    let session = parts.extensions.get::<Session>().ok_or(MultiAccountError::NotConfigured)?;
+    Ok(read_for(config, session).await?.with_tab(crate::request::tab(parts)))
 }
 
 /// Applies `writes` in order.

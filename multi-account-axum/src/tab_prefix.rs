@@ -25,15 +25,16 @@ impl MultiAccountConfig {
     /// a no-op while they are off. Wrap the router in it:
     ///
     /// ```
-    /// # async fn serve(multi_account: multi_account_axum::MultiAccountConfig, router: axum::Router) {
+    /// # fn app(multi_account: multi_account_axum::MultiAccountConfig, router: axum::Router) {
     /// use axum::ServiceExt;
     /// use tower_layer::Layer;
     /// let app = multi_account.tab_prefix().layer(router);
-    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    /// # drop(listener); return;
-    /// axum::serve(listener, ServiceExt::<axum::extract::Request>::into_make_service(app)).await.unwrap();
+    /// // Serve it: `axum::serve(listener, app.into_make_service())`.
+    /// let _service = ServiceExt::<axum::extract::Request>::into_make_service(app);
     /// # }
     /// ```
+    ///
+    /// Or, to keep a `Router`: `Router::new().fallback_service(multi_account.tab_prefix().layer(router))`.
     pub fn tab_prefix(&self) -> TabPrefixLayer {
         TabPrefixLayer { tabs: self.core.tabs().cloned().map(Arc::new) }
     }
