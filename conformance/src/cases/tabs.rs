@@ -113,6 +113,9 @@ pub async fn two_tabs_act_as_their_own_accounts<U: SuiteUser>(harness: &impl Har
 pub async fn a_tab_that_holds_no_account_acts_as_nobody<U: SuiteUser>(harness: &impl Harness) {
     let (db, _guard) = database(3).await;
     let mut client = harness.client::<U>(&db, &Options::tabs(Tabs::default())).await;
+    let anonymous = client.get("/u/0/current").await;
+    assert_left_tab(&anonymous, "/current");
+    assert!(!anonymous.set_cookie, "an anonymous visitor gets no session from a tab: {anonymous:?}");
     group_of_three::<U>(&mut client).await;
 
     for tab in ["/u/9", "/u/x", "/u/01", "/u/-1", "/u/+1", "/u/1.0", "/u/%31", "/u/99999999999999999999", "/u/"] {

@@ -88,8 +88,10 @@ impl SessionConfig {
         let mut change = SessionChange::new(state);
         let accounts = self.resolve_into::<U>(&mut change).await;
         // A page whose tab acts as nobody goes to itself without it: the next
-        // page says why. (A refused flow writes no message.)
-        if accounts.is_tab_refused() && state.tab().is_some_and(TabSelector::is_path) {
+        // page says why. (A refused flow writes no message, and an anonymous
+        // visitor gets no session from it.)
+        if accounts.is_tab_refused() && state.tab().is_some_and(TabSelector::is_path) && state.signed_in_id::<U>().is_some()
+        {
             change.insert(keys::FLASH, Refusal::UnknownSlot.to_string());
         }
         Resolution { accounts, writes: change.into_writes() }
