@@ -58,9 +58,7 @@ impl<U> Accounts<U> {
         tracing::error!(%error, "multi-account: loading the signed-in accounts failed; treating the request as signed out");
         Self { database_failed: true, ..Self::signed_out() }
     }
-}
 
-impl<U> Accounts<U> {
     /// The slot this request's tab acts on (`/u/{slot}/…` or the tab header),
     /// when it named one and per-tab accounts are on.
     pub fn tab(&self) -> Option<u32> {

@@ -90,7 +90,9 @@ impl SessionConfig {
         // A page whose tab acts as nobody goes to itself without it: the next
         // page says why. (A refused flow writes no message, and an anonymous
         // visitor gets no session from it.)
-        if accounts.is_tab_refused() && state.tab().is_some_and(TabSelector::is_path) && state.signed_in_id::<U>().is_some()
+        if accounts.is_tab_refused()
+            && state.tab().is_some_and(TabSelector::is_path)
+            && state.signed_in_id::<U>().is_some()
         {
             change.insert(keys::FLASH, Refusal::UnknownSlot.to_string());
         }
