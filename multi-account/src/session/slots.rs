@@ -87,6 +87,7 @@ mod tests {
     fn a_tampered_value_keeps_nothing() {
         for value in [
             serde_json::json!({"next": 1, "of": {"a": 5}}),
+            serde_json::json!({"next": 1, "of": {"a": 1}}),
             serde_json::json!({"next": "x"}),
             serde_json::json!([1, 2]),
             serde_json::json!({"next": 2, "of": {"a": -1}}),

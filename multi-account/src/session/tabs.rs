@@ -200,6 +200,9 @@ mod tests {
         assert_eq!(tabs.url(3, "/inbox?x=1"), "/acct/3/inbox?x=1");
         assert_eq!(tabs.url(3, "//evil.example"), "/acct/3//evil.example");
         assert_eq!(tabs.split_path("/acct/3/inbox").map(|(tab, rest)| (tab.slot(), rest)), Some((Some(3), "/inbox")));
+        assert_eq!((tabs.header(), tabs.switch()), ("x-account-slot", TabSwitch::MoveTab));
+        let custom = Tabs::default().with_header("X-Tab").with_switch(TabSwitch::ChangeDefault);
+        assert_eq!((custom.header(), custom.switch(), custom.prefix()), ("x-tab", TabSwitch::ChangeDefault, "/u"));
         let header = tabs.header_selector(Some(b"\xff")).unwrap();
         assert!(!header.is_path());
         assert_eq!(header.slot(), None);
