@@ -120,7 +120,9 @@ impl<U: MultiAccountUser, S: Send + Sync> OptionalFromRequestParts<S> for Primar
 }
 
 /// Everything about the signed-in accounts: current, primary and group, plus what
-/// the account switcher needs. Never refuses for being signed out (a valid state).
+/// the account switcher needs. Never refuses for being signed out (a valid
+/// state); a page whose tab (`/u/{slot}/…`) no account holds is sent to itself
+/// without the tab (303), a JSON client's tab header refused (404).
 pub struct SignedInAccounts<U> {
     accounts: Arc<Accounts<U>>,
     config: MultiAccountConfig,

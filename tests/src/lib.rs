@@ -28,6 +28,10 @@ pub struct SecurityModel;
 pub struct SignInStrategies;
 
 #[cfg(doctest)]
+#[doc = include_str!("../../docs/per-tab-accounts.md")]
+pub struct PerTabAccounts;
+
+#[cfg(doctest)]
 #[doc = include_str!("../../docs/single-page-apps.md")]
 pub struct SinglePageApps;
 

@@ -90,8 +90,14 @@ pub async fn two_tabs_act_as_their_own_accounts<U: SuiteUser>(harness: &impl Har
     assert_eq!(acting(&mut client, "").await, "1");
     assert_eq!((acting(&mut client, "/u/1").await, acting(&mut client, "/u/2").await), ("2".into(), "3".into()));
 
-    // Another account joins: it gets the next slot, the others keep theirs.
-    assert_eq!(client.complete_link(1, 4).await.status, 303);
+    // Another account joins, added from tab 1: it gets the next slot, the
+    // others keep theirs, and the flow returns to the page without the tab
+    // (the new account acts by default; tab 1 stays account 2's).
+    let origin = client.origin();
+    client.set_headers(vec![("Referer".to_owned(), format!("{origin}/u/1/inbox"))]);
+    assert_left_tab(&client.complete_link(1, 4).await, "/inbox");
+    client.set_headers(Vec::new());
+    assert_eq!(acting(&mut client, "").await, "4");
     assert_eq!(acting(&mut client, "/u/3").await, "4");
     assert_eq!((acting(&mut client, "/u/0").await, acting(&mut client, "/u/1").await), ("1".into(), "2".into()));
 

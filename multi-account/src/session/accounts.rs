@@ -72,14 +72,14 @@ impl<U> Accounts<U> {
         self.tabs.as_ref().is_some_and(|view| view.refused)
     }
 
-    /// `path` (a local path) as a link from this page: in a tab, it keeps the
-    /// tab (`/u/{slot}{path}`); otherwise it is `path`.
+    /// `path` (a local path; anything else is `/`) as a link from this page:
+    /// in a tab, it keeps the tab (`/u/{slot}{path}`); otherwise it is `path`.
     ///
     /// The app's own links use it so that a tab stays on its account.
     pub fn url_for(&self, path: &str) -> String {
         match self.tabs.as_ref().and_then(|view| Some((&view.tabs, view.selected?))) {
             Some((tabs, slot)) => tabs.url(slot, path),
-            None => path.to_owned(),
+            None => super::local_path(path).unwrap_or("/").to_owned(),
         }
     }
 }

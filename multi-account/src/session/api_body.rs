@@ -64,7 +64,8 @@ pub struct ApiAccount<D> {
     /// What may be done to this account.
     pub actions: Vec<AccountAction>,
     /// Its stable tab slot, when the app turned per-tab accounts on: send it
-    /// in the tab header to act as this account. `null` otherwise.
+    /// in the tab header to act as this account. `null` otherwise, and for a
+    /// pending account.
     pub slot: Option<u32>,
 }
 
@@ -137,7 +138,8 @@ impl<D> ApiAccounts<D> {
                     actions.push(AccountAction::FinishLink);
                 }
                 ApiAccount {
-                    slot: accounts.slot_of(&user.id()),
+                    // A pending account is no member yet: no tab selects it.
+                    slot: (!standing.pending).then(|| accounts.slot_of(&user.id())).flatten(),
                     id: user.id().to_string(),
                     user: user.display(),
                     current: standing.current,

@@ -91,6 +91,14 @@ fn decision(mut change: SessionChange, outcome: Result<Response, Stop>) -> Decis
 }
 
 impl SessionConfig {
+    /// `path` without its tab prefix, if it has one (and tabs are on).
+    fn untabbed(&self, path: String) -> String {
+        match self.tabs.as_ref().and_then(|tabs| tabs.split_path(&path)) {
+            Some((_, rest)) => rest.to_owned(),
+            None => path,
+        }
+    }
+
     fn check_enabled(&self) -> Result<(), Refusal> {
         if self.is_enabled() { Ok(()) } else { Err(Refusal::Disabled) }
     }
@@ -222,8 +230,11 @@ impl SessionConfig {
             return Err(Refusal::Forbidden("link: the path is not this session's signed-in primary").into());
         }
         let link = self.paths.link_url(&primary_id);
+        // The new account acts by default once linked: its return is the page
+        // without the tab it was started from (that tab stays its account's).
         let return_to = request
             .same_origin_referer()
+            .map(|referer| self.untabbed(referer))
             .filter(|referer| *referer != link && !referer.starts_with(&format!("{link}?")))
             .unwrap_or_else(|| destinations.after_link());
         let intent = LinkIntent::new(primary_id.to_string(), return_to, self.now(), self.link_intent_ttl);
@@ -406,7 +417,7 @@ impl SessionConfig {
         // default (what unprefixed pages act as) and leaves the tab, as the app
         // chose.
         if let Some(tabs) = self.tabs.as_ref().filter(|_| change.state().tab().is_some()) {
-            let rest = tabs.split_path(&back).map_or_else(|| back.clone(), |(_, rest)| rest.to_owned());
+            let rest = self.untabbed(back);
             if tabs.switch() == TabSwitch::MoveTab {
                 let Some(slot) = change.state().slots().of(&target_id.to_string()) else {
                     return Err(Refusal::UnknownSlot.into());

@@ -332,7 +332,7 @@ fn api_account() -> RefOr<Schema> {
                     .minimum(Some(0))
                     .description(Some(
                         "Its stable tab slot, when the app turned per-tab accounts on: send it in the tab header to \
-                         act as this account. `null` otherwise.",
+                         act as this account. `null` otherwise, and for a pending account.",
                     ))
                     .into(),
             ),

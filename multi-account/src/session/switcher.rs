@@ -54,7 +54,8 @@ pub struct SwitcherAccount<D> {
     /// Removes this account from the group; `None` for the primary (use
     /// sign-out-all) and outside multi-account mode.
     pub remove_form: Option<FormAction>,
-    /// Its stable tab slot, when per-tab accounts are on.
+    /// Its stable tab slot, when per-tab accounts are on; `None` for a pending
+    /// account (no tab selects it until it is linked).
     pub slot: Option<u32>,
     /// Its tab's first page (`/u/{slot}/`), for "open in a new tab"; `None`
     /// when per-tab accounts are off and for a pending account.
@@ -108,7 +109,8 @@ impl<D> AccountSwitcher<D> {
                     switch_form: (!standing.current).then(|| FormAction::post(switch_path.clone(), token)),
                     remove_form: (!standing.primary && standing.member)
                         .then(|| FormAction::post(accounts.url_for(&paths.remove_url(&text)), token)),
-                    slot: accounts.slot_of(&id),
+                    // A pending account is no member yet: no tab selects it.
+                    slot: (!standing.pending).then(|| accounts.slot_of(&id)).flatten(),
                     tab_url: (!standing.pending).then(|| accounts.url_for_account(&id, "/")).flatten(),
                     id: text,
                 }

@@ -45,10 +45,16 @@ impl Default for Tabs {
 }
 
 impl Tabs {
-    /// Another path prefix (one or more segments, no trailing slash).
+    /// Another path prefix (one or more segments; slashes around it are
+    /// ignored). An empty one (`""`, `"/"`) keeps the prefix as it was: a tab
+    /// must be told apart from the app's own paths.
     pub fn with_prefix(mut self, prefix: &str) -> Self {
-        let prefix = prefix.trim_end_matches('/');
-        self.prefix = if prefix.starts_with('/') { prefix.to_owned() } else { format!("/{prefix}") };
+        let prefix = prefix.trim_matches('/');
+        if prefix.is_empty() {
+            tracing::warn!("multi-account: an empty tab prefix is ignored; keeping {:?}", self.prefix);
+            return self;
+        }
+        self.prefix = format!("/{prefix}");
         self
     }
 
@@ -108,10 +114,10 @@ impl Tabs {
         Some(TabSelector::new(text, TabSource::Header))
     }
 
-    /// `path` as a tab on `slot` sees it: `/u/{slot}{path}`.
+    /// `path` (a local path; anything else is `/`) as a tab on `slot` sees it:
+    /// `/u/{slot}{path}`.
     pub(crate) fn url(&self, slot: u32, path: &str) -> String {
-        let path = if path.starts_with('/') { path } else { "/" };
-        format!("{}/{slot}{path}", self.prefix)
+        format!("{}/{slot}{}", self.prefix, super::local_path(path).unwrap_or("/"))
     }
 }
 
@@ -197,8 +203,10 @@ mod tests {
     fn a_prefix_is_normalized_and_urls_carry_the_slot() {
         let tabs = Tabs::default().with_prefix("acct/");
         assert_eq!(tabs.prefix(), "/acct");
+        assert_eq!(Tabs::default().with_prefix("/").with_prefix("").prefix(), "/u");
         assert_eq!(tabs.url(3, "/inbox?x=1"), "/acct/3/inbox?x=1");
-        assert_eq!(tabs.url(3, "//evil.example"), "/acct/3//evil.example");
+        assert_eq!(tabs.url(3, "//evil.example"), "/acct/3/");
+        assert_eq!(tabs.url(3, "inbox"), "/acct/3/");
         assert_eq!(tabs.split_path("/acct/3/inbox").map(|(tab, rest)| (tab.slot(), rest)), Some((Some(3), "/inbox")));
         assert_eq!((tabs.header(), tabs.switch()), ("x-account-slot", TabSwitch::MoveTab));
         let custom = Tabs::default().with_header("X-Tab").with_switch(TabSwitch::ChangeDefault);
