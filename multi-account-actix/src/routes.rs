@@ -165,7 +165,7 @@ async fn switch<U: MultiAccountUser>(
     presented: Option<&str>,
 ) -> Result<HttpResponse, MultiAccountError> {
     let config = config(req)?;
-    let state = session_state::read_request(&config, &req);
+    let state = session_state::read_request(&config, req);
     let destinations = RequestDestinations { config: &config, req };
     let decision = config.core.switch::<U>(&state, &flow_request(req, presented), target, &destinations).await;
     apply(&config, req, decision)

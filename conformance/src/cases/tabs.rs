@@ -15,7 +15,7 @@ use crate::json::{self, API, assert_refused, current, ids};
 const GONE: &str = "That account is not signed in here any more.";
 
 /// 1 signed in, 2 and 3 linked (3 acts by default): slots 0, 1, 2.
-async fn group_of_three<U: SuiteUser>(client: &mut impl Client) {
+async fn group_of_three(client: &mut impl Client) {
     client.sign_in(1).await;
     assert_eq!(client.complete_link(1, 2).await.status, 303);
     assert_eq!(client.complete_link(1, 3).await.status, 303);
@@ -55,7 +55,7 @@ fn slots(switcher: &serde_json::Value) -> Vec<(String, serde_json::Value, serde_
 pub async fn two_tabs_act_as_their_own_accounts<U: SuiteUser>(harness: &impl Harness) {
     let (db, _guard) = database(4).await;
     let mut client = harness.client::<U>(&db, &Options::tabs(Tabs::default())).await;
-    group_of_three::<U>(&mut client).await;
+    group_of_three(&mut client).await;
 
     let switcher = client.switcher().await;
     assert_eq!(
@@ -122,7 +122,7 @@ pub async fn a_tab_that_holds_no_account_acts_as_nobody<U: SuiteUser>(harness: &
     let anonymous = client.get("/u/0/current").await;
     assert_left_tab(&anonymous, "/current");
     assert!(!anonymous.set_cookie, "an anonymous visitor gets no session from a tab: {anonymous:?}");
-    group_of_three::<U>(&mut client).await;
+    group_of_three(&mut client).await;
 
     for tab in ["/u/9", "/u/x", "/u/01", "/u/-1", "/u/+1", "/u/1.0", "/u/%31", "/u/99999999999999999999", "/u/"] {
         let path = format!("{tab}/current");
@@ -172,7 +172,7 @@ pub async fn switch_in_a_tab_moves_it_or_changes_the_default<U: SuiteUser>(harne
     for switch in [TabSwitch::MoveTab, TabSwitch::ChangeDefault] {
         let (db, _guard) = database(3).await;
         let mut client = harness.client::<U>(&db, &Options::tabs(Tabs::default().with_switch(switch))).await;
-        group_of_three::<U>(&mut client).await;
+        group_of_three(&mut client).await;
         let origin = client.origin();
         client.set_headers(vec![("Referer".to_owned(), format!("{origin}/u/1/inbox?x=1"))]);
         assert_eq!(client.post_form("/u/1/link/switch_to/3", &[]).await.status, 403, "{switch:?}: no token");
@@ -200,7 +200,7 @@ pub async fn switch_in_a_tab_moves_it_or_changes_the_default<U: SuiteUser>(harne
 pub async fn json_clients_name_their_tab_in_a_header<U: SuiteUser>(harness: &impl Harness) {
     let (db, _guard) = database(3).await;
     let mut client = harness.client::<U>(&db, &Options::tabs(Tabs::default())).await;
-    group_of_three::<U>(&mut client).await;
+    group_of_three(&mut client).await;
     let get = |slot: &'static [u8]| (format!("{API}/accounts"), [("x-account-slot", slot)]);
 
     let all = json::accounts(&mut client).await;
@@ -247,7 +247,7 @@ pub async fn json_clients_name_their_tab_in_a_header<U: SuiteUser>(harness: &imp
 pub async fn without_tabs_no_prefix_or_header_selects_an_account<U: SuiteUser>(harness: &impl Harness) {
     let (db, _guard) = database(3).await;
     let mut client = harness.client::<U>(&db, &Options::default()).await;
-    group_of_three::<U>(&mut client).await;
+    group_of_three(&mut client).await;
     assert_eq!(client.get("/u/0/current").await.status, 404);
     let reply = client.request("GET", "/current", &[("x-account-slot", b"0")], b"").await;
     assert_eq!(reply.body, "3");
