@@ -241,6 +241,21 @@ pub async fn json_clients_name_their_tab_in_a_header<U: SuiteUser>(harness: &imp
         .await;
     assert_refused(&stale, 404, "unknown_slot");
     assert_eq!(ids(&json::accounts(&mut client).await), vec![1, 2, 3], "a refused tab removed nothing");
+    // A tab removing its own account: the answer is the default's view.
+    let token = json::token(&mut client).await;
+    let own = client
+        .request(
+            "POST",
+            &format!("{API}/remove/2"),
+            &[("x-account-slot", b"1"), ("x-csrf-token", token.as_bytes())],
+            b"",
+        )
+        .await;
+    assert_eq!(own.status, 200, "{own:?}");
+    let after = json::body(&own);
+    assert_eq!((ids(&after), current(&after)), (vec![1, 3], Some(3)));
+    let (path, headers) = get(b"1");
+    assert_refused(&client.request("GET", &path, &headers, b"").await, 404, "unknown_slot");
 }
 
 /// Off (the default): no prefix is taken, no header read, no slot kept.
