@@ -12,6 +12,12 @@
 //!   the six-account session of `c_multi_6`: the same per-request load (one
 //!   statement), answered as JSON; checked against `c_multi_6`, the
 //!   `SignedInAccounts` extractor's request (target ≤ 1.05×);
+//! - `c_multi_6_tabs`, `c_tab_6`: per-tab accounts on (`with_tabs`, the
+//!   `TabPrefix` middleware), the six-account session of `c_multi_6`: the
+//!   extractor's request unprefixed (the default account), and prefixed,
+//!   `/u/2/bench/multi`, acting as the account on slot 2 (not the default);
+//!   checked against `c_multi_6` (tabs off) and `c_multi_6_tabs` (target ≤
+//!   1.05×);
 //! - `d_naive_{2,6,11}`: the reference implementation's strategy on the same
 //!   sessions: the primary, then the links, then one query per linked account;
 //! - `p_group_only_6` (with the cases above, to share their rounds): the group
@@ -30,7 +36,8 @@
 //! criterion means to the baseline, the interleaved median, and the median of
 //! the per-round (paired) ratios to the baseline with its interquartile range.
 //! The targets are checked on the paired ratios: `c_multi_6 <= 1.3 x a_baseline`,
-//! `d_naive_6 >= 2 x c_multi_6` and `c_json_6 <= 1.05 x c_multi_6`.
+//! `d_naive_6 >= 2 x c_multi_6`, `c_json_6 <= 1.05 x c_multi_6`, and
+//! `c_tab_6 <= 1.05 x c_multi_6_tabs` (`c_multi_6_tabs / c_multi_6` alongside).
 //!
 //! `cargo bench -p multi-account-actix --bench request_cost`
 #![allow(missing_docs, clippy::print_stdout, clippy::print_stderr, clippy::unwrap_used, clippy::expect_used)]
@@ -47,7 +54,7 @@ use std::time::{Duration, Instant};
 use actix_http::Request;
 use actix_session::Session;
 use actix_web::body::MessageBody;
-use actix_web::dev::{Service, ServiceResponse};
+use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::error::{ErrorInternalServerError, ErrorUnauthorized};
 use actix_web::http::StatusCode;
 use actix_web::rt::{System, SystemRunner};
@@ -57,7 +64,7 @@ use multi_account::test_database::TestBackend;
 use multi_account::{LinkService, LinkStatus};
 use multi_account_actix::session::{get_user_id, multi_account_session};
 use multi_account_actix::test_support::{self, TestClient};
-use multi_account_actix::{MultiAccountConfig, SessionToken, SignedInAccounts};
+use multi_account_actix::{MultiAccountConfig, SessionToken, SignedInAccounts, Tabs};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use support::{QueryCounter, User, linked_account, user};
 
@@ -65,6 +72,10 @@ use common::{Case, Interleaved};
 
 /// The JSON API's accounts request at the default `Paths::api`.
 const JSON_ACCOUNTS: &str = "/link/api/accounts";
+
+/// The extractor's request in the tab of slot 2: the six-account group's third
+/// account (slots go 0, 1, … in the order the accounts joined), not the default.
+const TAB_MULTI: &str = "/u/2/bench/multi";
 
 /// The session key the baseline app keeps its user id under.
 const BASELINE_USER_KEY: &str = "user_id";
@@ -160,22 +171,43 @@ async fn naive(session: Session, db: web::Data<DatabaseConnection>) -> actix_web
 }
 
 /// The real app (the test app of `tests/it/support`: routes, `SessionToken`, cookie
-/// sessions) plus the two bench handlers.
+/// sessions) plus the bench handlers.
+fn full_app(
+    config: &MultiAccountConfig,
+    db: &DatabaseConnection,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody + use<>>,
+        Error = actix_web::Error,
+        InitError = (),
+    > + use<>,
+> {
+    App::new()
+        .configure(support::configure(config))
+        .app_data(web::Data::new(db.clone()))
+        .route("/bench/multi", web::get().to(multi))
+        .route("/bench/naive", web::get().to(naive))
+        .route("/bench/group-only", web::get().to(group_only))
+        .wrap(SessionToken)
+        .wrap(test_support::cookie_session())
+}
+
 async fn full_service(
     config: &MultiAccountConfig,
     db: &DatabaseConnection,
 ) -> impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error> {
-    test::init_service(
-        App::new()
-            .configure(support::configure(config))
-            .app_data(web::Data::new(db.clone()))
-            .route("/bench/multi", web::get().to(multi))
-            .route("/bench/naive", web::get().to(naive))
-            .route("/bench/group-only", web::get().to(group_only))
-            .wrap(SessionToken)
-            .wrap(test_support::cookie_session()),
-    )
-    .await
+    test::init_service(full_app(config, db)).await
+}
+
+/// The real app with per-tab accounts: `config` has them on, and its
+/// `TabPrefix` takes `/u/{slot}` off the path before routing.
+async fn tab_service(
+    config: &MultiAccountConfig,
+    db: &DatabaseConnection,
+) -> impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error> {
+    test::init_service(full_app(config, db).wrap(config.tab_prefix())).await
 }
 
 // ------------------------------------------------------------------- harness
@@ -276,6 +308,7 @@ fn run_backend(
     backend: TestBackend,
 ) -> Results {
     let config = MultiAccountConfig::new(db.clone());
+    let tab_config = MultiAccountConfig::new(db.clone()).with_tabs(Some(Tabs::default()));
 
     // (a) the baseline app, signed in as 1.
     let mut baseline = TestClient::new(system.block_on(baseline_service(db)));
@@ -325,7 +358,16 @@ fn run_backend(
         cases.push(Case::new(format!("c_multi_{accounts}"), queries, requests(system, client, "/bench/multi")));
         if let Some(mut json) = six_json.take() {
             let queries = system.block_on(check_json(&mut json, q, 6));
+            // The same session with tabs on: its first request gives the six
+            // accounts their slots (a session write), then the default account
+            // unprefixed, and the account on slot 2 in its tab.
+            let mut tabs = same_session(system.block_on(tab_service(&tab_config, db)), &json);
             cases.push(Case::new("c_json_6", queries, requests(system, json, JSON_ACCOUNTS)));
+            let queries = system.block_on(check(&mut tabs, q, "/bench/multi", "6:6"));
+            let mut tab = same_session(system.block_on(tab_service(&tab_config, db)), &tabs);
+            let tab_queries = system.block_on(check(&mut tab, q, TAB_MULTI, "3:6"));
+            cases.push(Case::new("c_multi_6_tabs", queries, requests(system, tabs, "/bench/multi")));
+            cases.push(Case::new("c_tab_6", tab_queries, requests(system, tab, TAB_MULTI)));
         }
     }
     for (accounts, queries, client) in naive_clients {
@@ -432,6 +474,8 @@ fn main() {
         common::target_check(&group, &result.cases_run, "c_multi_6", "<=", 1.3, "a_baseline");
         common::target_check(&group, &result.cases_run, "d_naive_6", ">=", 2.0, "c_multi_6");
         common::target_check(&group, &result.cases_run, "c_json_6", "<=", 1.05, "c_multi_6");
+        common::target_check(&group, &result.cases_run, "c_multi_6_tabs", "<=", 1.05, "c_multi_6");
+        common::target_check(&group, &result.cases_run, "c_tab_6", "<=", 1.05, "c_multi_6_tabs");
         let parts = format!("request_cost_{backend}_parts");
         println!("\n### where the time goes on {backend}: no database (`/plain`), and the database alone\n");
         common::print_table(&parts, &result.parts, &result.parts_run, "p_baseline_plain");

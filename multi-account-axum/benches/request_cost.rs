@@ -11,7 +11,13 @@
 //! - `json_6`: the JSON API's `GET {api}/accounts` (`/link/api/accounts`) on
 //!   the six-account session of `multi_6` (the same per-request load, one
 //!   statement), answered as JSON; the table adds its paired ratio to
-//!   `multi_6`, the `SignedInAccounts` extractor's request (target ≤ 1.05×).
+//!   `multi_6`, the `SignedInAccounts` extractor's request (target ≤ 1.05×);
+//! - `multi_6_tabs`, `tab_6`: per-tab accounts on (`with_tabs`, the router
+//!   wrapped in the tab prefix layer), a six-account session linked there:
+//!   `/state` unprefixed (the default account), and prefixed, `/u/2/state`,
+//!   acting as the account on slot 2 (not the default); the table adds
+//!   `multi_6_tabs / multi_6` (tabs on against off) and `tab_6 / multi_6_tabs`
+//!   (target ≤ 1.05×).
 //!
 //! The cases run interleaved (rounds of a fixed number of requests each, the
 //! order rotating), so that load from other processes hits them alike; the table
@@ -35,7 +41,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use multi_account::test_database::TestBackend;
 use multi_account_axum::test_support::{self, TestClient};
-use multi_account_axum::{MultiAccountConfig, SignedInAccounts};
+use multi_account_axum::{MultiAccountConfig, SignedInAccounts, Tabs};
 use multi_account_conformance::User;
 use multi_account_conformance::app::{counted_database, state_line, use_backend, user};
 use sea_orm::{DatabaseConnection, EntityTrait};
@@ -47,6 +53,11 @@ const REQUESTS_PER_ROUND: usize = 200;
 const JSON_ACCOUNTS: &str = "/link/api/accounts";
 /// `json_6 / multi_6` at most this (paired median).
 const JSON_TARGET: f64 = 1.05;
+/// `/state` in the tab of slot 2: the six-account group's third account (slots
+/// go 0, 1, … in the order the accounts joined), not the default.
+const TAB_STATE: &str = "/u/2/state";
+/// `tab_6 / multi_6_tabs` (and `multi_6_tabs / multi_6`) at most this.
+const TAB_TARGET: f64 = 1.05;
 
 /// The baseline app: a session holding the user id, and the user loaded by id.
 fn baseline(db: DatabaseConnection) -> Router {
@@ -80,6 +91,12 @@ fn ours(config: &MultiAccountConfig) -> Router {
         .route("/state", get(state))
         .layer(config.layer())
         .layer(SessionManagerLayer::new(MemoryStore::default()).with_secure(false))
+}
+
+/// Our app with per-tab accounts (`config` has them on): the tab prefix layer
+/// around the whole router, kept a `Router` through a fallback.
+fn ours_with_tabs(config: &MultiAccountConfig) -> Router {
+    Router::new().fallback_service(tower_layer::Layer::layer(&config.tab_prefix(), ours(config)))
 }
 
 async fn link(client: &mut TestClient, primary: i64, linked: i64) {
@@ -158,6 +175,21 @@ async fn run(backend: TestBackend) {
             cases.push((name, client, "/state"));
         }
     }
+    // Tabs on: a six-account session linked in that app (slots 0..=5 for
+    // accounts 1..=6, the last linked the default), unprefixed and in a tab.
+    let tab_config = MultiAccountConfig::new(db.clone()).with_tabs(Some(Tabs::default()));
+    let router = ours_with_tabs(&tab_config);
+    let mut tabs = TestClient::new(router.clone());
+    tabs.sign_in(&1).await;
+    for linked in 2..=6 {
+        link(&mut tabs, 1, linked).await;
+    }
+    assert_eq!(tabs.get("/state").await.body, "current=6;primary=1;group=1,2,3,4,5,6");
+    let mut tab = TestClient::new(router);
+    tab.set_cookies(tabs.cookies().clone());
+    assert_eq!(tab.get(TAB_STATE).await.body, "current=3;primary=1;group=1,2,3,4,5,6");
+    cases.push(("multi_6_tabs", tabs, "/state"));
+    cases.push(("tab_6", tab, TAB_STATE));
 
     // Statements of one request, each after a settling request.
     let mut counts = Vec::new();
@@ -188,11 +220,11 @@ async fn run(backend: TestBackend) {
         (median(&mut ratios), low, high)
     };
     println!("\n{backend}: {ROUNDS} interleaved rounds of {REQUESTS_PER_ROUND} requests per case");
-    println!("{:<10} {:>10} {:>12} {:>16} {:>20}", "case", "statements", "median µs", "ratio (paired)", "ratio IQR");
+    println!("{:<12} {:>10} {:>12} {:>16} {:>20}", "case", "statements", "median µs", "ratio (paired)", "ratio IQR");
     for (index, (name, _, _)) in cases.iter().enumerate() {
         let (ratio, low, high) = paired(index, 0);
         let micros = median(&mut times[index].clone()) * 1e6;
-        println!("{name:<10} {:>10} {micros:>12.1} {ratio:>15.2}x {:>12.2}–{high:.2}x", counts[index], low);
+        println!("{name:<12} {:>10} {micros:>12.1} {ratio:>15.2}x {:>12.2}–{high:.2}x", counts[index], low);
     }
     let index = |wanted: &str| cases.iter().position(|(name, _, _)| *name == wanted).expect("a case");
     let (ratio, low, high) = paired(index("json_6"), index("multi_6"));
@@ -200,6 +232,18 @@ async fn run(backend: TestBackend) {
         "json_6 / multi_6 (JSON accounts / the SignedInAccounts extractor, six accounts): {ratio:.2}x \
          (IQR {low:.2}–{high:.2}x) — target <= {JSON_TARGET}x: {}",
         if ratio <= JSON_TARGET { "MET" } else { "NOT MET" }
+    );
+    let (ratio, low, high) = paired(index("multi_6_tabs"), index("multi_6"));
+    println!(
+        "multi_6_tabs / multi_6 (tabs on, unprefixed / tabs off, six accounts): {ratio:.2}x \
+         (IQR {low:.2}–{high:.2}x) — target <= {TAB_TARGET}x: {}",
+        if ratio <= TAB_TARGET { "MET" } else { "NOT MET" }
+    );
+    let (ratio, low, high) = paired(index("tab_6"), index("multi_6_tabs"));
+    println!(
+        "tab_6 / multi_6_tabs (a tab's account at /u/2 / the default unprefixed, six accounts): {ratio:.2}x \
+         (IQR {low:.2}–{high:.2}x) — target <= {TAB_TARGET}x: {}",
+        if ratio <= TAB_TARGET { "MET" } else { "NOT MET" }
     );
 }
 
