@@ -78,8 +78,8 @@ pub async fn two_tabs_act_as_their_own_accounts<U: SuiteUser>(harness: &impl Har
     assert_eq!(act(&mut client, "").await.body, "3");
     assert_eq!(client.post_form("/u/0/act", &[]).await.status, 403, "a tab's post still needs the token");
     // Links from a tab keep it.
-    assert_eq!(client.get("/u/1/links").await.body, "/u/1/inbox?x=1");
-    assert_eq!(client.get("/links").await.body, "/inbox?x=1");
+    assert_eq!(client.get("/u/1/links").await.body, "/u/1/inbox?x=1 tab=1 slots=0,1,2");
+    assert_eq!(client.get("/links").await.body, "/inbox?x=1 tab=- slots=0,1,2");
     let in_tab = client.get("/u/1/switcher.json").await;
     let in_tab: serde_json::Value = serde_json::from_str(&in_tab.body).unwrap();
     assert_eq!(in_tab["accounts"][0]["switch_form"]["action"], "/u/1/link/switch_to/1");
@@ -215,6 +215,10 @@ pub async fn json_clients_name_their_tab_in_a_header<U: SuiteUser>(harness: &imp
         let reply = client.request("GET", &path, &[("x-account-slot", bad)], b"").await;
         assert_refused(&reply, 404, "unknown_slot");
     }
+    // A page asked with the header (not the prefix) is refused, not redirected:
+    // the header is a JSON client's, which has no page to go back to.
+    let page = client.request("GET", "/current", &[("x-account-slot", b"7")], b"").await;
+    assert_eq!((page.status, page.location.as_deref()), (404, None), "{page:?}");
     // A switch from the tab moves it: the answer acts as the target, the
     // session's default stays.
     let token = json::token(&mut client).await;

@@ -141,9 +141,12 @@ async fn act<U: MultiAccountUser>(
     })
 }
 
-/// The switcher's and `url_for`'s links from this page.
+/// `url_for`'s link from this page, this page's tab and each listed
+/// account's slot (`-` for none).
 async fn links<U: MultiAccountUser>(accounts: SignedInAccounts<U>) -> String {
-    accounts.url_for("/inbox?x=1")
+    let shown = |slot: Option<u32>| slot.map_or_else(|| "-".to_owned(), |slot| slot.to_string());
+    let slots: Vec<String> = accounts.accounts().iter().map(|user| shown(accounts.slot_of(&user.id()))).collect();
+    format!("{} tab={} slots={}", accounts.url_for("/inbox?x=1"), shown(accounts.tab()), slots.join(","))
 }
 
 async fn own_form_rotate(session: tower_sessions::Session) -> Result<String, multi_account_axum::MultiAccountError> {
