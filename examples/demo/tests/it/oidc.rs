@@ -245,7 +245,8 @@ demo_test! {
         let oidc = provider.settings(AddAccountPrompt::Auto);
         let demo = Demo::start_with(|settings| Settings {
             oidc: Some(oidc),
-            link_intent_ttl: Some(std::time::Duration::from_secs(1)),
+            // Long enough for the round through the provider on a loaded machine.
+            link_intent_ttl: Some(std::time::Duration::from_secs(4)),
             ..settings
         })
         .await;
@@ -255,7 +256,7 @@ demo_test! {
         let link = start_adding(&mut client).await;
         let start = continue_with_provider(&mut client, Some(&link), "").await;
         let (callback, _) = through_provider(&mut browser, start.location().unwrap(), AtProvider::SignIn("bob")).await;
-        tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(4100)).await;
         let done = client.get(&crate::support::oidc::path_of(&callback)).await;
         assert_eq!((done.status, done.location()), (303, Some("/")), "{}", done.body);
         let home = client.get("/").await;
@@ -266,7 +267,7 @@ demo_test! {
         // Starting with an intent that expired already goes nowhere near the provider.
         let link = start_adding(&mut client).await;
         let page = client.get(&format!("/sign-in?return_to={}", encode(&link))).await;
-        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(4100)).await;
         let token = page.csrf_token().unwrap();
         let start = client.post_form("/oidc/start", &[("csrf_token", &token), ("return_to", &link)]).await;
         assert_eq!((start.status, start.location()), (303, Some("/")), "{}", start.body);
