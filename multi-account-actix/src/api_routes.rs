@@ -19,7 +19,9 @@ pub(crate) fn register<U: MultiAccountUser>(cfg: &mut ServiceConfig, paths: &mul
         .service(web::resource(paths.api_url("remove/{user_id}")).route(web::post().to(remove::<U>)))
         .service(web::resource(paths.api_url("sign-out-all")).route(web::post().to(sign_out_all::<U>)))
         .service(web::resource(paths.api_url("link/start")).route(web::post().to(link_start::<U>)))
-        .service(web::resource(paths.api_url("link/complete")).route(web::post().to(link_complete::<U>)));
+        .service(web::resource(paths.api_url("link/complete")).route(web::post().to(link_complete::<U>)))
+        .service(web::resource(paths.api_url("again/{user_id}")).route(web::post().to(again::<U>)))
+        .service(web::resource(paths.api_url("forget/{user_id}")).route(web::post().to(forget::<U>)));
 }
 
 /// A refusal as the API answers it, before any decision (no config).
@@ -63,6 +65,7 @@ fn json<D: serde::Serialize>(status: StatusCode, body: &ApiBody<D>) -> HttpRespo
 /// Applies a decision: its session writes, then its JSON answer. A session that
 /// cannot be written answers `unavailable`, with nothing said to have happened.
 fn apply<D: serde::Serialize>(req: &HttpRequest, decision: ApiDecision<D>) -> HttpResponse {
+    crate::request::set_cookies(req, &decision.writes);
     if session_state::apply(&req.get_session(), &decision.writes).is_err() {
         let body: ApiBody<D> = ApiBody::Error(ApiError::from(Refusal::Unavailable));
         return json(StatusCode::SERVICE_UNAVAILABLE, &body);
@@ -121,7 +124,8 @@ async fn remove<U: MultiAccountUser>(
 async fn sign_out_all<U: MultiAccountUser>(req: HttpRequest) -> HttpResponse {
     let Ok(config) = config(&req) else { return refused(Refusal::Unavailable) };
     let state = session_state::read_request(&config, &req);
-    let decision = config.core.api_sign_out_all::<U>(&state, &flow_request(&req, presented(&req))).await;
+    let forget = crate::request::has_flag(req.query_string(), "forget");
+    let decision = config.core.api_sign_out_all::<U>(&state, &flow_request(&req, presented(&req)), forget).await;
     apply(&req, decision)
 }
 
@@ -138,5 +142,31 @@ async fn link_complete<U: MultiAccountUser>(req: HttpRequest) -> HttpResponse {
     let Ok(config) = config(&req) else { return refused(Refusal::Unavailable) };
     let state = session_state::read_request(&config, &req);
     let decision = config.core.api_link_complete::<U>(&state, &flow_request(&req, presented(&req))).await;
+    apply(&req, decision)
+}
+
+async fn again<U: MultiAccountUser>(
+    req: HttpRequest,
+    path: Result<web::Path<String>, actix_web::Error>,
+) -> HttpResponse {
+    // An id that is not even text (`%FF`) is malformed like any other.
+    let path = path.map_or_else(|_| String::new(), web::Path::into_inner);
+    let Ok(config) = config(&req) else { return refused(Refusal::Unavailable) };
+    let state = session_state::read_request(&config, &req);
+    let destinations = RequestDestinations { config: &config, req: &req };
+    let request = flow_request(&req, presented(&req));
+    let decision = config.core.api_sign_in_again::<U>(&state, &request, &path, &destinations).await;
+    apply(&req, decision)
+}
+
+async fn forget<U: MultiAccountUser>(
+    req: HttpRequest,
+    path: Result<web::Path<String>, actix_web::Error>,
+) -> HttpResponse {
+    // An id that is not even text (`%FF`) is malformed like any other.
+    let path = path.map_or_else(|_| String::new(), web::Path::into_inner);
+    let Ok(config) = config(&req) else { return refused(Refusal::Unavailable) };
+    let state = session_state::read_request(&config, &req);
+    let decision = config.core.api_forget::<U>(&state, &flow_request(&req, presented(&req)), &path).await;
     apply(&req, decision)
 }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use multi_account::session::{COOKIE_SESSION_BUDGET, Paths, SessionConfig, Tabs};
+use multi_account::session::{COOKIE_SESSION_BUDGET, Paths, RememberedAccounts, SessionConfig, Tabs};
 use sea_orm::DatabaseConnection;
 
 use crate::handlers::{DefaultHandlers, MultiAccountHandlers};
@@ -138,6 +138,15 @@ impl MultiAccountConfig {
     /// `/u/{slot}/…` or, for JSON clients, a header (see [`Tabs`]).
     pub fn with_tabs(mut self, tabs: Option<Tabs>) -> Self {
         self.core = self.core.with_tabs(tabs);
+        self
+    }
+
+    /// Turns remembered accounts on: an account that leaves this browser's
+    /// group stays in its switcher, signed out, with "Sign in again" and
+    /// "Forget", in an encrypted cookie of its own (see
+    /// [`RememberedAccounts`]). Off by default.
+    pub fn with_remembered(mut self, remembered: Option<RememberedAccounts>) -> Self {
+        self.core = self.core.with_remembered(remembered);
         self
     }
 

@@ -107,7 +107,9 @@ pub use extractors::{CurrentUser, PrimaryUser, SignedInAccounts};
 pub type MultiAccount<U> = SignedInAccounts<U>;
 pub use handlers::{AutoSubmitForm, DefaultHandlers, MultiAccountHandlers};
 pub use multi_account::session::{AUDIT_TARGET, DEFAULT_LINK_INTENT_TTL, Paths, local_path};
-pub use multi_account::session::{AccountSwitcher, FormAction, SwitcherAccount, TabSwitch, Tabs};
+pub use multi_account::session::{
+    AccountSwitcher, FormAction, RememberedAccounts, SwitcherAccount, SwitcherRemembered, TabSwitch, Tabs,
+};
 pub use redirect::redirect;
 pub use session_token::{SessionToken, SessionTokenMiddleware, new_session_token};
 pub use tab_prefix::{TabPrefix, TabPrefixMiddleware};

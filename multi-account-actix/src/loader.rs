@@ -40,9 +40,12 @@ pub(crate) async fn load<U: MultiAccountUser>(req: &HttpRequest) -> Result<Rc<Ac
     let accounts = slot
         .get_or_init(|| async {
             let session = req.get_session();
-            let state = session_state::read(&session, config.core.identity_key()).with_tab(tab(req));
+            let state = session_state::read(&session, config.core.identity_key())
+                .with_tab(tab(req))
+                .with_remembered_cookie(crate::request::remembered_cookie(req));
             let resolution = config.core.resolve::<U>(&state).await;
             session_state::apply_logged(&session, &resolution.writes);
+            crate::request::set_cookies(req, &resolution.writes);
             Rc::new(resolution.accounts)
         })
         .await;

@@ -4,7 +4,7 @@
 use actix_web::http::header;
 use actix_web::web::Data;
 use actix_web::{HttpMessage, HttpRequest};
-use multi_account::session::{Destinations, FlowRequest, TabSelector};
+use multi_account::session::{Destinations, FlowRequest, SessionWrite, TabSelector};
 
 use crate::config::MultiAccountConfig;
 
@@ -56,4 +56,35 @@ pub(crate) fn tab(req: &HttpRequest) -> Option<TabSelector> {
     let config = req.app_data::<Data<MultiAccountConfig>>()?;
     let tabs = config.core.tabs()?;
     tabs.header_selector(req.headers().get(tabs.header()).map(|value| value.as_bytes()))
+}
+
+/// The value of the remembered accounts' cookie in the request, when they are on.
+pub(crate) fn remembered_cookie(req: &HttpRequest) -> Option<&str> {
+    let remembered = req.app_data::<Data<MultiAccountConfig>>()?.core.remembered()?;
+    remembered.find_cookie(req.headers().get_all(header::COOKIE).filter_map(|value| value.to_str().ok()))
+}
+
+/// The cookies a request's decisions set, added to its response by the
+/// [`SessionToken`](crate::SessionToken) middleware (extractors have no response).
+#[derive(Debug, Default)]
+pub(crate) struct ResponseCookies(pub(crate) Vec<String>);
+
+/// Queues the `SetCookie` writes of `writes` for the response.
+pub(crate) fn set_cookies(req: &HttpRequest, writes: &[SessionWrite]) {
+    for write in writes {
+        if let SessionWrite::SetCookie { header } = write {
+            let mut extensions = req.extensions_mut();
+            match extensions.get_mut::<ResponseCookies>() {
+                Some(cookies) => cookies.0.push(header.clone()),
+                None => {
+                    extensions.insert(ResponseCookies(vec![header.clone()]));
+                }
+            }
+        }
+    }
+}
+
+/// Whether `query` holds the flag `name` (`name` or `name=…`).
+pub(crate) fn has_flag(query: &str, name: &str) -> bool {
+    query.split('&').any(|pair| pair.split('=').next() == Some(name))
 }

@@ -83,7 +83,13 @@ impl MultiAccountConfig {
                     if get_switch { switch.route(web::get().to(switch_get::<U>)) } else { switch }
                 })
                 .service(web::resource(&paths.remove).route(web::post().to(remove::<U>)))
-                .service(web::resource(&paths.sign_out_all).route(web::post().to(sign_out_all::<U>)));
+                .service(web::resource(&paths.sign_out_all).route(web::post().to(sign_out_all::<U>)))
+                .service(
+                    web::resource(&paths.again)
+                        .route(web::get().to(again_page::<U>))
+                        .route(web::post().to(again::<U>)),
+                )
+                .service(web::resource(&paths.forget).route(web::post().to(forget)));
             crate::api_routes::register::<U>(cfg, &paths);
         }
     }
@@ -96,6 +102,7 @@ fn apply(
     decision: Decision,
 ) -> Result<HttpResponse, MultiAccountError> {
     session_state::apply(&req.get_session(), &decision.writes)?;
+    crate::request::set_cookies(req, &decision.writes);
     let form = |form: multi_account::session::Form| AutoSubmitForm {
         action: form.action,
         csrf_field: CSRF_FIELD,
@@ -195,6 +202,47 @@ async fn sign_out_all<U: MultiAccountUser>(
     let state = session_state::read_request(&config, &req);
     let destinations = RequestDestinations { config: &config, req: &req };
     let request = flow_request(&req, presented(&form));
-    let decision = config.core.sign_out_all_flow::<U>(&state, &request, &destinations).await;
+    let forget = crate::request::has_flag(req.query_string(), "forget");
+    let decision = config.core.sign_out_all_flow::<U>(&state, &request, forget, &destinations).await;
     apply(&config, &req, decision)
+}
+
+/// GET "Sign in again": signed out, to the sign-in page with the account's
+/// hint; signed in, the page whose form adds it.
+async fn again_page<U: MultiAccountUser>(
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, MultiAccountError> {
+    let config = config(&req)?;
+    let state = session_state::read_request(&config, &req);
+    let destinations = RequestDestinations { config: &config, req: &req };
+    let decision = config.core.sign_in_again_page::<U>(&state, &path, &destinations).await;
+    apply(&config, &req, decision)
+}
+
+/// POST "Sign in again": adds the remembered account (the add-account flow).
+async fn again<U: MultiAccountUser>(
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: Lenient<web::Form<CsrfParam>>,
+) -> Result<HttpResponse, MultiAccountError> {
+    let config = config(&req)?;
+    let state = session_state::read_request(&config, &req);
+    let destinations = RequestDestinations { config: &config, req: &req };
+    let request = flow_request(&req, presented(&form));
+    let decision = config.core.sign_in_again::<U>(&state, &request, &path, &destinations).await;
+    apply(&config, &req, decision)
+}
+
+/// POST "Forget": this browser no longer remembers the account.
+async fn forget(
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: Lenient<web::Form<CsrfParam>>,
+) -> Result<HttpResponse, MultiAccountError> {
+    let config = config(&req)?;
+    let state = session_state::read_request(&config, &req);
+    let destinations = RequestDestinations { config: &config, req: &req };
+    let request = flow_request(&req, presented(&form));
+    apply(&config, &req, config.core.forget(&state, &request, &path, &destinations))
 }

@@ -32,7 +32,9 @@ pub(crate) fn read_for(config: &MultiAccountConfig, session: &Session) -> Sessio
 /// [`read_for`] for a flow of `req`, with the tab it names.
 pub(crate) fn read_request(config: &MultiAccountConfig, req: &actix_web::HttpRequest) -> SessionState {
     use actix_session::SessionExt;
-    read_for(config, &req.get_session()).with_tab(crate::request::tab(req))
+    read_for(config, &req.get_session())
+        .with_tab(crate::request::tab(req))
+        .with_remembered_cookie(crate::request::remembered_cookie(req))
 }
 
 /// Applies `writes` in order.
@@ -45,6 +47,9 @@ pub(crate) fn apply(session: &Session, writes: &[SessionWrite]) -> Result<(), Mu
             }
             SessionWrite::Renew => session.renew(),
             SessionWrite::Purge => session.purge(),
+            // Not the session's: the caller queues it for the response
+            // (`request::set_cookies`).
+            SessionWrite::SetCookie { .. } => {}
         }
     }
     Ok(())

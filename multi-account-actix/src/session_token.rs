@@ -7,6 +7,10 @@ use actix_session::SessionExt;
 use actix_web::Error;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 
+use actix_web::HttpMessage;
+use actix_web::http::header::{self, HeaderValue};
+
+use crate::request::ResponseCookies;
 use crate::session::get_session_token;
 use crate::session_keys;
 
@@ -75,7 +79,7 @@ where
 {
     type Response = ServiceResponse<B>;
     type Error = Error;
-    type Future = S::Future;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<ServiceResponse<B>, Error>>;
 
     forward_ready!(service);
 
@@ -87,6 +91,19 @@ where
         {
             tracing::error!(%error, "could not write the session token");
         }
-        self.service.call(req)
+        let call = self.service.call(req);
+        Box::pin(async move {
+            let mut response = call.await?;
+            // The cookies this request's decisions set (remembered accounts):
+            // the extractors that decide have no response to set them on.
+            let cookies = response.request().extensions_mut().remove::<ResponseCookies>();
+            for cookie in cookies.map(|cookies| cookies.0).unwrap_or_default() {
+                match HeaderValue::try_from(cookie) {
+                    Ok(value) => response.headers_mut().append(header::SET_COOKIE, value),
+                    Err(error) => tracing::error!(%error, "multi-account: a cookie that is no header value"),
+                }
+            }
+            Ok(response)
+        })
     }
 }

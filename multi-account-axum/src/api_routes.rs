@@ -26,6 +26,8 @@ pub(crate) fn router<U: MultiAccountUser, S: Clone + Send + Sync + 'static>(path
         .route(&paths.api_url("sign-out-all"), post(sign_out_all::<U>))
         .route(&paths.api_url("link/start"), post(link_start::<U>))
         .route(&paths.api_url("link/complete"), post(link_complete::<U>))
+        .route(&paths.api_url("again/{user_id}"), post(again::<U>))
+        .route(&paths.api_url("forget/{user_id}"), post(forget::<U>))
 }
 
 /// Room for `body` as JSON, so that writing it rarely grows the buffer (three
@@ -66,7 +68,10 @@ fn failed(error: &MultiAccountError) -> Response {
 /// Applies a decision: its session writes, then its JSON answer.
 async fn apply<D: serde::Serialize>(parts: &Parts, decision: ApiDecision<D>) -> Response {
     let written = match session(parts) {
-        Ok(session) => session_state::apply(&session, &decision.writes).await,
+        Ok(session) => {
+            crate::request::set_cookies(parts, &decision.writes);
+            session_state::apply(&session, &decision.writes).await
+        }
         Err(error) => Err(error),
     };
     match written {
@@ -133,7 +138,9 @@ async fn sign_out_all<U: MultiAccountUser>(parts: Parts) -> Response {
         Ok(prepared) => prepared,
         Err(error) => return failed(&error),
     };
-    let decision = config.core.api_sign_out_all::<U>(&state, &flow_request(&parts, presented(&parts))).await;
+    let forget = crate::request::has_flag(parts.uri.query(), "forget");
+    let request = flow_request(&parts, presented(&parts));
+    let decision = config.core.api_sign_out_all::<U>(&state, &request, forget).await;
     apply(&parts, decision).await
 }
 
@@ -154,5 +161,29 @@ async fn link_complete<U: MultiAccountUser>(parts: Parts) -> Response {
         Err(error) => return failed(&error),
     };
     let decision = config.core.api_link_complete::<U>(&state, &flow_request(&parts, presented(&parts))).await;
+    apply(&parts, decision).await
+}
+
+async fn again<U: MultiAccountUser>(target: Result<Path<String>, PathRejection>, parts: Parts) -> Response {
+    // An id that is not even text (`%FF`) is malformed like any other.
+    let target = target.map_or_else(|_| String::new(), |Path(target)| target);
+    let (config, state) = match prepare(&parts).await {
+        Ok(prepared) => prepared,
+        Err(error) => return failed(&error),
+    };
+    let destinations = RequestDestinations { config: &config, parts: &parts };
+    let request = flow_request(&parts, presented(&parts));
+    let decision = config.core.api_sign_in_again::<U>(&state, &request, &target, &destinations).await;
+    apply(&parts, decision).await
+}
+
+async fn forget<U: MultiAccountUser>(target: Result<Path<String>, PathRejection>, parts: Parts) -> Response {
+    // An id that is not even text (`%FF`) is malformed like any other.
+    let target = target.map_or_else(|_| String::new(), |Path(target)| target);
+    let (config, state) = match prepare(&parts).await {
+        Ok(prepared) => prepared,
+        Err(error) => return failed(&error),
+    };
+    let decision = config.core.api_forget::<U>(&state, &flow_request(&parts, presented(&parts)), &target).await;
     apply(&parts, decision).await
 }

@@ -43,9 +43,13 @@ pub(crate) async fn load<U: MultiAccountUser>(parts: &mut Parts) -> Result<Arc<A
     };
     let accounts = slot
         .get_or_try_init(|| async {
-            let state = session_state::read(&session).await?.with_tab(tab(parts));
+            let state = session_state::read(&session)
+                .await?
+                .with_tab(tab(parts))
+                .with_remembered_cookie(crate::request::remembered_cookie(parts));
             let resolution = config.core.resolve::<U>(&state).await;
             session_state::apply(&session, &resolution.writes).await?;
+            crate::request::set_cookies(parts, &resolution.writes);
             Ok::<_, MultiAccountError>(Arc::new(resolution.accounts))
         })
         .await?;

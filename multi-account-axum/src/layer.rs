@@ -11,7 +11,10 @@ use tower_layer::Layer;
 use tower_service::Service;
 use tower_sessions::Session;
 
+use axum::http::{HeaderValue, header};
+
 use crate::config::MultiAccountConfig;
+use crate::request::ResponseCookies;
 
 /// The layer built by [`MultiAccountConfig::layer`]. Add it *inside*
 /// tower-sessions' `SessionManagerLayer` (axum runs the last `layer` first).
@@ -68,7 +71,7 @@ async fn ensure_session_token(session: &Session) -> Result<(), tower_sessions::s
 
 impl<S> Service<Request> for MultiAccountService<S>
 where
-    S: Service<Request> + Clone + Send + 'static,
+    S: Service<Request, Response = axum::response::Response> + Clone + Send + 'static,
     S::Future: Send + 'static,
 {
     type Response = S::Response;
@@ -84,13 +87,34 @@ where
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         req.extensions_mut().insert(self.config.clone());
+        // The cookies this request's decisions set (remembered accounts): the
+        // extractors that decide have no response to set them on.
+        let cookies = self.config.core.remembered().map(|_| ResponseCookies::default());
+        if let Some(cookies) = &cookies {
+            req.extensions_mut().insert(cookies.clone());
+        }
         Box::pin(async move {
             if let Some(session) = req.extensions().get::<Session>().cloned()
                 && let Err(error) = ensure_session_token(&session).await
             {
                 tracing::error!(%error, "multi-account: could not write the session token");
             }
-            inner.call(req).await
+            let mut response = inner.call(req).await?;
+            let queued = match &cookies {
+                Some(cookies) => cookies.0.lock().map(|mut queued| std::mem::take(&mut *queued)).unwrap_or_default(),
+                None => Vec::new(),
+            };
+            {
+                for cookie in queued {
+                    match HeaderValue::try_from(cookie) {
+                        Ok(value) => {
+                            response.headers_mut().append(header::SET_COOKIE, value);
+                        }
+                        Err(error) => tracing::error!(%error, "multi-account: a cookie that is no header value"),
+                    }
+                }
+            }
+            Ok(response)
         })
     }
 }

@@ -44,6 +44,7 @@ pub use extractors::{CurrentUser, PrimaryUser, SignedInAccounts};
 pub use handlers::{DefaultHandlers, MultiAccountHandlers};
 pub use layer::{MultiAccountLayer, MultiAccountService};
 pub use multi_account::session::{
-    AUDIT_TARGET, AccountSwitcher, FormAction, Paths, SwitcherAccount, TabSwitch, Tabs, local_path,
+    AUDIT_TARGET, AccountSwitcher, FormAction, Paths, RememberedAccounts, SwitcherAccount, SwitcherRemembered,
+    TabSwitch, Tabs, local_path,
 };
 pub use tab_prefix::{TabPrefixLayer, TabPrefixService};

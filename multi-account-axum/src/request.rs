@@ -3,7 +3,7 @@
 
 use axum::http::request::Parts;
 use axum::http::{HeaderName, header};
-use multi_account::session::{Destinations, FlowRequest, TabSelector};
+use multi_account::session::{Destinations, FlowRequest, SessionWrite, TabSelector};
 
 use crate::config::MultiAccountConfig;
 
@@ -62,4 +62,35 @@ pub(crate) fn tab(parts: &Parts) -> Option<TabSelector> {
     }
     let tabs = parts.extensions.get::<MultiAccountConfig>()?.core.tabs()?;
     tabs.header_selector(parts.headers.get(tabs.header()).map(|value| value.as_bytes()))
+}
+
+/// The value of the remembered accounts' cookie in the request, when they are on.
+pub(crate) fn remembered_cookie(parts: &Parts) -> Option<&str> {
+    let remembered = parts.extensions.get::<MultiAccountConfig>()?.core.remembered()?;
+    remembered.find_cookie(parts.headers.get_all(header::COOKIE).iter().filter_map(|value| value.to_str().ok()))
+}
+
+/// The cookies a request's decisions set, added to its response by the
+/// [`MultiAccountLayer`](crate::MultiAccountLayer) (extractors have no response).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ResponseCookies(pub(crate) std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+/// Queues the `SetCookie` writes of `writes` for the response.
+pub(crate) fn set_cookies(parts: &Parts, writes: &[SessionWrite]) {
+    for write in writes {
+        if let SessionWrite::SetCookie { header } = write {
+            match parts.extensions.get::<ResponseCookies>() {
+                Some(cookies) => match cookies.0.lock() {
+                    Ok(mut cookies) => cookies.push(header.clone()),
+                    Err(_) => tracing::error!("multi-account: the response cookies were poisoned"),
+                },
+                None => tracing::error!("multi-account: a cookie to set, but no MultiAccountLayer on this route"),
+            }
+        }
+    }
+}
+
+/// Whether `query` holds the flag `name` (`name` or `name=…`).
+pub(crate) fn has_flag(query: Option<&str>, name: &str) -> bool {
+    query.unwrap_or_default().split('&').any(|pair| pair.split('=').next() == Some(name))
 }

@@ -53,6 +53,8 @@ impl MultiAccountConfig {
             .route(&paths.switch, switch)
             .route(&paths.remove, post(remove::<U>))
             .route(&paths.sign_out_all, post(sign_out_all::<U>))
+            .route(&paths.again, get(again_page::<U>).post(again::<U>))
+            .route(&paths.forget, post(forget))
             .merge(crate::api_routes::router::<U, S>(paths))
             .layer(DefaultBodyLimit::max(FORM_LIMIT))
     }
@@ -61,6 +63,7 @@ impl MultiAccountConfig {
 /// Applies a decision: its session writes, then its response.
 async fn apply(config: &MultiAccountConfig, parts: &Parts, decision: Decision) -> Result<Response, MultiAccountError> {
     session_state::apply(&session(parts)?, &decision.writes).await?;
+    crate::request::set_cookies(parts, &decision.writes);
     match decision.response {
         FlowResponse::Redirect(path) => Ok((StatusCode::SEE_OTHER, [(header::LOCATION, path)]).into_response()),
         FlowResponse::AutoSubmit(form) => Ok(config.handlers.render_auto_submit(parts, &form)),
@@ -155,6 +158,47 @@ async fn sign_out_all<U: MultiAccountUser>(
     let state = session_state::read_request(&config, &parts).await?;
     let request = flow_request(&parts, presented(form));
     let destinations = RequestDestinations { config: &config, parts: &parts };
-    let decision = config.core.sign_out_all_flow::<U>(&state, &request, &destinations).await;
+    let forget = crate::request::has_flag(parts.uri.query(), "forget");
+    let decision = config.core.sign_out_all_flow::<U>(&state, &request, forget, &destinations).await;
     apply(&config, &parts, decision).await
+}
+
+/// GET "Sign in again": signed out, to the sign-in page with the account's
+/// hint; signed in, the page whose form adds it.
+async fn again_page<U: MultiAccountUser>(
+    Path(target): Path<String>,
+    parts: Parts,
+) -> Result<Response, MultiAccountError> {
+    let config = config(&parts)?;
+    let state = session_state::read_request(&config, &parts).await?;
+    let destinations = RequestDestinations { config: &config, parts: &parts };
+    let decision = config.core.sign_in_again_page::<U>(&state, &target, &destinations).await;
+    apply(&config, &parts, decision).await
+}
+
+/// POST "Sign in again": adds the remembered account (the add-account flow).
+async fn again<U: MultiAccountUser>(
+    Path(target): Path<String>,
+    parts: Parts,
+    form: Result<Form<CsrfParam>, FormRejection>,
+) -> Result<Response, MultiAccountError> {
+    let config = config(&parts)?;
+    let state = session_state::read_request(&config, &parts).await?;
+    let request = flow_request(&parts, presented(form));
+    let destinations = RequestDestinations { config: &config, parts: &parts };
+    let decision = config.core.sign_in_again::<U>(&state, &request, &target, &destinations).await;
+    apply(&config, &parts, decision).await
+}
+
+/// POST "Forget": this browser no longer remembers the account.
+async fn forget(
+    Path(target): Path<String>,
+    parts: Parts,
+    form: Result<Form<CsrfParam>, FormRejection>,
+) -> Result<Response, MultiAccountError> {
+    let config = config(&parts)?;
+    let state = session_state::read_request(&config, &parts).await?;
+    let request = flow_request(&parts, presented(form));
+    let destinations = RequestDestinations { config: &config, parts: &parts };
+    apply(&config, &parts, config.core.forget(&state, &request, &target, &destinations)).await
 }

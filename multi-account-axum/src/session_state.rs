@@ -65,7 +65,8 @@ pub(crate) async fn read_request(
     parts: &axum::http::request::Parts,
 ) -> Result<SessionState, MultiAccountError> {
     let session = parts.extensions.get::<Session>().ok_or(MultiAccountError::NotConfigured)?;
-    Ok(read_for(config, session).await?.with_tab(crate::request::tab(parts)))
+    let state = read_for(config, session).await?.with_tab(crate::request::tab(parts));
+    Ok(state.with_remembered_cookie(crate::request::remembered_cookie(parts)))
 }
 
 /// Applies `writes` in order.
@@ -80,6 +81,9 @@ pub(crate) async fn apply(session: &Session, writes: &[SessionWrite]) -> Result<
             }
             SessionWrite::Renew => session.cycle_id().await?,
             SessionWrite::Purge => session.flush().await?,
+            // Not the session's: the caller queues it for the response
+            // (`request::set_cookies`).
+            SessionWrite::SetCookie { .. } => {}
         }
     }
     Ok(())

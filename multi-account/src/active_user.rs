@@ -24,3 +24,19 @@ where
     let user = U::from_query_result(&row, "")?;
     Ok(user.is_active().then_some(user))
 }
+
+/// The users among `ids` that exist and pass `active_check`, in one statement
+/// (`WHERE id IN (..)`): the remembered accounts' check. Not cached: the number
+/// of ids varies, and the list is short.
+pub(crate) async fn find_active_among<U, C>(db: &C, ids: &[U::Id]) -> Result<Vec<U>, DbErr>
+where
+    U: MultiAccountUser,
+    C: ConnectionTrait,
+{
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let id_column = (U::UserEntity::default(), <U::UserEntity as MultiAccountEntity>::id_column());
+    let users = U::UserEntity::find().filter(Expr::col(id_column).is_in(ids.iter().cloned())).all(db).await?;
+    Ok(users.into_iter().filter(MultiAccountUser::is_active).collect())
+}

@@ -200,6 +200,8 @@ pub async fn routes_mount_at_custom_paths<U: SuiteUser>(harness: &impl Harness) 
         switch: "/accounts/{id}/use".into(),
         remove: "/accounts/{id}/remove".into(),
         sign_out_all: "/accounts/leave".into(),
+        again: "/accounts/{id}/again".into(),
+        forget: "/accounts/{id}/forget".into(),
         api: "/accounts/api".into(),
     };
     let options = Options { get_switch: true, paths: Some(paths), ..Options::default() };

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use super::remembered::RememberedAccount;
 use super::slots::Slots;
 use super::tabs::Tabs;
 use crate::AccountGroup;
@@ -18,6 +19,8 @@ pub struct Accounts<U> {
     pub database_failed: bool,
     /// The tab slots, when the app turned per-tab accounts on.
     pub(crate) tabs: Option<TabsView>,
+    /// The remembered (signed-out) accounts to show, when they are on.
+    pub(crate) remembered: Option<Vec<RememberedAccount>>,
 }
 
 /// The tab slots of a request's accounts, and the tab the request named.
@@ -46,17 +49,25 @@ pub(crate) struct Standing {
 
 impl<U> Accounts<U> {
     pub(crate) fn signed_out() -> Self {
-        Self { current: None, group: None, database_failed: false, tabs: None }
+        Self { current: None, group: None, database_failed: false, tabs: None, remembered: None }
     }
 
     pub(crate) fn signed_in(current: U, group: Option<AccountGroup<U>>) -> Self {
-        Self { current: Some(current), group, database_failed: false, tabs: None }
+        Self { current: Some(current), group, database_failed: false, tabs: None, remembered: None }
     }
 
     /// Logs a database failure; the request continues as signed out.
     pub(crate) fn database_failure(error: &dyn std::fmt::Display) -> Self {
         tracing::error!(%error, "multi-account: loading the signed-in accounts failed; treating the request as signed out");
         Self { database_failed: true, ..Self::signed_out() }
+    }
+
+    /// The accounts this browser remembers that are not signed in here now,
+    /// the one signed in most recently first: each can "Sign in again" or be
+    /// forgotten. Empty unless remembered accounts are on. None of them counts
+    /// as signed in anywhere.
+    pub fn remembered(&self) -> &[RememberedAccount] {
+        self.remembered.as_deref().unwrap_or_default()
     }
 
     /// The slot this request's tab acts on (`/u/{slot}/…` or the tab header),

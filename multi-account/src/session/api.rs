@@ -108,15 +108,7 @@ impl SessionConfig {
             return ApiDecision::refused(Refusal::Unauthorized, change);
         };
         match self.link_start_in::<U>(&mut change, request, &primary, destinations).await {
-            Ok(Response::Redirect(sign_in)) => {
-                let body = ApiBody::LinkStarted(ApiLinkStarted {
-                    sign_in,
-                    complete: self.paths.api_url("link/complete"),
-                    expires_in: self.link_intent_ttl.as_secs(),
-                    csrf_token: change.csrf_token(),
-                });
-                ApiDecision { status: 200, body, writes: change.into_writes() }
-            }
+            Ok(Response::Redirect(sign_in)) => self.link_started(sign_in, change),
             Ok(Response::Refused(refusal)) => ApiDecision::refused(refusal, change),
             // The start answers a redirect or a refusal; anything else is a
             // flow this API does not know.
@@ -140,14 +132,61 @@ impl SessionConfig {
         self.change_answer::<U>(change, outcome).await
     }
 
+    /// `POST {api}/again/{id}`: as the signed-in group, starts adding the
+    /// remembered account `target` (answered as `link/start` is, the sign-in
+    /// URL carrying its hint); signed out, `unauthorized` (sign in with the
+    /// hint the accounts list gives).
+    pub async fn api_sign_in_again<U: MultiAccountUser>(
+        &self,
+        state: &SessionState,
+        request: &FlowRequest,
+        target: &str,
+        destinations: &impl Destinations,
+    ) -> ApiDecision<U::Display> {
+        let mut change = SessionChange::new(state);
+        if state.signed_in_id::<U>().is_none() {
+            return ApiDecision::refused(Refusal::Unauthorized, change);
+        }
+        match self.sign_in_again_in::<U>(&mut change, request, target, destinations).await {
+            Ok(Response::Redirect(sign_in)) => self.link_started(sign_in, change),
+            Ok(Response::Refused(refusal)) => ApiDecision::refused(refusal, change),
+            Ok(_) => ApiDecision::refused(Refusal::Forbidden("unexpected link start"), change),
+            Err(stop) => ApiDecision::refused(stop.refusal(), change),
+        }
+    }
+
+    /// `POST {api}/forget/{id}`: this browser forgets the remembered account
+    /// `target`; answers the accounts as the change left them.
+    pub async fn api_forget<U: MultiAccountUser>(
+        &self,
+        state: &SessionState,
+        request: &FlowRequest,
+        target: &str,
+    ) -> ApiDecision<U::Display> {
+        let mut change = SessionChange::new(state);
+        let outcome = self.forget_in(&mut change, request, target, &NoPages);
+        self.change_answer::<U>(change, outcome).await
+    }
+
+    fn link_started<D>(&self, sign_in: String, mut change: SessionChange) -> ApiDecision<D> {
+        let body = ApiBody::LinkStarted(ApiLinkStarted {
+            sign_in,
+            complete: self.paths.api_url("link/complete"),
+            expires_in: self.link_intent_ttl.as_secs(),
+            csrf_token: change.csrf_token(),
+        });
+        ApiDecision { status: 200, body, writes: change.into_writes() }
+    }
+
     /// `POST {api}/sign-out-all`: the same checks and effect as the route;
     /// answers no accounts and no token (the session is gone).
     pub async fn api_sign_out_all<U: MultiAccountUser>(
         &self,
         state: &SessionState,
         request: &FlowRequest,
+        forget: bool,
     ) -> ApiDecision<U::Display> {
-        let decision = self.sign_out_all_flow::<U>(state, request, &NoPages).await;
+        let decision = self.sign_out_all_flow::<U>(state, request, forget, &NoPages).await;
         match decision.response {
             Response::Refused(refusal) => ApiDecision {
                 status: refusal.status(),
@@ -156,7 +195,15 @@ impl SessionConfig {
             },
             _ => ApiDecision {
                 status: 200,
-                body: ApiBody::Accounts(ApiAccounts { accounts: Vec::new(), actions: Vec::new(), csrf_token: None }),
+                body: ApiBody::Accounts(ApiAccounts {
+                    accounts: Vec::new(),
+                    actions: Vec::new(),
+                    csrf_token: None,
+                    remembered: self.remembered.as_ref().map(|remembered| match forget {
+                        true => Vec::new(),
+                        false => remembered.open(state.remembered_cookie(), self.now()).listed(),
+                    }),
+                }),
                 writes: decision.writes,
             },
         }

@@ -45,6 +45,47 @@ pub struct ApiAccounts<D> {
     /// signing out of all accounts (the session is gone; ask for the accounts
     /// again for a token).
     pub csrf_token: Option<String>,
+    /// The accounts this browser remembers that are not signed in here, the
+    /// one signed in most recently first; absent unless remembered accounts
+    /// are on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remembered: Option<Vec<ApiRemembered>>,
+}
+
+/// A remembered account: signed out, with what the app chose to remember.
+#[derive(Clone, Debug, Serialize)]
+pub struct ApiRemembered {
+    /// Its id: `POST {api}/again/{id}` signs it in again (adds it to the
+    /// group), `POST {api}/forget/{id}` forgets it.
+    pub id: String,
+    /// The identifier the app chose to remember (the sign-in page's hint).
+    pub hint: Option<String>,
+    /// The display fields the app marked safe to remember.
+    pub fields: serde_json::Map<String, serde_json::Value>,
+    /// What the browser may do with it: always `sign_in_again` and `forget`.
+    pub actions: Vec<RememberedAction>,
+}
+
+/// What a remembered account allows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RememberedAction {
+    /// `POST {api}/again/{id}`: add it to the group again (signed in), or
+    /// sign in with its hint (signed out).
+    SignInAgain,
+    /// `POST {api}/forget/{id}`: this browser forgets it.
+    Forget,
+}
+
+impl From<&super::remembered::RememberedAccount> for ApiRemembered {
+    fn from(account: &super::remembered::RememberedAccount) -> Self {
+        Self {
+            id: account.id.clone(),
+            hint: account.hint.clone(),
+            fields: account.fields.clone(),
+            actions: vec![RememberedAction::SignInAgain, RememberedAction::Forget],
+        }
+    }
 }
 
 /// One account of the session.
@@ -153,6 +194,7 @@ impl<D> ApiAccounts<D> {
             Some(_) => vec![SessionAction::AddAccount, SessionAction::SignOutAll],
             None => Vec::new(),
         };
-        Self { accounts: listed, actions, csrf_token }
+        let remembered = accounts.remembered.as_ref().map(|list| list.iter().map(ApiRemembered::from).collect());
+        Self { accounts: listed, actions, csrf_token, remembered }
     }
 }

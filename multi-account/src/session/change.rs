@@ -29,6 +29,12 @@ pub enum SessionWrite {
     Renew,
     /// Delete the session, every entry.
     Purge,
+    /// Not a session entry: set a cookie of multi-account's own on the
+    /// response (the remembered accounts'), as this `Set-Cookie` header value.
+    SetCookie {
+        /// The whole `Set-Cookie` header value, attributes included.
+        header: String,
+    },
 }
 
 /// The state as the writes so far leave it, and those writes: decisions read
@@ -129,6 +135,20 @@ impl SessionChange {
     /// session's default. Not a write: a tab is the request's, not the session's.
     pub(crate) fn select_tab(&mut self, slot: Option<u32>) {
         self.state.set_tab(slot.map(super::tabs::TabSelector::of_slot));
+    }
+
+    /// Stores `list` as the remembered accounts' cookie (one cookie write per
+    /// decision: a later one replaces an earlier one), and reads it from now on.
+    pub(crate) fn write_remembered(
+        &mut self,
+        remembered: &super::remembered::RememberedAccounts,
+        list: &super::remembered::RememberedList,
+    ) {
+        let header = remembered.seal(list);
+        let value = header.split(';').next().and_then(|pair| pair.split_once('=')).map(|(_, value)| value);
+        self.state.set_remembered_cookie(value.filter(|value| !value.is_empty()).map(str::to_owned));
+        self.writes.retain(|write| !matches!(write, SessionWrite::SetCookie { .. }));
+        self.writes.push(SessionWrite::SetCookie { header });
     }
 
     fn write_records(&mut self, records: &super::sign_in_records::SignInRecords) {

@@ -8,6 +8,7 @@ use sea_orm::DatabaseConnection;
 
 use super::link_intent::{DEFAULT_LINK_INTENT_TTL, system_now};
 use super::paths::Paths;
+use super::remembered::RememberedAccounts;
 use super::state::SessionState;
 use super::tabs::Tabs;
 use crate::MultiAccountUser;
@@ -25,6 +26,7 @@ pub struct SessionConfig {
     pub(crate) identity_key: Option<&'static str>,
     pub(crate) session_budget: Option<usize>,
     pub(crate) tabs: Option<Arc<Tabs>>,
+    pub(crate) remembered: Option<Arc<RememberedAccounts>>,
 }
 
 impl std::fmt::Debug for SessionConfig {
@@ -36,6 +38,7 @@ impl std::fmt::Debug for SessionConfig {
             .field("identity_key", &self.identity_key)
             .field("session_budget", &self.session_budget)
             .field("tabs", &self.tabs)
+            .field("remembered", &self.remembered)
             .finish_non_exhaustive()
     }
 }
@@ -43,7 +46,7 @@ impl std::fmt::Debug for SessionConfig {
 impl SessionConfig {
     /// Defaults: [`Paths::default`], enabled, a 10-minute link intent, the
     /// system clock, no identity layer, no session budget, and no per-tab
-    /// accounts.
+    /// accounts, no remembered accounts.
     pub fn new(db: DatabaseConnection) -> Self {
         Self {
             db,
@@ -54,6 +57,7 @@ impl SessionConfig {
             identity_key: None,
             session_budget: None,
             tabs: None,
+            remembered: None,
         }
     }
 
@@ -96,6 +100,19 @@ impl SessionConfig {
     pub fn with_tabs(mut self, tabs: Option<Tabs>) -> Self {
         self.tabs = tabs.map(Arc::new);
         self
+    }
+
+    /// Turns remembered accounts on: accounts that leave this browser's group
+    /// stay in its chooser, signed out, with "Sign in again" and "Forget" (see
+    /// [`RememberedAccounts`]). Off by default.
+    pub fn with_remembered(mut self, remembered: Option<RememberedAccounts>) -> Self {
+        self.remembered = remembered.map(Arc::new);
+        self
+    }
+
+    /// The remembered accounts' settings, when they are on.
+    pub fn remembered(&self) -> Option<&RememberedAccounts> {
+        self.remembered.as_deref()
     }
 
     /// The per-tab accounts' settings, when they are on.

@@ -15,18 +15,18 @@ use super::{budget, keys};
 use crate::{AccountId, LinkError, LinkService, MultiAccountUser};
 
 /// A 303 to a local path (anything else becomes `/`).
-fn redirect(path: &str) -> Response {
+pub(crate) fn redirect(path: &str) -> Response {
     Response::Redirect(local_path(path).unwrap_or("/").to_owned())
 }
 
-fn parse_id<U: MultiAccountUser>(text: &str) -> Result<U::Id, Refusal> {
+pub(crate) fn parse_id<U: MultiAccountUser>(text: &str) -> Result<U::Id, Refusal> {
     U::Id::parse_canonical(text).ok_or(Refusal::MalformedId)
 }
 
 /// The same-origin and CSRF checks every state change makes, before anything
 /// is loaded. A cross-site request is refused even with the right token, so a
 /// leaked token cannot be used from another site.
-fn check_request(state: &SessionState, request: &FlowRequest, action: &'static str) -> Result<(), Refusal> {
+pub(crate) fn check_request(state: &SessionState, request: &FlowRequest, action: &'static str) -> Result<(), Refusal> {
     if !request.is_same_origin() {
         refused(action, "cross_site", &"", &"");
         return Err(Refusal::Forbidden("cross-site request"));
@@ -78,7 +78,7 @@ impl Stop {
 
 /// The HTML decision of a flow that ran over `change`: a rule that turned the
 /// flow back is a message on the page it returns to.
-fn decision(mut change: SessionChange, outcome: Result<Response, Stop>) -> Decision {
+pub(crate) fn decision(mut change: SessionChange, outcome: Result<Response, Stop>) -> Decision {
     let response = match outcome {
         Ok(response) => response,
         Err(Stop::Refused(refusal)) => Response::Refused(refusal),
@@ -99,13 +99,13 @@ impl SessionConfig {
         }
     }
 
-    fn check_enabled(&self) -> Result<(), Refusal> {
+    pub(crate) fn check_enabled(&self) -> Result<(), Refusal> {
         if self.is_enabled() { Ok(()) } else { Err(Refusal::Disabled) }
     }
 
     /// The request's accounts for a state change: unavailable when the
     /// database failed.
-    async fn load_for_change<U: MultiAccountUser>(&self, change: &mut SessionChange) -> Result<Accounts<U>, Refusal> {
+    pub(crate) async fn load_for_change<U: MultiAccountUser>(&self, change: &mut SessionChange) -> Result<Accounts<U>, Refusal> {
         let accounts = self.resolve_into::<U>(change).await;
         if accounts.database_failed {
             return Err(Refusal::Unavailable);
@@ -529,11 +529,13 @@ impl SessionConfig {
     }
 
     /// The sign-out-all route: the request's checks, then [`Self::sign_out_all`]
-    /// and a redirect to where signing out goes.
+    /// and a redirect to where signing out goes. With `forget` (and remembered
+    /// accounts on), this browser forgets its remembered accounts too.
     pub async fn sign_out_all_flow<U: MultiAccountUser>(
         &self,
         state: &SessionState,
         request: &FlowRequest,
+        forget: bool,
         destinations: &impl Destinations,
     ) -> Decision {
         let checked = self.check_enabled().and_then(|()| check_request(state, request, "sign_out_all"));
@@ -541,7 +543,10 @@ impl SessionConfig {
             return Decision::refused(refusal, Vec::new());
         }
         match self.sign_out_all::<U>(state).await {
-            Ok((writes, _)) => Decision::new(redirect(&destinations.signed_out()), writes),
+            Ok((mut writes, _)) => {
+                writes.extend(self.forget_all().filter(|_| forget));
+                Decision::new(redirect(&destinations.signed_out()), writes)
+            }
             Err(refusal) => Decision::refused(refusal, Vec::new()),
         }
     }

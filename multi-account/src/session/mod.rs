@@ -28,6 +28,8 @@ mod link_intent;
 mod openapi;
 mod origin;
 mod paths;
+mod remembered;
+mod remembered_flows;
 mod resolve;
 mod sign_in;
 mod sign_in_plan;
@@ -40,7 +42,7 @@ mod tabs;
 pub use accounts::Accounts;
 pub use api::CSRF_HEADER;
 pub use api_body::{
-    AccountAction, ApiAccount, ApiAccounts, ApiBody, ApiDecision, ApiError, ApiLinkStarted, SessionAction,
+    AccountAction, ApiAccount, ApiAccounts, ApiBody, ApiDecision, ApiError, ApiLinkStarted, ApiRemembered, RememberedAction, SessionAction,
 };
 pub use audit::AUDIT_TARGET;
 pub use budget::COOKIE_SESSION_BUDGET;
@@ -53,11 +55,12 @@ pub use link_intent::DEFAULT_LINK_INTENT_TTL;
 pub use openapi::openapi;
 pub use origin::{FlowRequest, local_path};
 pub use paths::Paths;
+pub use remembered::{LOGIN_HINT, REMEMBERED_COOKIE, RememberedAccount, RememberedAccounts, RememberedKeyTooShort};
 pub use resolve::Resolution;
 pub use sign_in::{csrf_token, forget_session, rotate_csrf_token};
 pub use sign_in_plan::SignInPlan;
 pub use state::SessionState;
-pub use switcher::{AccountSwitcher, FormAction, SwitcherAccount};
+pub use switcher::{AccountSwitcher, FormAction, SwitcherAccount, SwitcherRemembered};
 pub use tabs::{TabSelector, TabSwitch, Tabs};
 
 /// A new random session token: 128 bits from the OS generator, hex encoded.

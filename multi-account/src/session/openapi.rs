@@ -696,7 +696,7 @@ mod tests {
             actions: vec![AccountAction::Remove],
             slot: Some(2),
         };
-        let accounts = ApiAccounts { accounts: vec![account.clone()], actions: vec![], csrf_token: None };
+        let accounts = ApiAccounts { accounts: vec![account.clone()], actions: vec![], csrf_token: None, remembered: None };
         assert_fields(&doc, "ApiAccounts", serde_json::to_value(&accounts).unwrap());
         assert_fields(&doc, "ApiAccount", serde_json::to_value(&account).unwrap());
         let started = ApiLinkStarted {

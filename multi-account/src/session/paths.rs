@@ -12,8 +12,14 @@ pub struct Paths {
     pub switch: String,
     /// Remove (sign out of) one account.
     pub remove: String,
-    /// Sign out of every account in this browser.
+    /// Sign out of every account in this browser (`?forget` forgets the
+    /// remembered accounts too).
     pub sign_out_all: String,
+    /// "Sign in again" as a remembered account: GET goes to the sign-in page
+    /// with its hint (or, signed in, shows the form that adds it); POST adds it.
+    pub again: String,
+    /// Forget a remembered account (POST).
+    pub forget: String,
     /// The prefix of the JSON API's routes (`{api}/accounts`, ..), no trailing
     /// slash.
     pub api: String,
@@ -26,6 +32,8 @@ impl Default for Paths {
             switch: "/link/switch_to/{user_id}".to_owned(),
             remove: "/link/remove/{user_id}".to_owned(),
             sign_out_all: "/link/sign-out-all".to_owned(),
+            again: "/link/again/{user_id}".to_owned(),
+            forget: "/link/forget/{user_id}".to_owned(),
             api: "/link/api".to_owned(),
         }
     }
@@ -96,6 +104,16 @@ impl Paths {
     pub fn remove_url(&self, id: &dyn std::fmt::Display) -> String {
         Self::fill(&self.remove, id)
     }
+
+    /// The "Sign in again" URL of the remembered account `id`.
+    pub fn again_url(&self, id: &dyn std::fmt::Display) -> String {
+        Self::fill(&self.again, id)
+    }
+
+    /// The URL that forgets the remembered account `id`.
+    pub fn forget_url(&self, id: &dyn std::fmt::Display) -> String {
+        Self::fill(&self.forget, id)
+    }
 }
 
 #[cfg(test)]
@@ -109,6 +127,8 @@ mod tests {
             switch: "/s/{id}".to_owned(),
             remove: "/r/{id}/x".to_owned(),
             sign_out_all: "/out".to_owned(),
+            again: "/g/{id}".to_owned(),
+            forget: "/f/{id}".to_owned(),
             api: "/api/".to_owned(),
         };
         assert_eq!(paths.api_url("accounts"), "/api/accounts");
@@ -116,6 +136,8 @@ mod tests {
         assert_eq!(paths.link_start_url(&7), "/a/7/link?start");
         assert_eq!(paths.switch_url(&8), "/s/8");
         assert_eq!(paths.remove_url(&9), "/r/9/x");
+        assert_eq!(paths.again_url(&10), "/g/10");
+        assert_eq!(paths.forget_url(&11), "/f/11");
     }
 
     #[test]

@@ -8,10 +8,11 @@ use super::change::{SessionChange, SessionWrite};
 use super::config::SessionConfig;
 use super::decision::Refusal;
 use super::keys;
+use super::remembered::{RememberedAccount, RememberedAccounts};
 use super::sign_in_records::SignInRecords;
 use super::state::SessionState;
 use super::tabs::{TabSelector, Tabs};
-use crate::{LinkService, MultiAccountUser};
+use crate::{AccountId, LinkService, MultiAccountUser};
 
 /// The accounts of a request, and the session writes the resolution made: a
 /// session that lost an account (deleted, deactivated, signed out elsewhere,
@@ -100,11 +101,64 @@ impl SessionConfig {
     }
 
     pub(crate) async fn resolve_into<U: MultiAccountUser>(&self, change: &mut SessionChange) -> Accounts<U> {
-        let accounts = self.resolve_session::<U>(change).await;
+        let mut accounts = self.resolve_session::<U>(change).await;
+        if let Some(remembered) = self.remembered.as_ref().filter(|_| !accounts.database_failed) {
+            self.note_remembered(remembered, change, &mut accounts).await;
+        }
         match &self.tabs {
             Some(tabs) if !accounts.database_failed => select_tab(tabs, change, accounts),
             _ => accounts,
         }
+    }
+
+    /// Remembers the accounts signed in here (the cookie is written when one is
+    /// new, its identifier changed, or it was noted long ago), and puts the
+    /// others the cookie holds in `accounts`: checked against the database in
+    /// one statement (deleted and inactive ones are forgotten) unless the app
+    /// shows only what the cookie holds.
+    async fn note_remembered<U: MultiAccountUser>(
+        &self,
+        remembered: &RememberedAccounts,
+        change: &mut SessionChange,
+        accounts: &mut Accounts<U>,
+    ) {
+        let now = self.now();
+        let mut list = remembered.open(change.state().remembered_cookie(), now);
+        // Noted at most about once a day (with the default 30 days): a
+        // remembered account lasts its lifetime from about its last request.
+        let refresh = (remembered.lifetime().as_secs() / 30).max(60);
+        let mut changed = false;
+        let listed = accounts.listed();
+        for user in &listed {
+            changed |= list.note_signed_in(*user, now, refresh);
+        }
+        let signed_in: Vec<String> = listed.iter().map(|user| user.id().to_string()).collect();
+        changed |= list.retain(|entry| U::Id::parse_canonical(&entry.id).is_some());
+        changed |= list.cap(remembered.max_accounts(), &signed_in);
+        let shown: Vec<U::Id> = list
+            .entries
+            .iter()
+            .filter(|entry| !signed_in.contains(&entry.id))
+            .filter_map(|entry| U::Id::parse_canonical(&entry.id))
+            .collect();
+        let mut verified = true;
+        if remembered.checks_database() && !shown.is_empty() {
+            match crate::active_user::find_active_among::<U, _>(&self.db, &shown).await {
+                Ok(active) => {
+                    let active: Vec<String> = active.iter().map(|user| user.id().to_string()).collect();
+                    changed |= list.retain(|entry| signed_in.contains(&entry.id) || active.contains(&entry.id));
+                }
+                Err(error) => {
+                    tracing::error!(%error, "multi-account: checking the remembered accounts failed; showing none");
+                    verified = false;
+                }
+            }
+        }
+        if changed && verified {
+            change.write_remembered(remembered, &list);
+        }
+        let shown = list.entries.iter().filter(|entry| verified && !signed_in.contains(&entry.id));
+        accounts.remembered = Some(shown.map(RememberedAccount::from).collect());
     }
 
     /// Who is signed in with this session, whatever tab the request names.

@@ -21,6 +21,7 @@ pub struct SessionState {
     identity_key: Option<&'static str>,
     size: Option<usize>,
     tab: Option<TabSelector>,
+    remembered: Option<String>,
 }
 
 impl SessionState {
@@ -50,7 +51,7 @@ impl SessionState {
                 values.insert(key.to_owned(), value);
             }
         }
-        Self { values, identity_key, size: None, tab: None }
+        Self { values, identity_key, size: None, tab: None, remembered: None }
     }
 
     /// The same state, knowing the size of the whole session as its store writes
@@ -65,6 +66,21 @@ impl SessionState {
     pub fn with_tab(mut self, tab: Option<TabSelector>) -> Self {
         self.tab = tab;
         self
+    }
+
+    /// The same state, with the value of the request's remembered-accounts
+    /// cookie ([`RememberedAccounts::find_cookie`](super::RememberedAccounts::find_cookie)).
+    pub fn with_remembered_cookie(mut self, value: Option<&str>) -> Self {
+        self.remembered = value.map(str::to_owned);
+        self
+    }
+
+    pub(crate) fn remembered_cookie(&self) -> Option<&str> {
+        self.remembered.as_deref()
+    }
+
+    pub(crate) fn set_remembered_cookie(&mut self, value: Option<String>) {
+        self.remembered = value;
     }
 
     pub(crate) fn set_tab(&mut self, tab: Option<TabSelector>) {

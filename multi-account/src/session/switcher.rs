@@ -73,8 +73,35 @@ pub struct AccountSwitcher<D> {
     pub add_account_url: Option<String>,
     /// Signs out of every account in this browser; `None` when signed out.
     pub sign_out_all_form: Option<FormAction>,
+    /// Signs out of every account and forgets the remembered ones too (the
+    /// choice for a shared computer); `None` when signed out or when
+    /// remembered accounts are off.
+    pub sign_out_all_and_forget_form: Option<FormAction>,
+    /// The accounts this browser remembers that are not signed in here,
+    /// after the signed-in ones: "Signed out", with "Sign in again" and
+    /// "Forget". Empty unless remembered accounts are on.
+    pub remembered: Vec<SwitcherRemembered>,
     /// The session's CSRF token.
     pub csrf_token: String,
+}
+
+/// A remembered (signed-out) account in the switcher.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct SwitcherRemembered {
+    /// Its id.
+    pub id: String,
+    /// The identifier the app chose to remember (say, the email), if any.
+    pub hint: Option<String>,
+    /// The display fields the app marked safe to remember.
+    pub fields: serde_json::Map<String, serde_json::Value>,
+    /// "Sign in again" while signed in: the form that adds it to the group
+    /// (the sign-in page gets its hint). `None` when nobody is signed in.
+    pub sign_in_again_form: Option<FormAction>,
+    /// "Sign in again" as a plain link: signed out, the sign-in page with its
+    /// hint; signed in, a page with the form above.
+    pub sign_in_again_url: String,
+    /// "Forget": this browser no longer remembers it.
+    pub forget_form: FormAction,
 }
 
 impl<D> AccountSwitcher<D> {
@@ -121,6 +148,22 @@ impl<D> AccountSwitcher<D> {
             accounts: listed,
             add_account_form: anchor.as_ref().map(|id| FormAction::post(paths.link_start_url(id), token)),
             add_account_url: anchor.as_ref().map(|id| paths.link_url(id)),
+            sign_out_all_and_forget_form: anchor
+                .as_ref()
+                .filter(|_| accounts.remembered.is_some())
+                .map(|_| FormAction::post(format!("{}?forget", paths.sign_out_all), token)),
+            remembered: accounts
+                .remembered()
+                .iter()
+                .map(|account| SwitcherRemembered {
+                    id: account.id.clone(),
+                    hint: account.hint.clone(),
+                    fields: account.fields.clone(),
+                    sign_in_again_form: anchor.as_ref().map(|_| FormAction::post(paths.again_url(&account.id), token)),
+                    sign_in_again_url: paths.again_url(&account.id),
+                    forget_form: FormAction::post(paths.forget_url(&account.id), token),
+                })
+                .collect(),
             sign_out_all_form: anchor.map(|_| FormAction::post(paths.sign_out_all.clone(), token)),
             csrf_token: token.to_owned(),
         }

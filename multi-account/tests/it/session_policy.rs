@@ -37,6 +37,7 @@ impl Session {
                 }
                 SessionWrite::Renew => self.renewed += 1,
                 SessionWrite::Purge => self.values.clear(),
+                SessionWrite::SetCookie { .. } => {}
             }
         }
     }
@@ -196,7 +197,7 @@ async fn cross_site_or_tokenless_requests_are_refused_before_anything_is_read() 
             world.config.link_complete::<user::Model>(&state, &request, "1").await,
             world.config.switch::<user::Model>(&state, &request, "1", &Pages).await,
             world.config.remove::<user::Model>(&state, &request, "1", &Pages).await,
-            world.config.sign_out_all_flow::<user::Model>(&state, &request, &Pages).await,
+            world.config.sign_out_all_flow::<user::Model>(&state, &request, false, &Pages).await,
         ];
         for decision in decisions {
             assert_eq!(decision.response, Response::Refused(refusal), "{request:?}");
