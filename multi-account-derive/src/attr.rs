@@ -17,6 +17,8 @@ pub(crate) struct UserOptions {
     pub(crate) short_name: Option<LitStr>,
     pub(crate) auth_hash: Option<Ident>,
     pub(crate) link_ttl: Option<VerbatimExpr>,
+    pub(crate) remember_hint: Option<Ident>,
+    pub(crate) remember_fields: Option<PathList>,
 }
 
 /// `active_check(field = status, value = UserStatus::Active)`.

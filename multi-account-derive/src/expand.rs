@@ -84,6 +84,33 @@ fn expand(config: &UserConfig<'_>) -> TokenStream {
             }
         }
     });
+    // Spanned on the option's token, so a field type without `Display` is one
+    // error there (naming the type).
+    let remember_hint = config.remember_hint.map(|(_, ident)| {
+        quote_spanned! {ident.span()=>
+            fn remember_hint(&self) -> ::core::option::Option<::std::string::String> {
+                ::core::option::Option::Some(::std::string::ToString::to_string(&self.#ident))
+            }
+        }
+    });
+    let remember_fields = (!config.remember_fields.is_empty()).then(|| {
+        let names = config.remember_fields.iter().map(|(field, _)| crate::ast::unraw(field.ident));
+        let values = config.remember_fields.iter().map(|(_, ident)| {
+            quote_spanned! {ident.span()=>
+                ::core::result::Result::unwrap_or(
+                    #private::serde_json::to_value(&self.#ident),
+                    #private::serde_json::Value::Null,
+                )
+            }
+        });
+        quote! {
+            fn remember_fields(
+                &self,
+            ) -> ::std::vec::Vec<(&'static str, #private::serde_json::Value)> {
+                ::std::vec![ #( (#names, #values), )* ]
+            }
+        }
+    });
     let link_ttl = config.link_ttl.map(|seconds| {
         quote! {
             const LINK_TTL: ::core::option::Option<::core::time::Duration> =
@@ -123,6 +150,8 @@ fn expand(config: &UserConfig<'_>) -> TokenStream {
                     #is_active
                 }
                 #auth_hash
+                #remember_hint
+                #remember_fields
 
                 fn display(&self) -> AccountDisplay {
                     AccountDisplay {

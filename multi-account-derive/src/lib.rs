@@ -29,6 +29,8 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `short_name = "user"` | no | `"user"` | the session subject is `"<short_name>?id=<id>"` |
 /// | `auth_hash = field` | no | none | a field that changes when the credentials do (the password hash): a change signs the account out of every browser |
 /// | `link_ttl = seconds` | no | links never expire | a link expires this many seconds after it last changed |
+/// | `remember_hint = field` | no | none (only the id) | the identifier (e.g. the email) a browser may remember after sign-out, shown in the chooser and sent as the sign-in hint |
+/// | `remember_fields(a, b, ..)` | no | none | the `display_fields` a browser may remember after sign-out |
 ///
 /// Also generates `AccountDisplay` (serializable, the display fields) and
 /// `Model::load_account_group` (the one-query group lookup).

@@ -27,6 +27,10 @@ pub(crate) struct UserConfig<'a> {
     pub(crate) auth_hash: Option<&'a ModelField<'a>>,
     /// `link_ttl` in seconds.
     pub(crate) link_ttl: Option<u64>,
+    /// `remember_hint`: the field, and the option's token (the span of a type error).
+    pub(crate) remember_hint: Option<(&'a ModelField<'a>, &'a Ident)>,
+    /// `remember_fields`: each a field of `display_fields`, with the option's token.
+    pub(crate) remember_fields: Vec<(&'a ModelField<'a>, &'a Ident)>,
     /// More than one primary key was marked (already reported): emit only what
     /// does not depend on the key, so the mistake stays one error.
     pub(crate) composite_key: bool,
@@ -70,6 +74,18 @@ pub(crate) fn validate<'a>(
             None
         }
     });
+    let remember_hint = options.remember_hint.as_ref().and_then(|ident| match model.field(ident) {
+        Some(field) => Some((field, ident)),
+        None => {
+            errors.push(field_error(ident, "remember_hint", model));
+            None
+        }
+    });
+    let remember_fields = options
+        .remember_fields
+        .as_ref()
+        .map(|fields| remember_fields(model, fields, &display_fields, errors))
+        .unwrap_or_default();
     let short_name = options.short_name.as_ref().map_or_else(|| "user".to_owned(), |name| short_name(name, errors));
     let (id, composite_key) = primary_key(model, struct_ident, errors)?;
     Some(UserConfig {
@@ -81,6 +97,8 @@ pub(crate) fn validate<'a>(
         short_name,
         auth_hash,
         link_ttl,
+        remember_hint,
+        remember_fields,
         composite_key,
     })
 }
@@ -167,6 +185,59 @@ fn display_fields<'a>(
             continue;
         }
         fields.push(field);
+    }
+    fields
+}
+
+/// `remember_fields(..)`: fields of the model, each at most once, each one of the
+/// `display_fields` (what a browser may remember is a subset of what it shows).
+fn remember_fields<'a>(
+    model: &'a Model<'a>,
+    paths: &'a PathList,
+    display_fields: &[&'a ModelField<'a>],
+    errors: &mut darling::error::Accumulator,
+) -> Vec<(&'a ModelField<'a>, &'a Ident)> {
+    let mut seen = HashSet::new();
+    let mut fields = Vec::new();
+    for path in paths.iter() {
+        let Some(ident) = path.get_ident() else {
+            errors.push(
+                syn::Error::new(
+                    path.span(),
+                    "`remember_fields` takes field names of `display_fields`, e.g. `remember_fields(name, avatar)`",
+                )
+                .into(),
+            );
+            continue;
+        };
+        let Some(field) = model.field(ident) else {
+            errors.push(field_error(ident, "remember_fields", model));
+            continue;
+        };
+        if !seen.insert(ident.to_string()) {
+            errors.push(
+                syn::Error::new(
+                    ident.span(),
+                    format!("`{}` is listed twice in `remember_fields`; remove the repeat", unraw(ident)),
+                )
+                .into(),
+            );
+            continue;
+        }
+        if !display_fields.iter().any(|displayed| displayed.ident == field.ident) {
+            let name = unraw(ident);
+            errors.push(
+                syn::Error::new(
+                    ident.span(),
+                    format!(
+                        "`remember_fields` may only name fields of `display_fields`; add `{name}` to `display_fields(..)` or remove it here"
+                    ),
+                )
+                .into(),
+            );
+            continue;
+        }
+        fields.push((field, ident));
     }
     fields
 }

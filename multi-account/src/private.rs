@@ -4,6 +4,7 @@
 pub use chrono;
 pub use sea_orm;
 pub use serde;
+pub use serde_json;
 
 pub use crate::account_id::AccountId;
 pub use crate::linked_account::{LinkStatus, LinkedAccountColumn, LinkedAccountOf, PrimaryKeyOf};

@@ -93,6 +93,18 @@ pub trait MultiAccountUser: FromQueryResult + Clone + Send + Sync + Sized + 'sta
     fn auth_hash(&self) -> Option<&[u8]> {
         None
     }
+
+    /// The identifier a browser may remember for this account after it signs out
+    /// (`remember_hint = <field>`): shown in the chooser and passed to the sign-in
+    /// page as its hint (`login_hint`). `None` (the default): only the id is kept.
+    fn remember_hint(&self) -> Option<String> {
+        None
+    }
+    /// The display fields the app marked safe to remember (`remember_fields(<field>, ..)`,
+    /// a subset of `display_fields`), by field name, as JSON. Empty by default.
+    fn remember_fields(&self) -> Vec<(&'static str, serde_json::Value)> {
+        Vec::new()
+    }
 }
 
 /// A short fingerprint of `user`'s [`MultiAccountUser::auth_hash`] (hex of the first

@@ -1,5 +1,6 @@
-//! Every option, a `Uuid` key, a raw-identifier field, and a linked-account module
-//! that imports nothing (and shadows names the generated code must not rely on).
+//! Every option (and the values `remember_hint` and `remember_fields` give), a
+//! `Uuid` key, a raw-identifier field, and a linked-account module that imports
+//! nothing (and shadows names the generated code must not rely on).
 
 mod user {
     use sea_orm::entity::prelude::*;
@@ -23,6 +24,8 @@ mod user {
         short_name = "person",
         auth_hash = password_hash,
         link_ttl = 2592000,
+        remember_hint = email,
+        remember_fields(name, r#type, avatar_url),
     )]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -68,4 +71,23 @@ fn main() {
     };
     let _: &dyn Fn() -> _ = &|| display.clone();
     let _id: links::UserId = uuid::Uuid::nil();
+
+    let alice = user::Model {
+        id: uuid::Uuid::nil(),
+        name: "Alice".into(),
+        email: "alice@example.com".into(),
+        r#type: "staff".into(),
+        avatar_url: None,
+        status: user::UserStatus::Active,
+        password_hash: "hash".into(),
+    };
+    assert_eq!(alice.remember_hint().as_deref(), Some("alice@example.com"));
+    assert_eq!(
+        alice.remember_fields(),
+        vec![
+            ("name", serde_json::json!("Alice")),
+            ("type", serde_json::json!("staff")),
+            ("avatar_url", serde_json::Value::Null),
+        ],
+    );
 }

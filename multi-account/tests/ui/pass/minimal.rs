@@ -29,4 +29,8 @@ fn main() {
     assert_eq!(user::Model::MAX_LINKED_ACCOUNTS, 5);
     assert_eq!(user::Model::SHORT_NAME, "user");
     let _: Option<linked_account::Model> = None;
+    // Without `remember_hint` and `remember_fields` a browser remembers only the id.
+    let user = user::Model { id: 1 };
+    assert_eq!(user.remember_hint(), None);
+    assert!(user.remember_fields().is_empty());
 }
