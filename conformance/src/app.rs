@@ -26,6 +26,7 @@ pub mod user {
         display_fields(name),
         max_linked_accounts = 10,
         auth_hash = password_hash,
+        remember_hint = name,
     )]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]

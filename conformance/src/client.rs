@@ -52,6 +52,8 @@ pub struct Options {
     pub session_budget: Option<usize>,
     /// `with_tabs(..)` (and, on axum, the router wrapped in its tab layer).
     pub tabs: Option<multi_account::session::Tabs>,
+    /// `with_remembered(..)`.
+    pub remembered: Option<multi_account::session::RememberedAccounts>,
 }
 
 impl Options {

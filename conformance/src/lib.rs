@@ -204,6 +204,12 @@ macro_rules! each_case {
                 json_clients_name_their_tab_in_a_header
                 without_tabs_no_prefix_or_header_selects_an_account
                 a_tab_costs_no_extra_statement
+                a_removed_account_is_remembered_until_forgotten
+                every_way_out_of_the_group_remembers_the_account
+                a_remembered_cookie_that_does_not_open_reads_as_none
+                remembered_accounts_are_capped_and_expire
+                without_remembered_accounts_nothing_is_remembered
+                json_remembered_accounts_sign_in_again_and_forget
             ]
             [
                 a_new_password_signs_the_account_out

@@ -210,7 +210,7 @@ impl Harness for Actix {
         if let Some(paths) = options.paths.clone() {
             config = config.with_paths(paths);
         }
-        config = config.with_tabs(options.tabs.clone());
+        config = config.with_tabs(options.tabs.clone()).with_remembered(options.remembered.clone());
         let app = App::new()
             .configure(config.routes::<U>())
             .configure(test_support::routes::<U>())

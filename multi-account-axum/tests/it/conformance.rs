@@ -232,7 +232,7 @@ impl Harness for Axum {
         if let Some(paths) = options.paths.clone() {
             config = config.with_paths(paths);
         }
-        config = config.with_tabs(options.tabs.clone());
+        config = config.with_tabs(options.tabs.clone()).with_remembered(options.remembered.clone());
         let router = Router::new()
             .merge(config.router::<U, ()>())
             .merge(test_support::routes::<U, ()>())

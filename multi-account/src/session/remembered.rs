@@ -181,8 +181,14 @@ impl RememberedAccounts {
             tracing::debug!(len = raw.len(), "multi-account: ignoring an oversized remembered-accounts cookie");
             return RememberedList::default();
         }
+        // The sealed value is base64, which has no `%`: a client (or proxy)
+        // that percent-encoded it is read as it meant.
+        let raw = match raw.contains('%') {
+            true => percent_decode(raw),
+            false => raw.to_owned(),
+        };
         let mut jar = CookieJar::new();
-        jar.add_original(Cookie::new(self.cookie_name.clone(), raw.to_owned()));
+        jar.add_original(Cookie::new(self.cookie_name.clone(), raw));
         let Some(opened) = jar.private(&self.key).get(&self.cookie_name) else {
             tracing::debug!("multi-account: ignoring a remembered-accounts cookie that does not open under this key");
             return RememberedList::default();
@@ -224,6 +230,31 @@ impl RememberedAccounts {
         }
         cookie.to_string()
     }
+}
+
+/// `text` with its `%XX` escapes decoded (an escape that is not one stays).
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'%')
+            .then(|| bytes.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(byte) => {
+                out.push(byte);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// One remembered account, as the cookie holds it.
@@ -397,6 +428,16 @@ mod tests {
         assert_eq!(remembered.open(Some(value), 99 + lifetime).entries.len(), 1);
         // Written in the future (a clock gone back, a forged time): not trusted.
         assert_eq!(remembered.open(Some(value), 99).entries.len(), 0);
+    }
+
+    #[test]
+    fn a_percent_encoded_value_opens_too() {
+        let remembered = remembered();
+        let list = RememberedList { entries: vec![entry("1", 100)] };
+        let header = remembered.seal(&list);
+        let encoded = value_of(&header).replace('+', "%2B").replace('/', "%2F").replace('=', "%3D");
+        assert_eq!(remembered.open(Some(&encoded), 200), list);
+        assert_eq!(percent_decode("a%2Fb%zz%4"), "a/b%zz%4");
     }
 
     #[test]
