@@ -41,6 +41,8 @@ struct Route {
     description: &'static str,
     /// Takes `{user_id}` in the path.
     user_id: bool,
+    /// Takes the `forget` flag in the query (sign-out-all).
+    forget: bool,
     /// A state change: `POST` with the CSRF token.
     csrf: bool,
     success: Success,
@@ -63,6 +65,7 @@ const ROUTES: &[Route] = &[
         description: "Reads only (but for a CSRF token, created on first use: a signed-out client gets one for its \
                       sign-in). Signed out, the lists are empty.",
         user_id: false,
+        forget: false,
         csrf: false,
         success: Success::Accounts,
         success_description: "The session's accounts and the CSRF token.",
@@ -76,6 +79,7 @@ const ROUTES: &[Route] = &[
         description: "No password asked. A refused switch to an account outside the group (`not_in_group`) spends \
                       the CSRF token: ask for the accounts again for a new one.",
         user_id: true,
+        forget: false,
         csrf: true,
         success: Success::Accounts,
         success_description: "Switched: the accounts, with a new CSRF token.",
@@ -96,6 +100,7 @@ const ROUTES: &[Route] = &[
         summary: "Remove (sign out of) one account of the group",
         description: "If it was acting, the primary acts again. The primary stays: sign out of all accounts instead.",
         user_id: true,
+        forget: false,
         csrf: true,
         success: Success::Accounts,
         success_description: "Removed: the accounts, with a new CSRF token.",
@@ -118,6 +123,7 @@ const ROUTES: &[Route] = &[
         description: "Records the intent for the primary (or the signed-in account alone, which becomes the \
                       primary). Then sign the next account in, and complete the link. Signed out: `unauthorized`.",
         user_id: false,
+        forget: false,
         csrf: true,
         success: Success::LinkStarted,
         success_description: "Started: where the next account signs in and where to complete.",
@@ -140,6 +146,7 @@ const ROUTES: &[Route] = &[
                       link down (`too_many_linked_accounts`, `session_full`, `inactive`, `not_found`) drops that \
                       sign-in: the primary acts again.",
         user_id: false,
+        forget: false,
         csrf: true,
         success: Success::Accounts,
         success_description: "Linked: the group, with a new CSRF token.",
@@ -161,12 +168,59 @@ const ROUTES: &[Route] = &[
         path: "sign-out-all",
         operation_id: "signOutAll",
         summary: "Sign out of every account in this browser",
-        description: "Deletes the session's links and the session.",
+        description: "Deletes the session's links and the session. The accounts stay remembered (when the app turned \
+                      remembered accounts on) unless the query has `forget`.",
         user_id: false,
+        forget: true,
         csrf: true,
         success: Success::Accounts,
-        success_description: "Signed out: no accounts, no actions and no CSRF token (`null`).",
+        success_description: "Signed out: no accounts, no actions and no CSRF token (`null`); `remembered` (when on) \
+                              lists the accounts this browser still remembers, none after `forget`.",
         refusals: &[CHECKS[0], CHECKS[1], Refusal::Disabled, Refusal::Unavailable],
+    },
+    Route {
+        method: HttpMethod::Post,
+        path: "again/{user_id}",
+        operation_id: "signInAgain",
+        summary: "Sign a remembered account in again",
+        description: "Signed in: starts adding the remembered account to the group, as `link/start` does, and \
+                      answers the same way; the `sign_in` page carries the account's `login_hint`. Signed out: \
+                      `unauthorized` (sign in through the app's sign-in with the account's `hint`). An account \
+                      this browser does not remember, or remembers but was deleted or deactivated, is \
+                      `not_found`; one signed in here is `already_in_group`. `disabled` when the app did not turn \
+                      remembered accounts on.",
+        user_id: true,
+        forget: false,
+        csrf: true,
+        success: Success::LinkStarted,
+        success_description: "Started: where the remembered account signs in (with its hint) and where to complete.",
+        refusals: &[
+            Refusal::Unauthorized,
+            Refusal::MalformedId,
+            CHECKS[0],
+            CHECKS[1],
+            Refusal::Disabled,
+            Refusal::NotFound,
+            Refusal::AlreadyInGroup,
+            Refusal::SessionFull,
+            Refusal::UnknownSlot,
+            Refusal::Unavailable,
+        ],
+    },
+    Route {
+        method: HttpMethod::Post,
+        path: "forget/{user_id}",
+        operation_id: "forget",
+        summary: "Forget a remembered account",
+        description: "This browser no longer remembers the account; signed in or not. Forgetting an account it \
+                      does not remember changes nothing and answers the same. `disabled` when the app did not turn \
+                      remembered accounts on.",
+        user_id: true,
+        forget: false,
+        csrf: true,
+        success: Success::Accounts,
+        success_description: "Forgotten: the accounts (the CSRF token unchanged).",
+        refusals: &[Refusal::MalformedId, CHECKS[0], CHECKS[1], Refusal::Disabled, Refusal::Unavailable],
     },
 ];
 
@@ -175,7 +229,8 @@ const ROUTES: &[Route] = &[
 /// header on every `POST`), every status it can answer with the body's schema
 /// (a refusal's `code` narrowed to the codes of that route and status), the
 /// schemas `ApiAccounts`, `ApiAccount`, `AccountAction`, `SessionAction`,
-/// `ApiLinkStarted`, `ApiError` and `RefusalCode` (every code of
+/// `ApiRemembered`, `RememberedAction`, `ApiLinkStarted`, `ApiError` and
+/// `RefusalCode` (every code of
 /// [`Refusal::CODES`]) under `components`, and the session cookie as the
 /// security scheme `session` (an API key in the cookie `id`, actix-session's
 /// and tower-sessions' default name: an app that names its cookie otherwise
@@ -214,7 +269,8 @@ pub fn openapi(paths: &Paths, display: RefOr<Schema>) -> OpenApi {
         .version(env!("CARGO_PKG_VERSION"))
         .description(Some(
             "The accounts signed in to this browser, and the state changes of a multi-account session: switch, \
-             remove, add another account, sign out of all accounts. JSON in and out; every `POST` carries the \
+             remove, add another account, sign out of all accounts, and (when the app remembers accounts) sign a \
+             remembered account in again or forget it. JSON in and out; every `POST` carries the \
              session's CSRF token in the `X-CSRF-Token` header and is refused cross-site. A refusal answers an \
              `ApiError` with a stable `code`.",
         ))
@@ -239,6 +295,8 @@ fn components(display: RefOr<Schema>) -> Components {
         ("ApiAccount", api_account()),
         ("AccountAction", account_action()),
         ("SessionAction", session_action()),
+        ("ApiRemembered", api_remembered()),
+        ("RememberedAction", remembered_action()),
         ("ApiLinkStarted", api_link_started()),
         ("ApiError", api_error()),
         ("RefusalCode", refusal_code()),
@@ -270,15 +328,21 @@ fn array_of(name: &str, description: &str) -> RefOr<Schema> {
 /// An object whose every property is required (the API's bodies serialize
 /// every field, `null` included).
 fn object(description: &str, properties: Vec<(&str, RefOr<Schema>)>) -> RefOr<Schema> {
+    required_object(description, properties).into()
+}
+
+/// [`object`], open to properties that are not required (the API leaves them
+/// out where they do not apply).
+fn required_object(description: &str, properties: Vec<(&str, RefOr<Schema>)>) -> ObjectBuilder {
     let mut object = ObjectBuilder::new().description(Some(description));
     for (name, schema) in properties {
         object = object.property(name, schema).required(name);
     }
-    object.into()
+    object
 }
 
 fn api_accounts() -> RefOr<Schema> {
-    object(
+    let accounts = required_object(
         "The accounts of this browser's session.",
         vec![
             (
@@ -301,7 +365,18 @@ fn api_accounts() -> RefOr<Schema> {
                     .into(),
             ),
         ],
-    )
+    );
+    // Not required: absent unless the app turned remembered accounts on.
+    accounts
+        .property(
+            "remembered",
+            array_of(
+                "ApiRemembered",
+                "The accounts this browser remembers that are not signed in here, the one signed in most recently \
+                 first. Present only when the app turned remembered accounts on. None of them is signed in.",
+            ),
+        )
+        .into()
 }
 
 fn api_account() -> RefOr<Schema> {
@@ -353,6 +428,44 @@ fn session_action() -> RefOr<Schema> {
         "An action of the session as a whole: `add_account` (`POST {api}/link/start`), `sign_out_all` \
          (`POST {api}/sign-out-all`).",
         &["add_account", "sign_out_all"],
+    )
+}
+
+fn api_remembered() -> RefOr<Schema> {
+    object(
+        "An account this browser remembers: signed out here, with what the app chose to remember. It acts for \
+         nothing until it signs in again.",
+        vec![
+            ("id", typed(Type::String, "The account id (text form): the `{user_id}` of `again` and `forget`.").into()),
+            (
+                "hint",
+                ObjectBuilder::new()
+                    .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+                    .description(Some(
+                        "The identifier the app chose to remember (`remember_hint`, say the email): what to show, and \
+                         the sign-in's `login_hint`. `null` when the app remembers only the id.",
+                    ))
+                    .into(),
+            ),
+            (
+                "fields",
+                typed(
+                    Type::Object,
+                    "The display fields the app marked safe to remember (`remember_fields`), by name: some of \
+                     `AccountDisplay`'s. Empty when it marked none.",
+                )
+                .into(),
+            ),
+            ("actions", array_of("RememberedAction", "What may be done with it: always both actions.")),
+        ],
+    )
+}
+
+fn remembered_action() -> RefOr<Schema> {
+    string_enum(
+        "An action on a remembered account: `sign_in_again` (`POST {api}/again/{id}`: signed in, starts adding it; \
+         signed out, sign in with its `hint`), `forget` (`POST {api}/forget/{id}`).",
+        &["sign_in_again", "forget"],
     )
 }
 
@@ -436,6 +549,9 @@ fn operation(route: &Route) -> Operation {
     if route.user_id {
         operation = operation.parameter(user_id_parameter());
     }
+    if route.forget {
+        operation = operation.parameter(forget_parameter());
+    }
     if route.csrf {
         operation = operation.parameter(csrf_parameter());
     } else {
@@ -462,6 +578,20 @@ fn user_id_parameter() -> Parameter {
         .build()
 }
 
+fn forget_parameter() -> Parameter {
+    ParameterBuilder::new()
+        .name("forget")
+        .parameter_in(ParameterIn::Query)
+        .required(Required::False)
+        .description(Some(
+            "Present (`?forget`, whatever its value), this browser also forgets every account it remembers (the \
+             choice for a shared computer). Without it they stay remembered. Nothing to forget when the app did not \
+             turn remembered accounts on.",
+        ))
+        .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+        .build()
+}
+
 fn csrf_parameter() -> Parameter {
     // HTTP header names are case-insensitive; the document spells it as
     // clients usually do.
@@ -484,7 +614,10 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
-    use crate::session::{AccountAction, ApiAccount, ApiAccounts, ApiError, ApiLinkStarted, SessionAction};
+    use crate::session::{
+        AccountAction, ApiAccount, ApiAccounts, ApiError, ApiLinkStarted, ApiRemembered, RememberedAction,
+        SessionAction,
+    };
 
     fn document() -> Value {
         let display = ObjectBuilder::new().property("name", ObjectBuilder::new().schema_type(Type::String)).into();
@@ -496,13 +629,15 @@ mod tests {
     }
 
     /// Every route the adapters mount: method and path.
-    const MOUNTED: [(&str, &str); 6] = [
+    const MOUNTED: [(&str, &str); 8] = [
         ("get", "/link/api/accounts"),
         ("post", "/link/api/switch/{user_id}"),
         ("post", "/link/api/remove/{user_id}"),
         ("post", "/link/api/link/start"),
         ("post", "/link/api/link/complete"),
         ("post", "/link/api/sign-out-all"),
+        ("post", "/link/api/again/{user_id}"),
+        ("post", "/link/api/forget/{user_id}"),
     ];
 
     fn operations(doc: &Value) -> Vec<(String, String, &Value)> {
@@ -531,7 +666,7 @@ mod tests {
         let paths = Paths { api: "/v2/accounts-api/".to_owned(), ..Paths::default() };
         let doc = serde_json::to_value(openapi(&paths, ObjectBuilder::new().into())).unwrap();
         let documented: Vec<&String> = doc["paths"].as_object().unwrap().keys().collect();
-        assert_eq!(documented.len(), 6, "{documented:?}");
+        assert_eq!(documented.len(), MOUNTED.len(), "{documented:?}");
         assert!(documented.iter().all(|path| path.starts_with("/v2/accounts-api/")), "{documented:?}");
         assert!(documented.contains(&&"/v2/accounts-api/switch/{user_id}".to_owned()));
     }
@@ -613,6 +748,19 @@ mod tests {
         assert_eq!(statuses("/link/api/link/start", "post"), ["200", "401", "403", "404", "409", "503"]);
         assert_eq!(statuses("/link/api/link/complete", "post"), ["200", "403", "404", "409", "503"]);
         assert_eq!(statuses("/link/api/sign-out-all", "post"), ["200", "403", "404", "503"]);
+        assert_eq!(statuses("/link/api/again/{user_id}", "post"), ["200", "400", "401", "403", "404", "409", "503"]);
+        assert_eq!(statuses("/link/api/forget/{user_id}", "post"), ["200", "400", "403", "404", "503"]);
+        let again = |status: &str| {
+            doc["paths"]["/link/api/again/{user_id}"]["post"]["responses"][status]["content"]["application/json"]
+                ["schema"]
+                .clone()
+        };
+        assert_eq!(
+            again("404")["allOf"][1]["properties"]["code"]["enum"],
+            json!(["not_found", "disabled", "unknown_slot"])
+        );
+        assert_eq!(again("409")["allOf"][1]["properties"]["code"]["enum"], json!(["already_in_group", "session_full"]));
+        assert_eq!(again("200")["$ref"], "#/components/schemas/ApiLinkStarted");
         let switch_403 = &doc["paths"]["/link/api/switch/{user_id}"]["post"]["responses"]["403"];
         assert_eq!(
             switch_403["content"]["application/json"]["schema"]["allOf"][1]["properties"]["code"]["enum"],
@@ -622,6 +770,21 @@ mod tests {
             doc["paths"]["/link/api/link/start"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"],
             "#/components/schemas/ApiLinkStarted"
         );
+    }
+
+    #[test]
+    fn sign_out_all_alone_takes_the_forget_flag() {
+        let doc = document();
+        for (method, path, operation) in operations(&doc) {
+            let parameters = operation["parameters"].as_array().cloned().unwrap_or_default();
+            let queries: Vec<&Value> = parameters.iter().filter(|p| p["in"] == "query").collect();
+            if path == "/link/api/sign-out-all" {
+                assert_eq!(queries.len(), 1, "{method} {path}");
+                assert_eq!((&queries[0]["name"], &queries[0]["required"]), (&json!("forget"), &json!(false)));
+            } else {
+                assert!(queries.is_empty(), "{method} {path}");
+            }
+        }
     }
 
     #[test]
@@ -650,15 +813,29 @@ mod tests {
         assert_eq!(schema(&doc, "ApiAccount")["properties"]["user"]["$ref"], "#/components/schemas/AccountDisplay");
     }
 
-    /// The schema's properties, all required, are the keys `value` serializes.
-    fn assert_fields(doc: &Value, name: &str, value: Value) {
+    /// The schema's properties are the keys `value` serializes and the
+    /// `optional` ones (which `value` may leave out), and all but those are
+    /// required.
+    fn assert_fields(doc: &Value, name: &str, value: Value, optional: &[&str]) {
         let schema = schema(doc, name);
-        let properties: BTreeSet<&String> = schema["properties"].as_object().unwrap().keys().collect();
+        let properties: BTreeSet<&str> = schema["properties"].as_object().unwrap().keys().map(String::as_str).collect();
         let required: BTreeSet<&str> =
             schema["required"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
-        let serialized: BTreeSet<&String> = value.as_object().unwrap().keys().collect();
-        assert_eq!(properties, serialized, "{name}");
-        assert_eq!(required, serialized.iter().map(|key| key.as_str()).collect(), "{name}");
+        let serialized: BTreeSet<&str> = value.as_object().unwrap().keys().map(String::as_str).collect();
+        let optional: BTreeSet<&str> = optional.iter().copied().collect();
+        assert_eq!(properties, serialized.union(&optional).copied().collect(), "{name}");
+        assert_eq!(required, serialized.difference(&optional).copied().collect(), "{name}");
+    }
+
+    /// Every remembered account's action (see [`every_account_action`]).
+    fn every_remembered_action() -> Vec<RememberedAction> {
+        let all = vec![RememberedAction::SignInAgain, RememberedAction::Forget];
+        for action in &all {
+            match action {
+                RememberedAction::SignInAgain | RememberedAction::Forget => {}
+            }
+        }
+        all
     }
 
     /// Every account action. The match has no wildcard: a new action fails to
@@ -696,19 +873,37 @@ mod tests {
             actions: vec![AccountAction::Remove],
             slot: Some(2),
         };
-        let accounts = ApiAccounts { accounts: vec![account.clone()], actions: vec![], csrf_token: None, remembered: None };
-        assert_fields(&doc, "ApiAccounts", serde_json::to_value(&accounts).unwrap());
-        assert_fields(&doc, "ApiAccount", serde_json::to_value(&account).unwrap());
+        let remembered = ApiRemembered {
+            id: "9".to_owned(),
+            hint: Some("grace@example.com".to_owned()),
+            fields: serde_json::Map::from_iter([("name".to_owned(), json!("Grace"))]),
+            actions: every_remembered_action(),
+        };
+        let mut accounts = ApiAccounts {
+            accounts: vec![account.clone()],
+            actions: vec![],
+            csrf_token: None,
+            remembered: Some(vec![remembered.clone()]),
+        };
+        assert_fields(&doc, "ApiAccounts", serde_json::to_value(&accounts).unwrap(), &["remembered"]);
+        // Off, the list is left out, not `null`.
+        accounts.remembered = None;
+        assert_fields(&doc, "ApiAccounts", serde_json::to_value(&accounts).unwrap(), &["remembered"]);
+        assert_fields(&doc, "ApiAccount", serde_json::to_value(&account).unwrap(), &[]);
+        assert_fields(&doc, "ApiRemembered", serde_json::to_value(&remembered).unwrap(), &[]);
+        let forgotten = ApiRemembered { hint: None, fields: serde_json::Map::new(), ..remembered };
+        assert_fields(&doc, "ApiRemembered", serde_json::to_value(&forgotten).unwrap(), &[]);
         let started = ApiLinkStarted {
             sign_in: "/sign-in".to_owned(),
             complete: "/link/api/link/complete".to_owned(),
             expires_in: 600,
             csrf_token: "t".to_owned(),
         };
-        assert_fields(&doc, "ApiLinkStarted", serde_json::to_value(&started).unwrap());
-        assert_fields(&doc, "ApiError", serde_json::to_value(ApiError::from(Refusal::Csrf)).unwrap());
+        assert_fields(&doc, "ApiLinkStarted", serde_json::to_value(&started).unwrap(), &[]);
+        assert_fields(&doc, "ApiError", serde_json::to_value(ApiError::from(Refusal::Csrf)).unwrap(), &[]);
 
         assert_eq!(schema(&doc, "AccountAction")["enum"], serde_json::to_value(every_account_action()).unwrap());
         assert_eq!(schema(&doc, "SessionAction")["enum"], serde_json::to_value(every_session_action()).unwrap());
+        assert_eq!(schema(&doc, "RememberedAction")["enum"], serde_json::to_value(every_remembered_action()).unwrap());
     }
 }

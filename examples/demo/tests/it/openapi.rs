@@ -62,6 +62,8 @@ fn the_document_lists_every_route_of_the_api_and_the_sign_in() {
         [
             "/api/sign-in",
             "/link/api/accounts",
+            "/link/api/again/{user_id}",
+            "/link/api/forget/{user_id}",
             "/link/api/link/complete",
             "/link/api/link/start",
             "/link/api/remove/{user_id}",
