@@ -32,6 +32,10 @@ pub struct SignInStrategies;
 pub struct PerTabAccounts;
 
 #[cfg(doctest)]
+#[doc = include_str!("../../docs/remembered-accounts.md")]
+pub struct RememberedAccounts;
+
+#[cfg(doctest)]
 #[doc = include_str!("../../docs/single-page-apps.md")]
 pub struct SinglePageApps;
 
