@@ -181,8 +181,10 @@ impl<U: MultiAccountUser> SignedInAccounts<U> {
 
     /// The account switcher view model, ready for any template engine.
     pub fn switcher(&self) -> AccountSwitcher<U::Display> {
-        // Signed out, the switcher has no forms: no token, no session write.
-        let token = if self.current().is_some() { self.csrf_token() } else { "" };
+        // Signed out, the switcher has no forms but remembered accounts'
+        // "Forget": no token, no session write, without them.
+        let forms = self.current().is_some() || !self.accounts.remembered().is_empty();
+        let token = if forms { self.csrf_token() } else { "" };
         AccountSwitcher::new(&self.accounts, token, self.config.paths(), self.config.get_switch)
     }
 }

@@ -84,7 +84,8 @@ pub(crate) fn set_cookies(req: &HttpRequest, writes: &[SessionWrite]) {
     }
 }
 
-/// Whether `query` holds the flag `name` (`name` or `name=…`).
+/// Whether `query` holds the flag `name` (`name`, or `name=` any value but
+/// `0`, `false`, `off` or `no`).
 pub(crate) fn has_flag(query: &str, name: &str) -> bool {
-    query.split('&').any(|pair| pair.split('=').next() == Some(name))
+    multi_account::session::query_flag(query, name)
 }

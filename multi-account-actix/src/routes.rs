@@ -85,9 +85,7 @@ impl MultiAccountConfig {
                 .service(web::resource(&paths.remove).route(web::post().to(remove::<U>)))
                 .service(web::resource(&paths.sign_out_all).route(web::post().to(sign_out_all::<U>)))
                 .service(
-                    web::resource(&paths.again)
-                        .route(web::get().to(again_page::<U>))
-                        .route(web::post().to(again::<U>)),
+                    web::resource(&paths.again).route(web::get().to(again_page::<U>)).route(web::post().to(again::<U>)),
                 )
                 .service(web::resource(&paths.forget).route(web::post().to(forget)));
             crate::api_routes::register::<U>(cfg, &paths);
@@ -136,7 +134,7 @@ async fn link_post<U: MultiAccountUser>(
     form: Lenient<web::Form<CsrfParam>>,
 ) -> Result<HttpResponse, MultiAccountError> {
     let config = config(&req)?;
-    let starts = req.query_string().split('&').any(|pair| pair == "start" || pair.starts_with("start="));
+    let starts = crate::request::has_flag(req.query_string(), "start");
     let state = session_state::read_request(&config, &req);
     let request = flow_request(&req, presented(&form));
     let decision = if starts {

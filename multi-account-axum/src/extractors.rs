@@ -198,7 +198,8 @@ impl<U: MultiAccountUser> SignedInAccounts<U> {
         &self.accounts
     }
 
-    /// The session's CSRF token, for your own forms; empty when signed out.
+    /// The session's CSRF token, for your own forms; empty when signed out
+    /// (unless the switcher lists remembered accounts, whose forms need it).
     pub fn csrf_token(&self) -> &str {
         &self.csrf_token
     }
@@ -216,7 +217,8 @@ impl<U: MultiAccountUser, S: Send + Sync> FromRequestParts<S> for SignedInAccoun
         let config = config(parts)?;
         let accounts = load::<U>(parts).await?;
         let mut csrf_token = String::new();
-        if accounts.current.is_some() {
+        // Signed out, only remembered accounts' "Forget" forms need a token.
+        if accounts.current.is_some() || !accounts.remembered().is_empty() {
             let session = session(parts)?;
             // The token is all the decision reads (the load above read the rest).
             let state = session_state::read_keys(&session, &[multi_account::session::keys::CSRF_TOKEN]).await?;

@@ -90,7 +90,8 @@ pub(crate) fn set_cookies(parts: &Parts, writes: &[SessionWrite]) {
     }
 }
 
-/// Whether `query` holds the flag `name` (`name` or `name=…`).
+/// Whether `query` holds the flag `name` (`name`, or `name=` any value but
+/// `0`, `false`, `off` or `no`).
 pub(crate) fn has_flag(query: Option<&str>, name: &str) -> bool {
-    query.unwrap_or_default().split('&').any(|pair| pair.split('=').next() == Some(name))
+    multi_account::session::query_flag(query.unwrap_or_default(), name)
 }

@@ -91,8 +91,7 @@ async fn link_post<U: MultiAccountUser>(
     form: Result<Form<CsrfParam>, FormRejection>,
 ) -> Result<Response, MultiAccountError> {
     let config = config(&parts)?;
-    let starts =
-        query.as_deref().unwrap_or_default().split('&').any(|pair| pair == "start" || pair.starts_with("start="));
+    let starts = crate::request::has_flag(query.as_deref(), "start");
     let state = session_state::read_request(&config, &parts).await?;
     let request = flow_request(&parts, presented(form));
     let decision = if starts {

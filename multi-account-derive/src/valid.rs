@@ -75,6 +75,17 @@ pub(crate) fn validate<'a>(
         }
     });
     let remember_hint = options.remember_hint.as_ref().and_then(|ident| match model.field(ident) {
+        // What a browser remembers is no secret: never the password hash.
+        Some(_) if options.auth_hash.as_ref() == Some(ident) => {
+            errors.push(
+                syn::Error::new(
+                    ident.span(),
+                    "`remember_hint` names the `auth_hash` field, which a browser would then keep; name the identifier people sign in with, e.g. `remember_hint = email`",
+                )
+                .into(),
+            );
+            None
+        }
         Some(field) => Some((field, ident)),
         None => {
             errors.push(field_error(ident, "remember_hint", model));

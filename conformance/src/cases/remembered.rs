@@ -126,10 +126,21 @@ pub async fn a_removed_account_is_remembered_until_forgotten<U: SuiteUser>(harne
     assert_eq!(client.get("/link/again/x").await.status, 400);
     assert_eq!(client.state().await, "current=;primary=;group=", "nothing signed anyone in");
 
+    // Signed out, "Forget" works with the token the switcher's form carries.
+    let switcher = client.switcher().await;
+    let forget = switcher["remembered"].as_array().unwrap().iter().find(|entry| entry["id"] == "1").unwrap();
+    let token = forget["forget_form"]["csrf_token"].as_str().unwrap().to_owned();
+    assert!(!token.is_empty(), "{switcher}");
+    assert_eq!(client.post_form("/link/forget/1", &[("csrf_token", &token)]).await.status, 303);
+    assert_eq!(remembered_ids(&mut client).await, quoted(&[3]));
+
     // A new sign-in; then sign out and forget: nothing is remembered, the
     // cookie is gone.
     client.sign_in(3).await;
-    assert_eq!(remembered_ids(&mut client).await, quoted(&[1]));
+    assert_eq!(remembered_ids(&mut client).await, Vec::<String>::new());
+    assert_eq!(client.post_with_csrf("/link/sign-out-all?forget=false").await.status, 303);
+    assert_eq!(remembered_ids(&mut client).await, quoted(&[3]), "`forget=false` forgets nothing");
+    client.sign_in(3).await;
     assert_eq!(client.post_with_csrf("/link/sign-out-all?forget").await.status, 303);
     assert_eq!(remembered_ids(&mut client).await, Vec::<String>::new());
     assert!(!client.cookies().contains_key(REMEMBERED_COOKIE), "{:?}", client.cookies());

@@ -105,7 +105,10 @@ impl SessionConfig {
 
     /// The request's accounts for a state change: unavailable when the
     /// database failed.
-    pub(crate) async fn load_for_change<U: MultiAccountUser>(&self, change: &mut SessionChange) -> Result<Accounts<U>, Refusal> {
+    pub(crate) async fn load_for_change<U: MultiAccountUser>(
+        &self,
+        change: &mut SessionChange,
+    ) -> Result<Accounts<U>, Refusal> {
         let accounts = self.resolve_into::<U>(change).await;
         if accounts.database_failed {
             return Err(Refusal::Unavailable);

@@ -42,7 +42,8 @@ mod tabs;
 pub use accounts::Accounts;
 pub use api::CSRF_HEADER;
 pub use api_body::{
-    AccountAction, ApiAccount, ApiAccounts, ApiBody, ApiDecision, ApiError, ApiLinkStarted, ApiRemembered, RememberedAction, SessionAction,
+    AccountAction, ApiAccount, ApiAccounts, ApiBody, ApiDecision, ApiError, ApiLinkStarted, ApiRemembered,
+    RememberedAction, SessionAction,
 };
 pub use audit::AUDIT_TARGET;
 pub use budget::COOKIE_SESSION_BUDGET;
@@ -54,7 +55,7 @@ pub use link_intent::DEFAULT_LINK_INTENT_TTL;
 #[cfg(feature = "openapi")]
 pub use openapi::openapi;
 pub use origin::{FlowRequest, local_path};
-pub use paths::Paths;
+pub use paths::{Paths, query_flag};
 pub use remembered::{LOGIN_HINT, REMEMBERED_COOKIE, RememberedAccount, RememberedAccounts, RememberedKeyTooShort};
 pub use resolve::Resolution;
 pub use sign_in::{csrf_token, forget_session, rotate_csrf_token};

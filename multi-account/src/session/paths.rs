@@ -116,6 +116,22 @@ impl Paths {
     }
 }
 
+/// Whether the query string `query` holds the flag `name`: `name`, or
+/// `name=` with any value but `0`, `false`, `off` or `no`. How the routes read
+/// `?start` (link) and `?forget` (sign-out-all).
+///
+/// ```
+/// use multi_account::session::query_flag;
+/// assert!(query_flag("forget", "forget") && query_flag("a=1&forget=on", "forget"));
+/// assert!(!query_flag("forget=false", "forget") && !query_flag("forgetting", "forget"));
+/// ```
+pub fn query_flag(query: &str, name: &str) -> bool {
+    query.split('&').any(|pair| match pair.split_once('=') {
+        Some((key, value)) => key == name && !matches!(value, "0" | "false" | "off" | "no"),
+        None => pair == name,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::Paths;

@@ -28,6 +28,10 @@ pub const LOGIN_HINT: &str = "login_hint";
 /// keeps 4096 bytes per cookie, name and attributes included).
 const MAX_COOKIE_LEN: usize = 4096;
 
+/// The most JSON sealed into the cookie: base64 of it with the nonce and tag
+/// is about 3,500 bytes, under [`MAX_COOKIE_LEN`] with the attributes.
+const MAX_SEALED_JSON: usize = 2600;
+
 /// The longest identifier kept; a longer one is cut (at a character boundary).
 const MAX_HINT_LEN: usize = 256;
 
@@ -208,10 +212,18 @@ impl RememberedAccounts {
     /// The `Set-Cookie` header value that stores `list` (or deletes the cookie
     /// when it is empty).
     pub(crate) fn seal(&self, list: &RememberedList) -> String {
-        let value = match list.entries.is_empty() {
-            true => String::new(),
-            false => serde_json::to_string(&list.entries).unwrap_or_default(),
-        };
+        // A browser keeps 4096 bytes of a cookie: the entries signed in
+        // longest ago go until the sealed value fits with room to spare.
+        let mut entries: &[Entry] = &list.entries;
+        let mut value = String::new();
+        while !entries.is_empty() {
+            value = serde_json::to_string(entries).unwrap_or_default();
+            if value.len() <= MAX_SEALED_JSON {
+                break;
+            }
+            entries = &entries[..entries.len() - 1];
+            value.clear();
+        }
         let max_age = match value.is_empty() {
             true => cookie::time::Duration::ZERO,
             false => cookie::time::Duration::seconds(i64::try_from(self.lifetime.as_secs()).unwrap_or(i64::MAX)),
@@ -438,6 +450,18 @@ mod tests {
         let encoded = value_of(&header).replace('+', "%2B").replace('/', "%2F").replace('=', "%3D");
         assert_eq!(remembered.open(Some(&encoded), 200), list);
         assert_eq!(percent_decode("a%2Fb%zz%4"), "a/b%zz%4");
+    }
+
+    #[test]
+    fn a_list_too_long_for_a_cookie_loses_its_oldest_entries() {
+        let remembered = remembered();
+        let long = |id: u32| Entry { hint: Some("x".repeat(250)), ..entry(&id.to_string(), 1000 - u64::from(id)) };
+        let list = RememberedList { entries: (0..20).map(long).collect() };
+        let header = remembered.seal(&list);
+        assert!(header.len() < 4000, "{}", header.len());
+        let opened = remembered.open(Some(value_of(&header)), 1000);
+        assert!(opened.entries.len() > 5 && opened.entries.len() < 20, "{}", opened.entries.len());
+        assert_eq!(opened.entries[..], list.entries[..opened.entries.len()]);
     }
 
     #[test]
