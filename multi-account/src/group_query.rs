@@ -17,6 +17,17 @@ use crate::user::{MultiAccountEntity, MultiAccountUser};
 /// the link id (auto-increment, so link order) for linked accounts.
 const ORDER_ALIAS: &str = "multi_account_order";
 
+/// The order of the rows of remembered accounts (never a link id, never 0).
+const REMEMBERED_ORDER: i64 = -1;
+
+/// The most remembered accounts checked within the group statement (one
+/// cached statement per count); more are checked by a statement of their own.
+pub(crate) const MAX_FOLDED_REMEMBERED: usize = 16;
+
+/// A group, and the remembered accounts checked in the same statement (the
+/// active ones among the ids asked for).
+pub(crate) type GroupAndRemembered<U> = (Option<AccountGroup<U>>, Vec<U>);
+
 /// Loads the group of (`primary_id`, `session_token`) in one round trip:
 ///
 /// ```sql
@@ -45,24 +56,50 @@ where
     U: MultiAccountUser,
     C: ConnectionTrait,
 {
+    Ok(load_group_and::<U, C>(db, primary_id, session_token, &[]).await?.0)
+}
+
+/// [`load_group`], checking the remembered accounts `remembered` (at most
+/// [`MAX_FOLDED_REMEMBERED`]) in the same statement, one more branch:
+///
+/// ```sql
+/// UNION ALL SELECT users.*, -1 FROM users WHERE users.id IN ($7, ..)
+/// ```
+pub(crate) async fn load_group_and<U, C>(
+    db: &C,
+    primary_id: &U::Id,
+    session_token: &str,
+    remembered: &[U::Id],
+) -> Result<GroupAndRemembered<U>, DbErr>
+where
+    U: MultiAccountUser,
+    C: ConnectionTrait,
+{
     let backend = db.get_database_backend();
     let cutoff = link_cutoff::<U>();
-    let values = group_values::<U>(primary_id, session_token, cutoff);
-    let query = Query::Group { link_ttl: cutoff.is_some() };
-    let statement =
-        statement_cache::statement::<U>(backend, query, values, || statement::<U>(primary_id, session_token, cutoff));
+    let values = group_values::<U>(primary_id, session_token, cutoff, remembered);
+    let query = Query::Group { link_ttl: cutoff.is_some(), remembered: remembered.len() };
+    let statement = statement_cache::statement::<U>(backend, query, values, || {
+        statement::<U>(primary_id, session_token, cutoff, remembered)
+    });
 
     let mut rows = Vec::new();
+    let mut checked = Vec::new();
     for row in db.query_all_raw(statement).await? {
         let order: i64 = row.try_get("", ORDER_ALIAS)?;
-        rows.push((order, U::from_query_result(&row, "")?));
+        let user = U::from_query_result(&row, "")?;
+        match order == REMEMBERED_ORDER {
+            true if user.is_active() => checked.push(user),
+            true => {}
+            false => rows.push((order, user)),
+        }
     }
     // Link order; the primary (order 0) first. Stable, so a duplicate keeps its place.
     rows.sort_by_key(|(order, _)| *order);
     let mut users = rows.into_iter().map(|(_, user)| user);
     // No primary row, or an inactive one: the session has no group.
     let Some(primary) = users.next().filter(|first| &first.id() == primary_id && first.is_active()) else {
-        return Ok(None);
+        return Ok((None, checked));
     };
     // The group's own row (linked_user_id = primary_user_id, written when the
     // group was opened) is what makes links count: sign-out-all deletes it, so no
@@ -76,7 +113,7 @@ where
         })
         .collect();
     let linked = if opened { linked } else { Vec::new() };
-    Ok(Some(AccountGroup::new(primary, linked, opened)))
+    Ok((Some(AccountGroup::new(primary, linked, opened)), checked))
 }
 
 /// The statement's values, in the order its SQL binds them.
@@ -84,6 +121,7 @@ fn group_values<U: MultiAccountUser>(
     primary_id: &U::Id,
     session_token: &str,
     cutoff: Option<chrono::DateTime<chrono::Utc>>,
+    remembered: &[U::Id],
 ) -> Values {
     let mut values: Vec<Value> = vec![
         0_i64.into(),
@@ -95,6 +133,10 @@ fn group_values<U: MultiAccountUser>(
     if let Some(cutoff) = cutoff {
         values.push(cutoff.into());
     }
+    if !remembered.is_empty() {
+        values.push(REMEMBERED_ORDER.into());
+        values.extend(remembered.iter().map(|id| id.clone().into()));
+    }
     Values(values)
 }
 
@@ -103,6 +145,7 @@ fn statement<U: MultiAccountUser>(
     primary_id: &U::Id,
     session_token: &str,
     cutoff: Option<chrono::DateTime<chrono::Utc>>,
+    remembered: &[U::Id],
 ) -> SelectStatement {
     let link = <U::LinkedAccount as Default>::default();
     let link_col = |c| Expr::col((link, <U::LinkedAccount as LinkedAccountOf<U::UserEntity>>::column(c)));
@@ -124,6 +167,13 @@ fn statement<U: MultiAccountUser>(
         linked.and_where(link_col(Col::UpdatedAt).gt(cutoff));
     }
     statement.union(UnionType::All, linked);
+    if !remembered.is_empty() {
+        let mut checked = U::UserEntity::find().into_query();
+        checked
+            .expr_as(Expr::val(REMEMBERED_ORDER), Alias::new(ORDER_ALIAS))
+            .and_where(Expr::col((U::UserEntity::default(), user_id_col)).is_in(remembered.iter().cloned()));
+        statement.union(UnionType::All, checked);
+    }
     statement
 }
 

@@ -562,6 +562,18 @@ impl<U: MultiAccountUser> LinkService<U> {
         Ok(load_group::<U, C>(db, primary_id, session_token).await?)
     }
 
+    /// [`Self::group`], checking the remembered accounts `remembered` in the
+    /// same statement: the active ones among them come back too.
+    pub(crate) async fn group_and<C: ConnectionTrait>(
+        db: &C,
+        primary_id: &U::Id,
+        session_token: &str,
+        remembered: &[U::Id],
+    ) -> Result<crate::group_query::GroupAndRemembered<U>, LinkError> {
+        check_token(session_token)?;
+        Ok(crate::group_query::load_group_and::<U, C>(db, primary_id, session_token, remembered).await?)
+    }
+
     /// The user with `id` if it exists and passes `active_check`: the query an app
     /// runs on every request to load its signed-in user (the loader's, in
     /// single-account mode). One query, its SQL rendered once per user type.

@@ -16,8 +16,9 @@ use sea_orm::{DatabaseBackend, Statement, Values};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Query {
     /// The account group ([`crate::group_query`]); with `link_ttl` it has one
-    /// more condition.
-    Group { link_ttl: bool },
+    /// more condition, and with `remembered` ids a third branch that checks
+    /// that many remembered accounts.
+    Group { link_ttl: bool, remembered: usize },
     /// One user by id.
     UserById,
 }

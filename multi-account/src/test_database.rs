@@ -162,7 +162,7 @@ impl Drop for TestDatabase {
 /// sea-query changed the order it binds values in.
 pub fn statements_are_cached<U: crate::MultiAccountUser>(backend: sea_orm::DatabaseBackend) -> bool {
     use crate::statement_cache::{Query, is_cached};
-    is_cached::<U>(backend, Query::Group { link_ttl: U::LINK_TTL.is_some() })
+    is_cached::<U>(backend, Query::Group { link_ttl: U::LINK_TTL.is_some(), remembered: 0 })
         && is_cached::<U>(backend, Query::UserById)
 }
 

@@ -165,6 +165,10 @@ pub async fn every_way_out_of_the_group_remembers_the_account<U: SuiteUser>(harn
     }
     let ids: BTreeSet<String> = remembered_ids(&mut client).await.into_iter().collect();
     assert_eq!(ids, quoted(&expected).into_iter().collect());
+    // Signed in, the group statement checks the remembered accounts too.
+    statements.store(0, Ordering::SeqCst);
+    assert_eq!(remembered_ids(&mut client).await.len(), expected.len());
+    assert_eq!(statements.load(Ordering::SeqCst), 1, "the group statement checks them");
     assert_eq!(client.post_with_csrf("/link/sign-out-all").await.status, 303);
     let ids: BTreeSet<String> = remembered_ids(&mut client).await.into_iter().collect();
     assert_eq!(ids, quoted(&[1, 2, 3, 4, 5, 6]).into_iter().collect(), "every account signed in here");

@@ -8,7 +8,7 @@ use super::change::{SessionChange, SessionWrite};
 use super::config::SessionConfig;
 use super::decision::Refusal;
 use super::keys;
-use super::remembered::{RememberedAccount, RememberedAccounts};
+use super::remembered::{RememberedAccount, RememberedAccounts, RememberedList};
 use super::sign_in_records::SignInRecords;
 use super::state::SessionState;
 use super::tabs::{TabSelector, Tabs};
@@ -39,6 +39,20 @@ fn verified<U: MultiAccountUser>(
         return true;
     }
     records.matches(user)
+}
+
+/// The remembered accounts the group statement checks: the ids asked for, and
+/// the active ones among them once it ran.
+struct RememberedCheck<U: MultiAccountUser> {
+    ids: Vec<U::Id>,
+    asked: Vec<String>,
+    active: Option<Vec<U>>,
+}
+
+impl<U: MultiAccountUser> Default for RememberedCheck<U> {
+    fn default() -> Self {
+        Self { ids: Vec::new(), asked: Vec::new(), active: None }
+    }
 }
 
 /// Keeps the listed accounts' slots, then puts the account of the request's tab
@@ -101,10 +115,36 @@ impl SessionConfig {
     }
 
     pub(crate) async fn resolve_into<U: MultiAccountUser>(&self, change: &mut SessionChange) -> Accounts<U> {
-        let mut accounts = self.resolve_session::<U>(change).await;
-        if let Some(remembered) = self.remembered.as_ref().filter(|_| !accounts.database_failed) {
-            self.note_remembered(remembered, change, &mut accounts).await;
+        let Some(remembered) = self.remembered.as_deref() else {
+            let accounts = self.resolve_session::<U>(change, &mut RememberedCheck::default()).await;
+            return self.apply_tab(change, accounts);
+        };
+        let list = remembered.open(change.state().remembered_cookie(), self.now());
+        let mut check = RememberedCheck::default();
+        if remembered.checks_database() {
+            // The accounts not signed in here are checked in the group
+            // statement, when there is one (signed-in ones are in the group).
+            let records = change.state().sign_in_records();
+            let ids: Vec<U::Id> = list
+                .entries
+                .iter()
+                .filter(|entry| !records.contains(&entry.id))
+                .filter_map(|entry| U::Id::parse_canonical(&entry.id))
+                .collect();
+            if ids.len() <= crate::group_query::MAX_FOLDED_REMEMBERED {
+                check.asked = ids.iter().map(ToString::to_string).collect();
+                check.ids = ids;
+            }
         }
+        let mut accounts = self.resolve_session::<U>(change, &mut check).await;
+        if !accounts.database_failed {
+            self.note_remembered(remembered, list, check, change, &mut accounts).await;
+        }
+        self.apply_tab(change, accounts)
+    }
+
+    /// The request's tab, when tabs are on.
+    fn apply_tab<U: MultiAccountUser>(&self, change: &mut SessionChange, accounts: Accounts<U>) -> Accounts<U> {
         match &self.tabs {
             Some(tabs) if !accounts.database_failed => select_tab(tabs, change, accounts),
             _ => accounts,
@@ -119,11 +159,12 @@ impl SessionConfig {
     async fn note_remembered<U: MultiAccountUser>(
         &self,
         remembered: &RememberedAccounts,
+        mut list: RememberedList,
+        check: RememberedCheck<U>,
         change: &mut SessionChange,
         accounts: &mut Accounts<U>,
     ) {
         let now = self.now();
-        let mut list = remembered.open(change.state().remembered_cookie(), now);
         // Noted at most about once a day (with the default 30 days): a
         // remembered account lasts its lifetime from about its last request.
         let refresh = (remembered.lifetime().as_secs() / 30).max(60);
@@ -135,24 +176,30 @@ impl SessionConfig {
         let signed_in: Vec<String> = listed.iter().map(|user| user.id().to_string()).collect();
         changed |= list.retain(|entry| U::Id::parse_canonical(&entry.id).is_some());
         changed |= list.cap(remembered.max_accounts(), &signed_in);
-        let shown: Vec<U::Id> = list
+        // Those the group statement did not check (it did not run, or an
+        // account left the group on this request) take one statement more.
+        let (asked, mut active) = match check.active {
+            Some(active) => (check.asked, active.iter().map(|user| user.id().to_string()).collect()),
+            None => (Vec::new(), Vec::new()),
+        };
+        let unchecked: Vec<U::Id> = list
             .entries
             .iter()
-            .filter(|entry| !signed_in.contains(&entry.id))
+            .filter(|entry| !signed_in.contains(&entry.id) && !asked.contains(&entry.id))
             .filter_map(|entry| U::Id::parse_canonical(&entry.id))
             .collect();
         let mut verified = true;
-        if remembered.checks_database() && !shown.is_empty() {
-            match crate::active_user::find_active_among::<U, _>(&self.db, &shown).await {
-                Ok(active) => {
-                    let active: Vec<String> = active.iter().map(|user| user.id().to_string()).collect();
-                    changed |= list.retain(|entry| signed_in.contains(&entry.id) || active.contains(&entry.id));
-                }
+        if remembered.checks_database() && !unchecked.is_empty() {
+            match crate::active_user::find_active_among::<U, _>(&self.db, &unchecked).await {
+                Ok(users) => active.extend(users.iter().map(|user| user.id().to_string())),
                 Err(error) => {
                     tracing::error!(%error, "multi-account: checking the remembered accounts failed; showing none");
                     verified = false;
                 }
             }
+        }
+        if remembered.checks_database() && verified {
+            changed |= list.retain(|entry| signed_in.contains(&entry.id) || active.contains(&entry.id));
         }
         if changed && verified {
             change.write_remembered(remembered, &list);
@@ -161,8 +208,13 @@ impl SessionConfig {
         accounts.remembered = Some(shown.map(RememberedAccount::from).collect());
     }
 
-    /// Who is signed in with this session, whatever tab the request names.
-    async fn resolve_session<U: MultiAccountUser>(&self, change: &mut SessionChange) -> Accounts<U> {
+    /// Who is signed in with this session, whatever tab the request names;
+    /// the group statement, when it runs, checks `check.ids` too.
+    async fn resolve_session<U: MultiAccountUser>(
+        &self,
+        change: &mut SessionChange,
+        check: &mut RememberedCheck<U>,
+    ) -> Accounts<U> {
         let adopted = change.adopt_identity::<U>();
         let adopted = adopted.as_ref();
         // Read after the adoption, which may have started a new sign-in.
@@ -197,7 +249,12 @@ impl SessionConfig {
         let Some((primary_id, token)) = multi else {
             return self.standard::<U>(change, &records, &user_id, adopted).await;
         };
-        let mut group = match LinkService::<U>::group(&self.db, &primary_id, &token).await {
+        let loaded = LinkService::<U>::group_and(&self.db, &primary_id, &token, &check.ids).await;
+        let loaded = loaded.map(|(group, active)| {
+            check.active = Some(active);
+            group
+        });
+        let mut group = match loaded {
             Ok(Some(group)) if verified(&records, change, group.primary(), adopted) => group,
             Ok(Some(_)) => {
                 // The primary's password changed since it signed in here (or it

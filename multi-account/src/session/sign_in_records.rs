@@ -53,6 +53,11 @@ impl SignInRecords {
         self.0.insert(user.id().to_string(), record(user));
     }
 
+    /// Whether `id` has a record here.
+    pub(crate) fn contains(&self, id: &str) -> bool {
+        self.0.contains_key(id)
+    }
+
     /// Drops the record of `id`; whether there was one.
     pub(crate) fn remove(&mut self, id: &str) -> bool {
         self.0.remove(id).is_some()
