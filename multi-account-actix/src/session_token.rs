@@ -9,6 +9,7 @@ use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forwar
 
 use actix_web::HttpMessage;
 use actix_web::http::header::{self, HeaderValue};
+use futures_util::future::{Either, LocalBoxFuture};
 
 use crate::request::ResponseCookies;
 use crate::session::get_session_token;
@@ -35,6 +36,8 @@ fn is_signed_in(req: &ServiceRequest, session: &actix_session::Session) -> bool 
 
 /// Puts a fresh random token in a signed-in session that has none; a no-op
 /// otherwise. Anonymous visitors (and static files) get no session from it.
+/// With remembered accounts on, it also sets their cookie on the response when
+/// a decision changed it.
 ///
 /// Register it *inside* the session middleware (actix runs the last `wrap` first):
 ///
@@ -79,7 +82,7 @@ where
 {
     type Response = ServiceResponse<B>;
     type Error = Error;
-    type Future = futures_util::future::LocalBoxFuture<'static, Result<ServiceResponse<B>, Error>>;
+    type Future = Either<S::Future, LocalBoxFuture<'static, Result<ServiceResponse<B>, Error>>>;
 
     forward_ready!(service);
 
@@ -91,8 +94,14 @@ where
         {
             tracing::error!(%error, "could not write the session token");
         }
+        let remembered = req
+            .app_data::<actix_web::web::Data<crate::MultiAccountConfig>>()
+            .is_some_and(|config| config.core.remembered().is_some());
         let call = self.service.call(req);
-        Box::pin(async move {
+        if !remembered {
+            return Either::Left(call);
+        }
+        Either::Right(Box::pin(async move {
             let mut response = call.await?;
             // The cookies this request's decisions set (remembered accounts):
             // the extractors that decide have no response to set them on.
@@ -104,6 +113,6 @@ where
                 }
             }
             Ok(response)
-        })
+        }))
     }
 }

@@ -18,6 +18,11 @@
 //!   acting as the account on slot 2 (not the default); the table adds
 //!   `multi_6_tabs / multi_6` (tabs on against off) and `tab_6 / multi_6_tabs`
 //!   (target ≤ 1.05×).
+//! - `multi_6_rem`, `multi_6_rem3`: remembered accounts on
+//!   (`with_remembered`), the six-account session with no signed-out
+//!   remembered account, and with three (linked, then removed): the table adds
+//!   both against `multi_6` (remembered accounts off). The three are checked
+//!   within the group statement: still one statement.
 //!
 //! The cases run interleaved (rounds of a fixed number of requests each, the
 //! order rotating), so that load from other processes hits them alike; the table
@@ -41,7 +46,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use multi_account::test_database::TestBackend;
 use multi_account_axum::test_support::{self, TestClient};
-use multi_account_axum::{MultiAccountConfig, SignedInAccounts, Tabs};
+use multi_account_axum::{MultiAccountConfig, RememberedAccounts, SignedInAccounts, Tabs};
 use multi_account_conformance::User;
 use multi_account_conformance::app::{counted_database, state_line, use_backend, user};
 use sea_orm::{DatabaseConnection, EntityTrait};
@@ -191,6 +196,28 @@ async fn run(backend: TestBackend) {
     cases.push(("multi_6_tabs", tabs, "/state"));
     cases.push(("tab_6", tab, TAB_STATE));
 
+    // Remembered accounts on: six signed in, none remembered signed out; and
+    // six signed in with three remembered (accounts 7..=9, linked and removed).
+    let remembered = RememberedAccounts::new(&[9; 64]).expect("a key").with_secure(false);
+    let remembered_config = MultiAccountConfig::new(db.clone()).with_remembered(Some(remembered));
+    for (name, removed) in [("multi_6_rem", 0_i64), ("multi_6_rem3", 3)] {
+        let mut client = TestClient::new(ours(&remembered_config));
+        client.sign_in(&1).await;
+        for linked in 2..=6 + removed {
+            link(&mut client, 1, linked).await;
+        }
+        client.switch(&6).await;
+        for gone in 7..=6 + removed {
+            let reply = client.post_with_csrf(&format!("/link/remove/{gone}"), &[]).await;
+            assert_eq!(reply.status, StatusCode::SEE_OTHER, "{reply:?}");
+        }
+        assert_eq!(client.get("/state").await.body, "current=6;primary=1;group=1,2,3,4,5,6");
+        let listed = client.get(JSON_ACCOUNTS).await.body;
+        let body: serde_json::Value = serde_json::from_str(&listed).expect("JSON");
+        assert_eq!(body["remembered"].as_array().map(Vec::len), Some(removed as usize), "{listed}");
+        cases.push((name, client, "/state"));
+    }
+
     // Statements of one request, each after a settling request.
     let mut counts = Vec::new();
     for (_, client, path) in &mut cases {
@@ -239,6 +266,12 @@ async fn run(backend: TestBackend) {
          (IQR {low:.2}–{high:.2}x) — target <= {TAB_TARGET}x: {}",
         if ratio <= TAB_TARGET { "MET" } else { "NOT MET" }
     );
+    for name in ["multi_6_rem", "multi_6_rem3"] {
+        let (ratio, low, high) = paired(index(name), index("multi_6"));
+        println!(
+            "{name} / multi_6 (remembered accounts on / off, six signed in): {ratio:.2}x (IQR {low:.2}–{high:.2}x)"
+        );
+    }
     let (ratio, low, high) = paired(index("tab_6"), index("multi_6_tabs"));
     println!(
         "tab_6 / multi_6_tabs (a tab's account at /u/2 / the default unprefixed, six accounts): {ratio:.2}x \

@@ -24,7 +24,9 @@ pub struct MultiAccountLayer {
 }
 
 impl MultiAccountConfig {
-    /// The layer every app adds, inside tower-sessions' `SessionManagerLayer`:
+    /// The layer every app adds, inside tower-sessions' `SessionManagerLayer`
+    /// (with remembered accounts on, it also sets their cookie on the response
+    /// when a decision changed it):
     ///
     /// ```
     /// # fn app(multi_account: multi_account_axum::MultiAccountConfig) {
@@ -104,14 +106,12 @@ where
                 Some(cookies) => cookies.0.lock().map(|mut queued| std::mem::take(&mut *queued)).unwrap_or_default(),
                 None => Vec::new(),
             };
-            {
-                for cookie in queued {
-                    match HeaderValue::try_from(cookie) {
-                        Ok(value) => {
-                            response.headers_mut().append(header::SET_COOKIE, value);
-                        }
-                        Err(error) => tracing::error!(%error, "multi-account: a cookie that is no header value"),
+            for cookie in queued {
+                match HeaderValue::try_from(cookie) {
+                    Ok(value) => {
+                        response.headers_mut().append(header::SET_COOKIE, value);
                     }
+                    Err(error) => tracing::error!(%error, "multi-account: a cookie that is no header value"),
                 }
             }
             Ok(response)
