@@ -60,7 +60,7 @@ impl SmtpSink {
         let mut files: Vec<PathBuf> = std::fs::read_dir(self.maildir.path().join("mail/new"))
             .map(|dir| dir.filter_map(|entry| entry.ok().map(|entry| entry.path())).collect())
             .unwrap_or_default();
-        files.sort();
+        files.sort_by_key(|path| arrival(path));
         files
     }
 
@@ -97,4 +97,19 @@ pub fn link_in(message: &str) -> String {
     let start = message.find("http://").expect("a link in the message");
     let end = message[start..].find(|c: char| c.is_whitespace()).map_or(message.len(), |end| end + start);
     message[start..end].to_owned()
+}
+
+/// When a maildir message arrived, from its file name
+/// (`{seconds}.M{microseconds}P{pid}Q{count}.{host}`, Python's `mailbox`): the
+/// numbers compared as numbers. As text, `M99999` sorts after `M100000` of
+/// the same second, and a test would read a message before the one it waits
+/// for.
+fn arrival(path: &std::path::Path) -> (u64, u64, u64) {
+    let name = path.file_name().and_then(|name| name.to_str()).unwrap_or_default();
+    let number = |after: char| -> u64 {
+        let rest = name.split_once(after).map_or("", |(_, rest)| rest);
+        rest.chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap_or(0)
+    };
+    let seconds = name.chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap_or(0);
+    (seconds, number('M'), number('Q'))
 }
