@@ -28,6 +28,10 @@ pub mod user {
         linked_account = crate::entities::linked_account::Entity,
         active_check(field = status, value = UserStatus::Active),
         display_fields(name, email),
+        // After it signs out, this browser remembers the account's sign-in
+        // email (prefilled when it signs in again) and its name, nothing more.
+        remember_hint = email,
+        remember_fields(name),
         // A new password signs the account out of every browser.
         auth_hash = password_hash,
         max_linked_accounts = 5,

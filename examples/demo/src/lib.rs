@@ -4,7 +4,9 @@
 //! ([`multi_account_actix`]) or on axum ([`multi_account_axum`]) — the same
 //! pages, templates and sign-in either way: password sign-in (Argon2id), "Add
 //! another account", and a Google-style account switcher rendered with
-//! minijinja. SQLite by default (PostgreSQL and MySQL through `DATABASE_URL`).
+//! minijinja, where accounts that left this browser stay listed "Signed out"
+//! (remembered accounts: "Sign in again" fills in the sign-in form, "Forget").
+//! SQLite by default (PostgreSQL and MySQL through `DATABASE_URL`).
 //! Sessions: on actix-web an encrypted cookie by default, on axum in memory;
 //! Redis through `REDIS_URL` on both.
 //!
@@ -57,11 +59,18 @@ pub use server::{Server, ServerHandle};
 pub use settings::{Command, Framework, Settings, SettingsError};
 pub use sign_in::{ADD_EXPIRED, BUSY, EMAIL_NOT_VERIFIED, EMPTY, INACTIVE, INCORRECT, NO_ACCOUNT, THROTTLED};
 
+use multi_account::session::RememberedAccounts;
+
 use crate::app_state::AppState;
 use crate::throttle::SignInThrottle;
 
 /// The name of the session cookie.
 pub const SESSION_COOKIE: &str = "multi_account_demo";
+
+/// The name of the remembered accounts' cookie: the accounts this browser
+/// signed in to, listed "Signed out" after they leave it (encrypted, under a
+/// key derived from the session secret).
+pub const REMEMBERED_COOKIE: &str = "multi_account_demo_remembered";
 
 /// The largest form body accepted.
 const MAX_FORM_BYTES: usize = 16 * 1024;
@@ -109,11 +118,15 @@ pub enum StartError {
 /// Opens (and migrates and seeds) the database, binds the address and returns
 /// the server on the framework the settings name, not yet running. Await or
 /// spawn the [`Server`] to serve; its [`Server::handle`] stops it.
-pub async fn start(settings: Settings) -> Result<Server, StartError> {
+pub async fn start(mut settings: Settings) -> Result<Server, StartError> {
     templates::check()?;
     if settings.secret.as_ref().is_some_and(|secret| secret.len() < settings::MIN_SECRET_LEN) {
         return Err(StartError::ShortSecret);
     }
+    // One key for this run, the settings' or a random one: the session cookie's
+    // key and the remembered accounts' key each derive from it.
+    let secret = settings.secret.get_or_insert_with(|| actix_web::cookie::Key::generate().master().to_vec()).clone();
+    let remembered = remembered_accounts(&secret, settings.secure_cookies())?;
     tracing::info!(database = %settings::redact_url(&settings.database_url), reset = settings.reset, "opening the database");
     let db = database::open(&settings.database_url, settings.reset).await?;
     password::warm_up();
@@ -149,7 +162,17 @@ pub async fn start(settings: Settings) -> Result<Server, StartError> {
     };
     tracing::info!(framework = %settings.framework, "serving");
     match settings.framework {
-        Framework::Actix => actix_app::start(&settings, state).await,
-        Framework::Axum => axum_app::start(&settings, state).await,
+        Framework::Actix => actix_app::start(&settings, state, remembered).await,
+        Framework::Axum => axum_app::start(&settings, state, remembered).await,
     }
+}
+
+/// Remembered accounts, as the demo keeps them: under a key derived from the
+/// session secret (the library derives its own from it, so neither cookie
+/// passes for the other), `Secure` as the session cookie is, and otherwise the
+/// library's defaults (30 days, five accounts, checked against the database on
+/// each request that shows them).
+fn remembered_accounts(secret: &[u8], secure: bool) -> Result<RememberedAccounts, StartError> {
+    let remembered = RememberedAccounts::new(secret).map_err(|_| StartError::ShortSecret)?;
+    Ok(remembered.with_cookie_name(REMEMBERED_COOKIE).with_secure(secure))
 }

@@ -36,12 +36,15 @@ Environment:
                              (default sqlite://multi-account-demo.sqlite?mode=rwc)
   REDIS_URL                  keep sessions in Redis (default: in an encrypted cookie
                              on actix-web, in memory on axum)
-  MULTI_ACCOUNT_DEMO_SECRET  session key, 64+ bytes (default: random at each start,
-                             so restarting signs everybody out)
+  MULTI_ACCOUNT_DEMO_SECRET  key of the session cookie, 64+ bytes; the remembered
+                             accounts' cookie derives a key of its own from it
+                             (default: random at each start, so restarting signs
+                             everybody out and forgets the remembered accounts)
   MULTI_ACCOUNT_DEMO_PUBLIC_URL
                              the URL the browser reaches the demo at, scheme and host
                              only (default http://HOST:PORT as bound, 127.0.0.1 for
-                             0.0.0.0); the OpenID callback and email links are under it
+                             0.0.0.0); the OpenID callback and email links are under it;
+                             an https:// URL makes the cookies Secure
   MULTI_ACCOUNT_DEMO_OIDC_ISSUER, MULTI_ACCOUNT_DEMO_OIDC_CLIENT_ID,
   MULTI_ACCOUNT_DEMO_OIDC_CLIENT_SECRET (optional), MULTI_ACCOUNT_DEMO_OIDC_NAME
                              sign in with an OpenID Connect provider too; register
@@ -155,7 +158,8 @@ pub struct Settings {
     /// Keep sessions in Redis at this URL (instead of the session cookie on
     /// actix-web, of memory on axum).
     pub redis_url: Option<String>,
-    /// The session key material (64+ bytes); `None` generates a random key.
+    /// The key material (64+ bytes) of the session cookie and of the
+    /// remembered accounts' cookie; `None` generates a random key at start.
     pub secret: Option<Vec<u8>>,
     /// HTTP worker threads on actix-web; `None` uses one per CPU core (axum runs
     /// on the caller's tokio runtime).
@@ -231,6 +235,14 @@ impl Settings {
             workers: Some(1),
             ..Self::default()
         }
+    }
+
+    /// Whether the demo's cookies (the session's and the remembered accounts')
+    /// are `Secure`: when the browser reaches the demo over HTTPS, that is,
+    /// when the public URL is `https://…`. Over plain HTTP (the default, on
+    /// localhost) a `Secure` cookie would never come back.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.as_deref().is_some_and(|url| url.starts_with("https://"))
     }
 
     /// Reads the environment (`PORT`, `DATABASE_URL`, `REDIS_URL`,
@@ -483,6 +495,13 @@ mod tests {
                 SettingsError::InvalidOpenApiPath(bad.to_owned())
             );
         }
+    }
+
+    #[test]
+    fn cookies_are_secure_when_the_public_url_is_https() {
+        assert!(!run(&[], &[]).secure_cookies(), "plain HTTP on localhost by default");
+        assert!(!run(&[("MULTI_ACCOUNT_DEMO_PUBLIC_URL", "http://demo.example")], &[]).secure_cookies());
+        assert!(run(&[("MULTI_ACCOUNT_DEMO_PUBLIC_URL", "https://demo.example")], &[]).secure_cookies());
     }
 
     #[test]

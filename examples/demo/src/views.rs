@@ -2,7 +2,7 @@
 //! templates and the same context for actix-web and axum (the footer names it).
 
 use minijinja::context;
-use multi_account::session::{AccountSwitcher, FormAction};
+use multi_account::session::{AccountSwitcher, FormAction, SwitcherRemembered};
 use serde::Serialize;
 
 use crate::User;
@@ -51,6 +51,10 @@ struct SwitcherView {
     csrf_token: String,
     add_account_action: Option<String>,
     sign_out_all_action: Option<String>,
+    /// Signs out of all accounts and forgets them here (a shared computer).
+    sign_out_all_forget_action: Option<String>,
+    /// The accounts this browser remembers, signed out, after the signed-in ones.
+    remembered: Vec<RememberedRow>,
 }
 
 /// One account in the switcher.
@@ -99,7 +103,65 @@ impl SwitcherView {
             csrf_token: switcher.csrf_token,
             add_account_action: action(switcher.add_account_form),
             sign_out_all_action: action(switcher.sign_out_all_form),
+            sign_out_all_forget_action: action(switcher.sign_out_all_and_forget_form),
+            remembered: switcher.remembered.into_iter().map(RememberedRow::of).collect(),
         }
+    }
+}
+
+/// An account this browser remembers but that is signed out here: what it
+/// remembered of it (its email and name) and "Sign in again" and "Forget".
+#[derive(Serialize)]
+struct RememberedRow {
+    /// The remembered name, if it was remembered.
+    name: Option<String>,
+    /// The remembered sign-in email (the library's hint).
+    email: String,
+    initial: String,
+    tone: i64,
+    /// Signed in: the POST form that adds it to this browser's accounts.
+    sign_in_again_action: Option<String>,
+    /// Signed out: a link to the sign-in page with its email filled in.
+    sign_in_again_url: String,
+    forget_action: String,
+}
+
+impl RememberedRow {
+    fn of(account: SwitcherRemembered) -> Self {
+        let name = account.fields.get("name").and_then(serde_json::Value::as_str).map(str::to_owned);
+        let email = account.hint.unwrap_or_default();
+        Self {
+            initial: initial(name.as_deref().unwrap_or(&email)),
+            tone: account.id.parse::<i64>().map_or(0, |id| id.rem_euclid(6)),
+            name,
+            email,
+            sign_in_again_action: account.sign_in_again_form.map(|form| form.action),
+            sign_in_again_url: account.sign_in_again_url,
+            forget_action: account.forget_form.action,
+        }
+    }
+}
+
+/// The account chooser of a signed-out page: the accounts this browser
+/// remembers, each with "Sign in again" (a link) and "Forget" (a form).
+#[derive(Serialize)]
+pub(crate) struct Chooser {
+    accounts: Vec<RememberedRow>,
+    csrf_field: &'static str,
+    /// The page's token: signed out, the switcher's forms carry none, but the
+    /// session has one (the sign-in form posts it too).
+    csrf_token: String,
+}
+
+impl Chooser {
+    /// The chooser of `remembered` (a signed-out switcher's), whose "Forget"
+    /// forms post `csrf_token`; `None` when nothing is remembered.
+    pub(crate) fn of(remembered: Vec<SwitcherRemembered>, csrf_token: String) -> Option<Self> {
+        (!remembered.is_empty()).then(|| Self {
+            accounts: remembered.into_iter().map(RememberedRow::of).collect(),
+            csrf_field: multi_account::session::CSRF_FIELD,
+            csrf_token,
+        })
     }
 }
 
@@ -119,6 +181,7 @@ pub(crate) fn home(
     framework: Framework,
     current: Option<&User>,
     switcher: Option<AccountSwitcher<AccountDisplay>>,
+    chooser: Option<Chooser>,
     tab: Option<u32>,
     flash: Option<String>,
 ) -> Result<String, minijinja::Error> {
@@ -128,6 +191,7 @@ pub(crate) fn home(
             framework => framework.to_string(),
             current => current.map(AccountView::of),
             switcher => switcher.map(SwitcherView::of),
+            chooser,
             tab,
             flash,
             demo_accounts => demo_accounts(),
@@ -147,6 +211,9 @@ pub(crate) struct SignInPage<'a> {
     pub(crate) oidc: Option<&'a str>,
     /// Whether email links are on (mail is configured).
     pub(crate) email_link: bool,
+    /// The accounts this browser remembers, for the chooser (signed out and
+    /// not adding an account; empty otherwise).
+    pub(crate) remembered: Vec<SwitcherRemembered>,
 }
 
 /// `/sign-in`: the form, with this session's CSRF token.
@@ -167,6 +234,7 @@ pub(crate) fn sign_in(
             adding_to => page.adding_to,
             oidc => page.oidc,
             email_link => page.email_link,
+            chooser => Chooser::of(page.remembered, csrf_token.to_owned()),
             demo_accounts => demo_accounts(),
             demo_password => DEMO_PASSWORD,
         },

@@ -6,6 +6,10 @@
 // - POST /link/api/link/start        "Add another account": then sign the next
 //                                    account in, then POST /link/api/link/complete
 // - POST /link/api/switch/{id}, /link/api/remove/{id}, /link/api/sign-out-all
+// - POST /link/api/again/{id}        "Sign in again" for a remembered (signed-out)
+//                                    account, while signed in: as link/start
+// - POST /link/api/forget/{id}       this browser forgets a remembered account
+// - POST /link/api/sign-out-all?forget  sign out, and forget them all
 //
 // Every POST sends the newest CSRF token this page was answered in the
 // `X-CSRF-Token` header: a sign-in, a switch or a link rotates it, and a
@@ -143,6 +147,12 @@ function paintAvatar(element, account) {
   element.textContent = (account.user.name || account.user.email || "?").charAt(0).toUpperCase();
 }
 
+/** What this browser remembers of a signed-out account: its email (the hint) and name. */
+function rememberedUser(account) {
+  const fields = account.fields || {};
+  return { email: account.hint || "", name: typeof fields.name === "string" ? fields.name : "" };
+}
+
 /** Shows the sign-in form, the account list, or both parts of "Add another account". */
 function render(data) {
   state.accounts = data;
@@ -153,6 +163,7 @@ function render(data) {
   }
   renderSignIn(signingIn);
   renderAccounts(data, current, signingIn);
+  renderRemembered(data, current, state.adding !== null);
   byId("spa").setAttribute("data-view", signingIn ? (state.adding ? "adding" : "sign-in") : "accounts");
 }
 
@@ -188,6 +199,62 @@ function renderAccounts(data, current, signingIn) {
   byId("spa-account-list").replaceChildren(...data.accounts.map((account) => accountItem(account, group)));
   byId("spa-add-account").hidden = !data.actions.includes("add_account");
   byId("spa-sign-out-all").hidden = !data.actions.includes("sign_out_all");
+  // `remembered` is in the answer when remembered accounts are on.
+  byId("spa-sign-out-all-forget").hidden = !data.actions.includes("sign_out_all") || !Array.isArray(data.remembered);
+}
+
+/**
+ * The accounts this browser remembers, signed out: after the signed-in ones,
+ * or next to the sign-in form when nobody is signed in; hidden while adding.
+ */
+function renderRemembered(data, current, adding) {
+  const remembered = Array.isArray(data.remembered) && !adding ? data.remembered : [];
+  byId("spa-remembered").hidden = remembered.length === 0;
+  byId("spa-remembered-list").replaceChildren(...remembered.map((account) => rememberedItem(account, current !== null)));
+}
+
+/** One remembered account: who, "Signed out", and "Sign in again" and "Forget". */
+function rememberedItem(account, signedIn) {
+  const user = rememberedUser(account);
+  const item = document.createElement("li");
+  item.className = "remembered-account";
+  item.dataset.id = account.id;
+  item.dataset.email = user.email;
+
+  const avatar = document.createElement("span");
+  avatar.className = "avatar avatar-signed-out";
+  avatar.setAttribute("aria-hidden", "true");
+  paintAvatar(avatar, { id: account.id, user });
+
+  const who = document.createElement("div");
+  who.className = "account-who";
+  const name = document.createElement("div");
+  name.className = "account-name";
+  name.append(user.name || user.email, " ", badge("Signed out", "badge badge-muted"));
+  who.append(name);
+  if (user.name) {
+    const address = document.createElement("div");
+    address.className = "account-email";
+    address.textContent = user.email;
+    who.append(address);
+  }
+
+  const actions = document.createElement("div");
+  actions.className = "account-actions";
+  const label = user.email || user.name || "this account";
+  for (const action of account.actions) {
+    if (action === "sign_in_again") {
+      actions.append(
+        button("Sign in again", "sign-in-again button", `Sign in to ${label} again`, () => signInAgain(account, signedIn)),
+      );
+    } else if (action === "forget") {
+      actions.append(
+        button("Forget", "forget button button-quiet", `Forget ${label} on this computer`, () => forget(account)),
+      );
+    }
+  }
+  item.append(avatar, who, actions);
+  return item;
 }
 
 /** One account of the list: who, its marks, and the buttons its actions allow. */
@@ -360,6 +427,42 @@ async function remove(account) {
   byId("spa-accounts-title").focus();
 }
 
+/**
+ * "Sign in again": signed in, it starts adding the account (as "Add another
+ * account" does); signed out, it is a sign-in. Either way the form gets the
+ * account's email.
+ */
+async function signInAgain(account, signedIn) {
+  const user = rememberedUser(account);
+  if (signedIn) {
+    const started = await call("POST", `${API}/again/${encodeURIComponent(account.id)}`);
+    const primary = state.accounts && state.accounts.accounts.find((entry) => entry.primary);
+    state.adding = { returnTo: returnToOf(started.sign_in), joins: primary ? primary.user.email : "your account" };
+    render(state.accounts);
+    const minutes = Math.max(1, Math.round(started.expires_in / 60));
+    say(`Sign in to ${user.email} within ${minutes} minutes to add it again.`);
+  } else {
+    say(`Enter the password of ${user.email}.`);
+  }
+  byId("spa-email").value = user.email;
+  byId("spa-password").value = "";
+  byId("spa-password").focus();
+}
+
+async function forget(account) {
+  const data = await call("POST", `${API}/forget/${encodeURIComponent(account.id)}`);
+  render(data);
+  say(`This computer forgot ${rememberedUser(account).email || "the account"}.`);
+}
+
+async function signOutAndForget() {
+  await call("POST", `${API}/sign-out-all?forget`);
+  state.adding = null;
+  await refresh();
+  say("Signed out of all accounts, and this computer forgot them.");
+  focusView();
+}
+
 async function signOutOfAll() {
   await call("POST", `${API}/sign-out-all`);
   state.adding = null;
@@ -374,6 +477,7 @@ function start() {
   byId("spa-cancel-add").addEventListener("click", cancelAdding);
   byId("spa-add-account").addEventListener("click", startAdding);
   byId("spa-sign-out-all").addEventListener("click", () => run(signOutOfAll));
+  byId("spa-sign-out-all-forget").addEventListener("click", () => run(signOutAndForget));
   run(refresh);
 }
 

@@ -12,7 +12,7 @@ use actix_web::cookie::Key;
 use actix_web::middleware::{DefaultHeaders, ErrorHandlers, Logger};
 use actix_web::web::{self, Data};
 use actix_web::{App, HttpServer};
-use multi_account_actix::{MultiAccountConfig, SessionToken, Tabs};
+use multi_account_actix::{MultiAccountConfig, RememberedAccounts, SessionToken, Tabs};
 
 use crate::app_state::AppState;
 use crate::server::Server;
@@ -20,14 +20,21 @@ use crate::settings::{self, Settings};
 use crate::{SESSION_COOKIE, StartError, User};
 
 /// Builds and binds the server.
-pub(crate) async fn start(settings: &Settings, state: AppState) -> Result<Server, StartError> {
+pub(crate) async fn start(
+    settings: &Settings,
+    state: AppState,
+    remembered: RememberedAccounts,
+) -> Result<Server, StartError> {
     let key = match &settings.secret {
         Some(secret) => Key::from(secret),
         None => Key::generate(),
     };
-    // Per-tab accounts: `/u/{slot}/…` acts as that account, in that tab only.
-    let mut config =
-        MultiAccountConfig::new(state.db.clone()).with_handlers(pages::DemoHandlers).with_tabs(Some(Tabs::default()));
+    // Per-tab accounts: `/u/{slot}/…` acts as that account, in that tab only;
+    // accounts that leave this browser stay listed, signed out.
+    let mut config = MultiAccountConfig::new(state.db.clone())
+        .with_handlers(pages::DemoHandlers)
+        .with_tabs(Some(Tabs::default()))
+        .with_remembered(Some(remembered));
     if let Some(ttl) = settings.link_intent_ttl {
         config = config.with_link_intent_ttl(ttl);
     }
@@ -56,17 +63,19 @@ where
     S: SessionStore + 'static,
     F: Fn() -> S + Clone + Send + 'static,
 {
-    // Cookie sessions are encrypted (private), Redis session ids signed; plain
-    // HTTP on localhost, so not `Secure`.
+    // Cookie sessions are encrypted (private), Redis session ids signed;
+    // `Secure` only when the demo is reached over HTTPS (plain HTTP on
+    // localhost by default).
     let content_security =
         if settings.redis_url.is_some() { CookieContentSecurity::Signed } else { CookieContentSecurity::Private };
+    let secure = settings.secure_cookies();
     let state = Data::new(state);
     let bound_state = state.clone();
     let openapi_path = settings.openapi_path.clone();
     let mut server = HttpServer::new(move || {
         let session = SessionMiddleware::builder(make_store(), key.clone())
             .cookie_name(SESSION_COOKIE.to_owned())
-            .cookie_secure(false)
+            .cookie_secure(secure)
             .cookie_content_security(content_security)
             .build();
         // Everything but the stylesheet and the single-page app's files runs

@@ -21,8 +21,8 @@ use crate::settings::Framework;
 use crate::sign_in::{ADD_EXPIRED, Adding, Checked, Credentials, already_here};
 use crate::spa;
 use crate::templates::APP_CSS;
-use crate::views::{self, AccountView, SignInPage};
-use multi_account::session::SignInPlan;
+use crate::views::{self, AccountView, Chooser, SignInPage};
+use multi_account::session::{LOGIN_HINT, SignInPlan, SwitcherRemembered};
 
 /// A 303 redirect to a local path.
 fn see_other(location: &str) -> HttpResponse {
@@ -37,10 +37,26 @@ fn html(status: StatusCode, body: String) -> HttpResponse {
 }
 
 /// GET `/`: who is signed in and the account switcher, or a sign-in link.
+/// Signed out, the remembered accounts are listed to sign in again.
 pub(crate) async fn home(session: Session, accounts: SignedInAccounts<User>) -> Result<HttpResponse, PageError> {
     let flash = multi_account_actix::session::take_flash(&session)?;
-    let switcher = accounts.current().is_some().then(|| accounts.switcher());
-    Ok(html(StatusCode::OK, views::home(Framework::Actix, accounts.current(), switcher, accounts.tab(), flash)?))
+    let switcher = accounts.switcher();
+    let (switcher, chooser) = match accounts.current() {
+        Some(_) => (Some(switcher), None),
+        None => (None, chooser(&session, switcher.remembered)?),
+    };
+    let page = views::home(Framework::Actix, accounts.current(), switcher, chooser, accounts.tab(), flash)?;
+    Ok(html(StatusCode::OK, page))
+}
+
+/// A signed-out page's chooser of `remembered`, its "Forget" forms posting
+/// the session's token; `None` when nothing is remembered (and then no token
+/// is made).
+fn chooser(session: &Session, remembered: Vec<SwitcherRemembered>) -> Result<Option<Chooser>, PageError> {
+    if remembered.is_empty() {
+        return Ok(None);
+    }
+    Ok(Chooser::of(remembered, csrf::csrf_token(session)?))
 }
 
 fn render_sign_in(session: &Session, page: SignInPage<'_>, status: StatusCode) -> Result<HttpResponse, PageError> {
@@ -50,6 +66,18 @@ fn render_sign_in(session: &Session, page: SignInPage<'_>, status: StatusCode) -
 /// The account a new one is being added to, when adding.
 fn adding_to(adding: bool, accounts: &SignedInAccounts<User>) -> Option<AccountView> {
     if adding { accounts.primary().or(accounts.current()).map(AccountView::of) } else { None }
+}
+
+/// The accounts the sign-in page offers to sign in again: the remembered
+/// ones, when nobody is signed in and no account is being added.
+fn remembered(adding: bool, accounts: &SignedInAccounts<User>) -> Vec<SwitcherRemembered> {
+    if adding || accounts.current().is_some() { Vec::new() } else { accounts.switcher().remembered }
+}
+
+/// The email a "Sign in again" asks for (`login_hint`), if it could be one
+/// (the form shows it HTML-escaped, as every value).
+fn login_hint(query: &Pairs) -> Option<String> {
+    field(query, LOGIN_HINT).and_then(crate::sign_in::email_address)
 }
 
 /// GET `/sign-in`: the sign-in form. Signed in already, and not in the middle of
@@ -68,11 +96,15 @@ pub(crate) async fn sign_in_page(
     {
         return Ok(see_other(&add));
     }
+    // "Sign in again" comes with the account's email: the form is filled in,
+    // and the provider's and the email link's buttons send it too.
+    let hint = login_hint(&query);
     let page = SignInPage {
-        email: "",
+        email: hint.as_deref().unwrap_or_default(),
         return_to,
         error: None,
         adding_to: adding_to(adding, &accounts),
+        remembered: remembered(adding, &accounts),
         oidc: state.oidc_name(),
         email_link: state.mailer.is_some(),
     };
@@ -94,6 +126,7 @@ fn refuse(
         return_to,
         error: Some(message),
         adding_to: adding_to(adding, accounts),
+        remembered: remembered(adding, accounts),
         oidc: state.oidc_name(),
         email_link: state.mailer.is_some(),
     };

@@ -15,7 +15,7 @@ use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use multi_account_axum::{MultiAccountConfig, Tabs};
+use multi_account_axum::{MultiAccountConfig, RememberedAccounts, Tabs};
 use tokio::sync::watch;
 use tower_sessions::{Expiry, MemoryStore, SessionManagerLayer, SessionStore};
 
@@ -30,20 +30,29 @@ use crate::{SESSION_COOKIE, StartError, User};
 pub(crate) struct DemoState {
     app: Arc<AppState>,
     multi_account: MultiAccountConfig,
+    /// Whether the session cookie is `Secure` (the demo is reached over HTTPS).
+    secure_cookies: bool,
 }
 
 /// How long an idle session lives (the store forgets it after that).
 const SESSION_IDLE: time::Duration = time::Duration::days(1);
 
 /// Builds and binds the server.
-pub(crate) async fn start(settings: &Settings, state: AppState) -> Result<Server, StartError> {
-    // Per-tab accounts: `/u/{slot}/…` acts as that account, in that tab only.
-    let mut multi_account =
-        MultiAccountConfig::new(state.db.clone()).with_handlers(pages::DemoHandlers).with_tabs(Some(Tabs::default()));
+pub(crate) async fn start(
+    settings: &Settings,
+    state: AppState,
+    remembered: RememberedAccounts,
+) -> Result<Server, StartError> {
+    // Per-tab accounts: `/u/{slot}/…` acts as that account, in that tab only;
+    // accounts that leave this browser stay listed, signed out.
+    let mut multi_account = MultiAccountConfig::new(state.db.clone())
+        .with_handlers(pages::DemoHandlers)
+        .with_tabs(Some(Tabs::default()))
+        .with_remembered(Some(remembered));
     if let Some(ttl) = settings.link_intent_ttl {
         multi_account = multi_account.with_link_intent_ttl(ttl);
     }
-    let demo = DemoState { app: Arc::new(state), multi_account };
+    let demo = DemoState { app: Arc::new(state), multi_account, secure_cookies: settings.secure_cookies() };
     match &settings.redis_url {
         Some(url) => {
             let store = redis_store(url).await?;
@@ -75,8 +84,9 @@ async fn redis_store(
 fn app<S: SessionStore + Clone>(demo: DemoState, store: S) -> Router {
     let sessions = SessionManagerLayer::new(store)
         .with_name(SESSION_COOKIE)
-        // Plain HTTP on localhost, so not `Secure`; Lax, as on actix-web.
-        .with_secure(false)
+        // `Secure` only over HTTPS (plain HTTP on localhost by default); Lax,
+        // as on actix-web.
+        .with_secure(demo.secure_cookies)
         .with_same_site(tower_sessions::cookie::SameSite::Lax)
         .with_expiry(Expiry::OnInactivity(SESSION_IDLE));
     let mut pages = Router::new()

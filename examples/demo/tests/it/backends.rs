@@ -2,6 +2,7 @@
 //! `MULTI_ACCOUNT_TEST_POSTGRES_URL`, `MULTI_ACCOUNT_TEST_MYSQL_URL` or
 //! `MULTI_ACCOUNT_TEST_REDIS_URL` is set (each test prints `ran on <backend>` or
 //! `skipped on <backend>`). A set variable whose server is down fails the test.
+//! On each database, remembered accounts are checked against it too.
 #![allow(clippy::print_stdout)] // the tests report which backends they ran on
 
 use crate::support::Demo;
@@ -55,6 +56,7 @@ async fn demo_on(url: String) {
     let inactive = demo.client().sign_in("dave@example.com", "password").await;
     assert_eq!(inactive.status, 401, "{}", inactive.body);
     assert!(inactive.body.contains(multi_account_demo::INCORRECT), "{}", inactive.body);
+    crate::remembered::inactive_accounts_drop_out(&demo).await;
     demo.stop().await;
 
     // Restart keeps the link; reset removes it.

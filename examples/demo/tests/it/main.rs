@@ -1,5 +1,6 @@
 //! The demo's tests: its pages over HTTP, each database backend, the sign-in
-//! throttle, exact email matching, OpenID Connect and email links.
+//! throttle, exact email matching, OpenID Connect, email links and remembered
+//! accounts.
 //!
 //! One test binary per crate: linking one binary instead of one per file
 //! saves minutes of every build on small machines.
@@ -15,4 +16,5 @@ mod exact_emails;
 mod json_sign_in;
 mod oidc;
 mod openapi;
+mod remembered;
 mod throttle;

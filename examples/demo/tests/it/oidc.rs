@@ -1,14 +1,16 @@
 //! Sign-in and "Add another account" through OpenID Connect, against a real
 //! provider (`oidc-provider`, see `support::oidc`): the prompt and login hint
 //! the provider receives, callbacks from another browser or replayed, a link
-//! intent that expires at the provider, the provider down, and provider
-//! accounts that keep their account here when their email changes.
+//! intent that expires at the provider, the provider down, provider accounts
+//! that keep their account here when their email changes, and a remembered
+//! account's "Sign in again", whose email reaches the provider as login hint.
 
 use multi_account_demo::oidc::{self, AddAccountPrompt};
 use multi_account_demo::{ADD_EXPIRED, EMAIL_NOT_VERIFIED, INACTIVE, NO_ACCOUNT, Settings};
 
+use crate::remembered::{email_field, remembered, remembered_row};
 use crate::support::oidc::{AtProvider, Provider, query_param, through_provider};
-use crate::support::{Client, Demo, Response, encode, on_sqlite_and_mysql};
+use crate::support::{Client, Demo, Response, attribute_after, encode, on_sqlite_and_mysql};
 
 async fn demo_with(provider: &Provider, prompt: AddAccountPrompt) -> Demo {
     let oidc = provider.settings(prompt);
@@ -463,6 +465,84 @@ demo_test! {
         assert!(largest > 0);
         assert!(largest < 4000, "a Set-Cookie of {largest} bytes");
         println!("largest Set-Cookie: {largest} bytes");
+        demo.stop().await;
+    }
+}
+
+/// Posts "Continue with …" from the sign-in `page` as a browser does: the
+/// form's fields as the page filled them in (the email, the `return_to`), no
+/// password.
+async fn continue_from(client: &mut Client, page: &Response) -> Response {
+    assert!(page.body.contains(r#"id="oidc-sign-in""#), "{}", page.body);
+    let token = page.csrf_token().unwrap();
+    let email = email_field(page).unwrap_or_default();
+    let return_to = attribute_after(&page.body, r#"name="return_to""#, "value");
+    let mut fields = vec![("csrf_token", token.as_str()), ("email", email.as_str()), ("password", "")];
+    if let Some(path) = &return_to {
+        fields.push(("return_to", path));
+    }
+    client.post_form("/oidc/start", &fields).await
+}
+
+demo_test! {
+    async fn sign_in_again_sends_the_remembered_email_to_the_provider_as_login_hint() {
+        let Some(provider) = Provider::shared() else { return };
+        let demo = demo_with(provider, AddAccountPrompt::Auto).await;
+        let mut client = demo.client();
+        let mut browser = provider.browser();
+        client.sign_in("alice@example.com", "password").await;
+        client.add_account(1, "bob@example.com").await;
+        let sign_out = client.get("/").await.form_of("sign-out-all").unwrap();
+        let out = client.submit(&sign_out).await;
+        assert_eq!(out.status, 303, "{}", out.body);
+
+        // Signed out: alice's "Sign in again" link, then "Continue with Test
+        // ID" on the page it leads to. A plain sign-in: no prompt, her email
+        // as the login hint.
+        let home = client.get("/").await;
+        let link = remembered_row(&home, "alice@example.com").links("sign-in-again").pop().unwrap();
+        let again = client.get(&link).await;
+        let page = client.get(again.location().unwrap()).await;
+        assert_eq!(email_field(&page).as_deref(), Some("alice@example.com"), "{}", page.body);
+        let start = continue_from(&mut client, &page).await;
+        assert_eq!(start.status, 303, "{}", start.body);
+        let to_provider = start.location().unwrap().to_owned();
+        assert_eq!(query_param(&to_provider, "login_hint").as_deref(), Some("alice@example.com"), "{to_provider}");
+        assert_eq!(query_param(&to_provider, "prompt"), None, "{to_provider}");
+        let (callback, login_page) = through_provider(&mut browser, &to_provider, AtProvider::SignIn("alice")).await;
+        assert!(login_page);
+        let seen = provider.authorizations(demo.addr.port()).await;
+        assert_eq!(seen.last().unwrap()["login_hint"], "alice@example.com", "{seen:?}");
+        let done = client.get(&crate::support::oidc::path_of(&callback)).await;
+        assert_eq!((done.status, done.location()), (303, Some("/")), "{}", done.body);
+        let home = client.get("/").await;
+        assert_eq!(signed_in_as(&home), Some("alice@example.com"));
+        assert_eq!(remembered(&home), ["bob@example.com"]);
+
+        // Signed in: bob's "Sign in again" form starts adding him; the
+        // provider is asked for its login page, with his email as hint.
+        let form = remembered_row(&home, "bob@example.com").forms("sign-in-again").pop().unwrap();
+        let started = client.submit(&form).await;
+        assert_eq!(started.status, 303, "{}", started.body);
+        let page = client.get(started.location().unwrap()).await;
+        assert_eq!(email_field(&page).as_deref(), Some("bob@example.com"), "{}", page.body);
+        let start = continue_from(&mut client, &page).await;
+        assert_eq!(start.status, 303, "{}", start.body);
+        let to_provider = start.location().unwrap().to_owned();
+        assert_eq!(query_param(&to_provider, "login_hint").as_deref(), Some("bob@example.com"), "{to_provider}");
+        assert_eq!(query_param(&to_provider, "prompt").as_deref(), Some("login"), "{to_provider}");
+        let (callback, login_page) = through_provider(&mut browser, &to_provider, AtProvider::SignIn("bob")).await;
+        assert!(login_page, "the provider showed its login page although it had alice's session");
+        let seen = provider.authorizations(demo.addr.port()).await;
+        let last = seen.last().unwrap();
+        assert_eq!((&last["login_hint"], &last["prompt_raw"]), (&"bob@example.com".into(), &"login".into()), "{last}");
+        let done = client.get(&crate::support::oidc::path_of(&callback)).await;
+        assert_eq!((done.status, done.location()), (303, Some("/link/p/1")), "{}", done.body);
+        complete_link(&mut client, "/link/p/1").await;
+        let home = client.get("/").await;
+        assert_eq!(signed_in_as(&home), Some("bob@example.com"));
+        assert_eq!(home.count(r#"<li class="account"#), 2, "one group again: {}", home.body);
+        assert!(remembered(&home).is_empty(), "{}", home.body);
         demo.stop().await;
     }
 }
