@@ -4,7 +4,13 @@
 //! Flow: sign in as alice → "Add another account" → sign in as bob → the link
 //! completes (auto-submitting form; without JavaScript, the "Link account"
 //! button) → both accounts in the switcher → switch to alice → remove bob →
-//! sign out of all accounts. Run four times: the demo on actix-web and on axum,
+//! sign out of all accounts → alice and bob listed "Signed out" (remembered
+//! accounts) → bob's "Sign in again" (a link): the sign-in form with his email
+//! filled in → sign in as bob → alice's "Sign in again" in his switcher (a
+//! form: "Add another account" with her email filled in) → sign in as alice →
+//! both in one group again, nobody listed signed out → remove alice →
+//! "Forget" her, gone after a reload too → "Sign out and forget accounts on this
+//! computer" lists nobody. Run four times: the demo on actix-web and on axum,
 //! each with JavaScript and with JavaScript disabled. Every step leaves a
 //! screenshot in `target/e2e/<run>-<nn>-<step>.png`.
 //!
@@ -27,9 +33,11 @@
 //! sign-in), on actix-web and on axum (`spa-actix`, `spa-axum`): a wrong
 //! password (its message shown) → sign in as alice → "Add another account" →
 //! sign in as bob, which completes the link → switch to alice → switch to bob
-//! → remove bob → sign out of all accounts → sign in as carol. After each step
-//! it also asks `GET /link/api/accounts` from the page, so the server's view,
-//! not only the page's, is checked.
+//! → remove bob → sign out of all accounts (alice and bob listed signed out;
+//! alice's "Sign in again" fills in the form) → sign in as carol → bob's "Sign
+//! in again" adds him → "Forget" alice → "Sign out and forget accounts on this
+//! computer". After each step it also asks `GET /link/api/accounts` from the
+//! page, so the server's view, not only the page's, is checked.
 //!
 //! Uses `/usr/bin/chromedriver` and `/usr/bin/chromium` (override with
 //! `CHROMEDRIVER` and `CHROME`); never downloads a driver. Without chromedriver
@@ -325,6 +333,107 @@ async fn flow(run: &mut Run, javascript: bool) -> Result<(), String> {
         wait_for(&c, "#sign-in-link").await?;
         expect_count(&c, "#current-account", 0).await
     });
+    remembered_flow(run, javascript).await
+}
+
+/// Remembered accounts, after [`flow`] signed out of all accounts (bob was
+/// removed before): both listed signed out; each signs in again, bob signed
+/// out (a link to the sign-in page), alice signed in (a form that adds her);
+/// then "Forget" and "Sign out and forget accounts on this computer".
+async fn remembered_flow(run: &mut Run, javascript: bool) -> Result<(), String> {
+    let c = run.client.clone();
+    const ALICE: &str = r#".remembered-account[data-email="alice@example.com"]"#;
+    const BOB: &str = r#".remembered-account[data-email="bob@example.com"]"#;
+
+    step!(run, "remembered-signed-out", {
+        expect_count(&c, "#account-chooser .remembered-account", 2).await?;
+        expect_text(&c, ALICE, "Alice Anderson").await?;
+        expect_text(&c, ALICE, "Signed out").await?;
+        expect_text(&c, BOB, "Bob Brown").await?;
+        expect_text(&c, BOB, "Signed out").await?;
+        expect_count(&c, ".account", 0).await
+    });
+    step!(run, "bob-sign-in-again", {
+        c.find(Locator::Css(&format!("{BOB} a.sign-in-again"))).await?.click().await?;
+        wait_for(&c, "#sign-in-form").await?;
+        wait_for_text(&c, "h1", "Sign in").await?;
+        expect_value(&c, "#email", "bob@example.com").await
+    });
+    step!(run, "bob-signed-in-again", {
+        c.find(Locator::Css("#password")).await?.send_keys("password").await?;
+        c.find(Locator::Css("#sign-in-form button[type=submit]")).await?.click().await?;
+        wait_for_text(&c, "#current-account", "Signed in as bob@example.com").await?;
+        expect_count(&c, ".account", 1).await?;
+        expect_count(&c, "#account-switcher .remembered-account", 1).await?;
+        expect_text(&c, ALICE, "Signed out").await?;
+        // Signed in, "Sign in again" is a form (it adds to this browser's accounts).
+        expect_count(&c, &format!("{ALICE} form[method=post] button.sign-in-again"), 1).await?;
+        expect_count(&c, &format!("{ALICE} a.sign-in-again"), 0).await
+    });
+    step!(run, "alice-sign-in-again", {
+        c.find(Locator::Css(&format!("{ALICE} button.sign-in-again"))).await?.click().await?;
+        wait_for(&c, "#sign-in-form").await?;
+        wait_for_text(&c, "h1", "Add another account").await?;
+        expect_value(&c, "#email", "alice@example.com").await?;
+        c.find(Locator::Css("#password")).await?.send_keys("password").await?;
+        Ok(())
+    });
+    if javascript {
+        step!(run, "alice-back-by-auto-submit", {
+            c.find(Locator::Css("#sign-in-form button[type=submit]")).await?.click().await?;
+            wait_for_text(&c, "#current-account", "Signed in as alice@example.com").await
+        });
+    } else {
+        step!(run, "alice-link-page", {
+            c.find(Locator::Css("#sign-in-form button[type=submit]")).await?.click().await?;
+            wait_for(&c, "#link-account").await?;
+            Ok(())
+        });
+        step!(run, "alice-back-by-button", {
+            c.find(Locator::Css("#link-account")).await?.click().await?;
+            wait_for_text(&c, "#current-account", "Signed in as alice@example.com").await
+        });
+    }
+    step!(run, "one-group-again", {
+        expect_count(&c, ".account", 2).await?;
+        expect_text(&c, ".account.current", "alice@example.com").await?;
+        expect_text(&c, ".account.primary", "bob@example.com").await?;
+        expect_count(&c, ".remembered-account", 0).await
+    });
+    step!(run, "removed-alice-remembered", {
+        // Bob is the primary now (alice joined his group): alice can be removed.
+        c.find(Locator::Css(r#".account[data-email="alice@example.com"] button.remove"#)).await?.click().await?;
+        wait_until(&c, "only bob signed in", async || Ok(count(&c, ".account").await? == 1)).await?;
+        wait_for_text(&c, "#current-account", "Signed in as bob@example.com").await?;
+        expect_count(&c, ALICE, 1).await?;
+        expect_text(&c, ALICE, "Signed out").await
+    });
+    step!(run, "forgot-alice", {
+        c.find(Locator::Css(&format!("{ALICE} button.forget"))).await?.click().await?;
+        wait_until(&c, "alice forgotten", async || Ok(count(&c, ".remembered-account").await? == 0)).await?;
+        c.refresh().await?;
+        wait_for_text(&c, "#current-account", "Signed in as bob@example.com").await?;
+        expect_count(&c, ".remembered-account", 0).await?;
+        expect_count(&c, ".account", 1).await
+    });
+    step!(run, "signed-out-and-forgot", {
+        let button = wait_for(&c, "#sign-out-all-forget").await?;
+        expect_text(&c, "#sign-out-all-forget", "Sign out and forget accounts on this computer").await?;
+        button.click().await?;
+        wait_for(&c, "#sign-in-link").await?;
+        expect_count(&c, "#current-account", 0).await?;
+        expect_count(&c, "#account-chooser", 0).await?;
+        expect_count(&c, ".remembered-account", 0).await
+    });
+    Ok(())
+}
+
+/// The form field `css` holds `value`.
+async fn expect_value(c: &Client, css: &str, value: &str) -> StepResult {
+    let held = c.find(Locator::Css(css)).await?.prop("value").await?.unwrap_or_default();
+    if held != value {
+        return Err(format!("{css:?} holds {held:?}, expected {value:?}").into());
+    }
     Ok(())
 }
 
@@ -538,12 +647,68 @@ async fn spa_flow(run: &mut Run) -> Result<(), String> {
         wait_for_text(&c, "#spa-status", "Signed out of all accounts.").await?;
         expect_server(&c, &[], None).await
     });
+    step!(run, "spa-remembered-signed-out", {
+        // Signed out, the accounts this browser remembers are offered; "Sign
+        // in again" fills in the form.
+        expect_count(&c, "#spa-remembered-list .remembered-account", 2).await?;
+        expect_server_remembered(&c, &["alice@example.com", "bob@example.com"]).await?;
+        spa_click(&c, r#".remembered-account[data-email="alice@example.com"] button.sign-in-again"#).await?;
+        wait_for_text(&c, "#spa-status", "Enter the password of alice@example.com.").await?;
+        expect_value(&c, "#spa-email", "alice@example.com").await
+    });
     step!(run, "spa-signed-in-as-carol", {
         // A new session: the page's token is the one it asked for after signing out.
         spa_sign_in(&c, "carol@example.com", "password").await?;
         wait_for_text(&c, "#spa-current", "Signed in as carol@example.com").await?;
-        expect_server(&c, &["carol@example.com"], Some("carol@example.com")).await
+        expect_server(&c, &["carol@example.com"], Some("carol@example.com")).await?;
+        expect_count(&c, "#spa-remembered-list .remembered-account", 2).await
     });
+    step!(run, "spa-sign-in-again-bob", {
+        // Signed in, "Sign in again" adds the account, its email filled in.
+        spa_click(&c, r#".remembered-account[data-email="bob@example.com"] button.sign-in-again"#).await?;
+        wait_for(&c, r#"#spa[data-view="adding"][aria-busy="false"]"#).await?;
+        expect_text(&c, "#spa-sign-in-title", "Add another account").await?;
+        expect_text(&c, "#spa-sign-in-hint", "It joins carol@example.com").await?;
+        expect_value(&c, "#spa-email", "bob@example.com").await
+    });
+    step!(run, "spa-added-bob-again", {
+        c.find(Locator::Css("#spa-password")).await?.send_keys("password").await?;
+        c.find(Locator::Css("#spa-sign-in-submit")).await?.click().await?;
+        wait_for_text(&c, "#spa-status", "Added bob@example.com to this browser.").await?;
+        expect_count(&c, "#spa-account-list .account", 2).await?;
+        expect_server(&c, &["carol@example.com", "bob@example.com"], Some("bob@example.com")).await?;
+        expect_count(&c, "#spa-remembered-list .remembered-account", 1).await?;
+        expect_server_remembered(&c, &["alice@example.com"]).await
+    });
+    step!(run, "spa-forgot-alice", {
+        spa_click(&c, r#".remembered-account[data-email="alice@example.com"] button.forget"#).await?;
+        wait_for_text(&c, "#spa-status", "This computer forgot alice@example.com.").await?;
+        expect_count(&c, ".remembered-account", 0).await?;
+        expect_server_remembered(&c, &[]).await?;
+        expect_server(&c, &["carol@example.com", "bob@example.com"], Some("bob@example.com")).await
+    });
+    step!(run, "spa-signed-out-and-forgot", {
+        spa_click(&c, "#spa-sign-out-all-forget").await?;
+        wait_for(&c, r#"#spa[data-view="sign-in"][aria-busy="false"]"#).await?;
+        wait_for_text(&c, "#spa-status", "Signed out of all accounts, and this computer forgot them.").await?;
+        expect_count(&c, ".remembered-account", 0).await?;
+        expect_server(&c, &[], None).await?;
+        expect_server_remembered(&c, &[]).await
+    });
+    Ok(())
+}
+
+/// The server remembers exactly `emails` signed out (in any order).
+async fn expect_server_remembered(c: &Client, emails: &[&str]) -> StepResult {
+    let answer = api_accounts(c).await?;
+    let remembered = answer["remembered"].as_array().ok_or_else(|| format!("no remembered in {answer}"))?;
+    let mut listed: Vec<&str> = remembered.iter().filter_map(|entry| entry["hint"].as_str()).collect();
+    listed.sort_unstable();
+    let mut expected = emails.to_vec();
+    expected.sort_unstable();
+    if listed != expected {
+        return Err(format!("GET /link/api/accounts remembers {listed:?}, expected {expected:?}: {answer}").into());
+    }
     Ok(())
 }
 
