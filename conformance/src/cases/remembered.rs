@@ -322,4 +322,10 @@ pub async fn json_remembered_accounts_sign_in_again_and_forget<U: SuiteUser>(har
     let out = json::post_with_token(&mut client, "sign-out-all?forget").await;
     assert_eq!(json::body(&out)["remembered"], serde_json::json!([]));
     assert_eq!(json::accounts(&mut client).await["remembered"], serde_json::json!([]));
+
+    // Signed out of all accounts right after signing in (no request noted the
+    // account in between): remembered all the same.
+    client.sign_in(2).await;
+    assert_eq!(client.post_with_csrf("/link/sign-out-all").await.status, 303);
+    assert_eq!(json::accounts(&mut client).await["remembered"][0]["id"], "2");
 }

@@ -545,8 +545,19 @@ impl SessionConfig {
         if let Err(refusal) = checked {
             return Decision::refused(refusal, Vec::new());
         }
+        // Remembered accounts on: the accounts signed in now are remembered
+        // (noted by a resolution, one group statement) even if no request
+        // noted them since they signed in; with `forget`, none are.
+        let mut noted = Vec::new();
+        if self.remembered.is_some() && !forget {
+            let mut change = SessionChange::new(state);
+            self.resolve_into::<U>(&mut change).await;
+            noted = change.into_writes();
+            noted.retain(|write| matches!(write, super::SessionWrite::SetCookie { .. }));
+        }
         match self.sign_out_all::<U>(state).await {
             Ok((mut writes, _)) => {
+                writes.extend(noted);
                 writes.extend(self.forget_all().filter(|_| forget));
                 Decision::new(redirect(&destinations.signed_out()), writes)
             }
