@@ -30,6 +30,7 @@ mod origin;
 mod paths;
 mod remembered;
 mod remembered_flows;
+mod remembered_note;
 mod resolve;
 mod sign_in;
 mod sign_in_plan;
