@@ -53,3 +53,45 @@ async fn expired_links_leave_the_group_and_are_removed(db: DatabaseConnection) {
     assert_eq!(links(&db).await, 1);
 }
 }
+
+/// The value of a decision's remembered-accounts cookie.
+fn remembered_cookie(writes: &[multi_account::session::SessionWrite]) -> Option<String> {
+    writes.iter().find_map(|write| match write {
+        multi_account::session::SessionWrite::SetCookie { header } => {
+            header.split(';').next()?.split_once('=').map(|(_, value)| value.to_owned())
+        }
+        _ => None,
+    })
+}
+
+on_every_backend! {
+async fn an_expired_link_leaves_its_account_remembered(db: DatabaseConnection) {
+    use multi_account::session::{RememberedAccounts, SessionConfig, SessionState, keys};
+    for id in 1..=2 {
+        ttl_user::ActiveModel { id: Set(id) }.insert(&db).await.unwrap();
+    }
+    Links::link(&db, &1, &2, "t").await.unwrap();
+    let remembered = RememberedAccounts::new(&[5; 64]).unwrap();
+    let config = SessionConfig::new(db.clone()).with_remembered(Some(remembered));
+    // A session signed in as 1, with 2 linked (both signed in here).
+    let entries = serde_json::json!({
+        keys::USER: "user?id=2",
+        keys::PRIMARY_USER_ID: "1",
+        keys::SESSION_TOKEN: "t",
+        keys::AUTH_FINGERPRINTS: {"1": "", "2": ""},
+    });
+    let state = SessionState::read(None, |key| entries.get(key).cloned());
+    let resolution = config.resolve::<ttl_user::Model>(&state).await;
+    let ids: Vec<i64> = resolution.accounts.group.iter().flat_map(|group| group.iter()).map(|user| user.id).collect();
+    assert_eq!(ids, vec![1, 2]);
+    assert!(resolution.accounts.remembered().is_empty());
+    let cookie = remembered_cookie(&resolution.writes).expect("the signed-in accounts noted");
+
+    age_link(&db, 2, 3601).await;
+    let state = state.with_remembered_cookie(Some(&cookie));
+    let resolution = config.resolve::<ttl_user::Model>(&state).await;
+    assert_eq!(resolution.accounts.current.as_ref().map(|user| user.id), Some(1), "back on the primary");
+    let remembered: Vec<&str> = resolution.accounts.remembered().iter().map(|account| account.id.as_str()).collect();
+    assert_eq!(remembered, vec!["2"], "the account whose link expired is remembered, signed out");
+}
+}
